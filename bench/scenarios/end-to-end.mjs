@@ -1,0 +1,62 @@
+// End-to-end: publish N events as fast as possible while the same server delivers them to the
+// sink. Four endpoints, each subscribed to its own event type, events round-robin over the four
+// types: every event fans out to exactly one delivery (delivered/s = events/s), and the work is
+// spread over several receivers as on a real platform rather than funnelled through one endpoint's
+// concurrency limit. Measured from the first publish sent to the last delivery received.
+import { now } from '../clock.mjs'
+import { TENANT, createSinkEndpoints, loadSummary, progressPrinter, publishMany, waitForSink } from '../harness.mjs'
+import { round } from '../stats.mjs'
+import { ratioRow } from '../report.mjs'
+
+const ENDPOINTS = 4
+
+export async function endToEnd(ctx) {
+  const { cfg, sink, log } = ctx
+  const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: 'end-to-end' })
+  const api = ctx.adminApi(srv.url, cfg.concurrency)
+  await api.createTenant(TENANT)
+  await createSinkEndpoints(api, sink, '/e2e', ENDPOINTS, (i) => `bench.e2e${i}`)
+  const typeOf = (seq) => `bench.e2e${seq % ENDPOINTS}`
+
+  // Warm-up (JIT, connection pools), then measure from a clean sink.
+  const warm = Math.min(1_000, Math.ceil(cfg.events / 10))
+  await sink.call('reset')
+  const w0 = await publishMany({ api, n: warm, concurrency: cfg.concurrency, typeOf, timeoutMs: 60_000, isAborted: ctx.isAborted })
+  const ww = await waitForSink({ sink, expected: w0.deliveries, timeoutMs: 60_000, isAborted: ctx.isAborted })
+  if (ww.reason !== 'complete') throw new Error(`warm-up: ${ww.stats.count}/${w0.deliveries} delivered (${ww.reason})`)
+  await sink.call('reset')
+
+  const t0 = now()
+  const pub = await publishMany({ api, n: cfg.events, concurrency: cfg.concurrency, typeOf, timeoutMs: cfg.waitTimeoutMs, isAborted: ctx.isAborted })
+  const publishedAt = now()
+  log(`    published ${pub.ok.toLocaleString('en-US')} events in ${Math.round(publishedAt - t0)} ms (${Math.round(pub.okPerSec).toLocaleString('en-US')}/s), ${pub.deliveries.toLocaleString('en-US')} deliveries`)
+  const w = await waitForSink({
+    sink, expected: pub.deliveries, timeoutMs: cfg.waitTimeoutMs, isAborted: ctx.isAborted,
+    onTick: progressPrinter(log, 'delivered', pub.deliveries),
+  })
+  const st = w.stats
+  const stop = await srv.stop()
+  const deliveredPerSec = st.count > 0 ? (st.count / (st.last - t0)) * 1000 : 0
+  const notes = []
+  if (w.reason !== 'complete') notes.push(`${w.reason}: ${st.count}/${pub.deliveries} delivered`)
+  if (pub.errors) notes.push(`${pub.errors} failed publishes ${JSON.stringify(pub.statuses)}`)
+  if (st.duplicates) notes.push(`${st.duplicates} duplicate deliveries`)
+  if (pub.unparsedAnswers) notes.push(`${pub.unparsedAnswers} publish answers without deliveryCount`)
+  if (pub.deliveries !== pub.ok) notes.push(`server reported ${pub.deliveries} deliveries for ${pub.ok} events`)
+  if (stop.code !== 0) notes.push(`SIGTERM exit ${JSON.stringify(stop)}`)
+  return {
+    value: deliveredPerSec,
+    details: {
+      endpoints: ENDPOINTS, events: cfg.events, warmupEvents: warm, concurrency: cfg.concurrency,
+      publish: loadSummary(pub), waitReason: w.reason, delivered: st.count, duplicates: st.duplicates,
+      msFirstPublishToLastDelivery: round(st.last - t0), msPublishPhase: round(publishedAt - t0),
+      msLastPublishToLastDelivery: round(st.last - publishedAt),
+      deliveredPerSec: round(deliveredPerSec), serverStop: stop, serverLog: srv.problems(),
+    },
+    rows: [ratioRow({
+      scenario: `end-to-end (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
+      baseline: ctx.baselines.raw, baselineLabel: 'raw limit', target: 0.35, note: notes.join('; '),
+      forceFail: w.reason !== 'complete',
+    })],
+  }
+}

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path'
+import { parseDuration } from './core/duration.js'
+
+export type Role = 'api' | 'worker' | 'all'
+
+/** Every setting of the server, with its flag, environment variable and default. */
+export interface Config {
+  /** `--port` / HOOKRELAY_PORT. Default 8080; 0 picks a free port. */
+  port: number
+  /** `--host` / HOOKRELAY_HOST. Default 127.0.0.1. */
+  host: string
+  /** `--data-dir` / HOOKRELAY_DATA_DIR: the SQLite database and the generated key file. Default ./.hookrelay */
+  dataDir: string
+  /** `--database-url` / HOOKRELAY_DATABASE_URL: a postgres:// URL selects PostgreSQL. Default none (SQLite in dataDir). */
+  databaseUrl: string | null
+  /** HOOKRELAY_ADMIN_TOKEN. Default: generated on first start, its hash stored, printed once. */
+  adminToken: string | null
+  /** HOOKRELAY_ALLOWED_NETWORKS: CIDRs deliveries may reach although private or loopback. Default none. */
+  allowedNetworks: string[]
+  /** HOOKRELAY_ENCRYPTION_KEY: 32 bytes as base64 or hex for secrets at rest. Default: a key file in dataDir. */
+  encryptionKey: string | null
+  /** `--role` / HOOKRELAY_ROLE. Default all. */
+  role: Role
+  /** HOOKRELAY_MAX_PAYLOAD_BYTES: request bodies above this are 413. Default 1 MiB. */
+  maxPayloadBytes: number
+  /** HOOKRELAY_DISABLE_AFTER: how long an endpoint may fail continuously before it is disabled. Default 5 days. */
+  disableAfterMs: number
+  /** HOOKRELAY_ENDPOINT_CONCURRENCY: attempts in flight per endpoint. Default 16. */
+  endpointConcurrency: number
+  /** HOOKRELAY_MAX_IN_FLIGHT: attempts in flight per process. Default 256. */
+  maxInFlight: number
+  /** HOOKRELAY_LEASE_SECONDS: how long a claimed delivery stays with its worker. Default 300. */
+  leaseMs: number
+  /** HOOKRELAY_SQLITE_SYNCHRONOUS: NORMAL or FULL. Default FULL: a commit survives power loss, not only a crash. */
+  sqliteSynchronous: 'NORMAL' | 'FULL'
+  /** HOOKRELAY_LOG_LEVEL. Default info; `silent` in tests. */
+  logLevel: string
+}
+
+export const defaultConfig: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: resolve('.hookrelay'),
+  databaseUrl: null,
+  adminToken: null,
+  allowedNetworks: [],
+  encryptionKey: null,
+  role: 'all',
+  maxPayloadBytes: 1024 * 1024,
+  disableAfterMs: 5 * 24 * 3600 * 1000,
+  endpointConcurrency: 16,
+  maxInFlight: 256,
+  leaseMs: 300_000,
+  sqliteSynchronous: 'FULL',
+  logLevel: 'info',
+}
+
+export interface Flags {
+  port?: string
+  host?: string
+  dataDir?: string
+  databaseUrl?: string
+  role?: string
+}
+
+/** Flags win over the environment, the environment over the defaults. Throws on a value it cannot use. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
+  const pick = (flag: string | undefined, name: string): string | undefined => {
+    const v = flag ?? env[name]
+    return v === undefined || v === '' ? undefined : v
+  }
+  const int = (value: string | undefined, name: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got "${value}"`)
+    return n
+  }
+  const role = pick(flags.role, 'HOOKRELAY_ROLE') ?? 'all'
+  if (role !== 'api' && role !== 'worker' && role !== 'all') throw new Error(`--role must be api, worker or all, got "${role}"`)
+  const sync = (pick(undefined, 'HOOKRELAY_SQLITE_SYNCHRONOUS') ?? defaultConfig.sqliteSynchronous).toUpperCase()
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new Error(`HOOKRELAY_SQLITE_SYNCHRONOUS must be NORMAL or FULL`)
+  const disableAfter = pick(undefined, 'HOOKRELAY_DISABLE_AFTER')
+  const disableAfterMs = disableAfter === undefined ? defaultConfig.disableAfterMs : parseDuration(disableAfter)
+  if (disableAfterMs === null) throw new Error(`HOOKRELAY_DISABLE_AFTER must be seconds or an ISO 8601 duration, got "${disableAfter}"`)
+  const port = int(pick(flags.port, 'HOOKRELAY_PORT'), '--port', defaultConfig.port, 0)
+  if (port > 65535) throw new Error(`--port must be at most 65535`)
+  return {
+    port,
+    host: pick(flags.host, 'HOOKRELAY_HOST') ?? defaultConfig.host,
+    dataDir: resolve(pick(flags.dataDir, 'HOOKRELAY_DATA_DIR') ?? defaultConfig.dataDir),
+    databaseUrl: pick(flags.databaseUrl, 'HOOKRELAY_DATABASE_URL') ?? null,
+    adminToken: pick(undefined, 'HOOKRELAY_ADMIN_TOKEN') ?? null,
+    allowedNetworks: (pick(undefined, 'HOOKRELAY_ALLOWED_NETWORKS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    encryptionKey: pick(undefined, 'HOOKRELAY_ENCRYPTION_KEY') ?? null,
+    role,
+    maxPayloadBytes: int(pick(undefined, 'HOOKRELAY_MAX_PAYLOAD_BYTES'), 'HOOKRELAY_MAX_PAYLOAD_BYTES', defaultConfig.maxPayloadBytes, 1024),
+    disableAfterMs,
+    endpointConcurrency: int(pick(undefined, 'HOOKRELAY_ENDPOINT_CONCURRENCY'), 'HOOKRELAY_ENDPOINT_CONCURRENCY', defaultConfig.endpointConcurrency, 1),
+    maxInFlight: int(pick(undefined, 'HOOKRELAY_MAX_IN_FLIGHT'), 'HOOKRELAY_MAX_IN_FLIGHT', defaultConfig.maxInFlight, 1),
+    leaseMs: int(pick(undefined, 'HOOKRELAY_LEASE_SECONDS'), 'HOOKRELAY_LEASE_SECONDS', defaultConfig.leaseMs / 1000, 5) * 1000,
+    sqliteSynchronous: sync,
+    logLevel: pick(undefined, 'HOOKRELAY_LOG_LEVEL') ?? defaultConfig.logLevel,
+  }
+}

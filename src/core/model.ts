@@ -1,0 +1,122 @@
+/**
+ * The domain records as the services and the store exchange them. Times are epoch milliseconds
+ * inside the process; the HTTP layer turns them into ISO 8601 strings.
+ */
+
+export type JsonObject = { [key: string]: unknown }
+
+export interface Tenant {
+  id: string
+  name: string
+  metadata: JsonObject
+  createdAt: number
+  updatedAt: number
+}
+
+export interface ApiKey {
+  id: string
+  tenantId: string
+  name: string
+  createdAt: number
+}
+
+export interface EventType {
+  name: string
+  description: string
+  schema: JsonObject | null
+  example: JsonObject | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface RetrySettings {
+  enabled: boolean
+  /** 0-5, or up to the schedule's length when `schedule` is set. Default 3. */
+  maxRetries: number
+  /** Delays in seconds that replace the doubling 1/2/4/8/16 s schedule. Default none. */
+  schedule: number[] | null
+}
+
+export interface Endpoint {
+  id: string
+  tenantId: string
+  name: string
+  description: string
+  url: string
+  enabled: boolean
+  disabledReason: string | null
+  eventTypes: string[]
+  channels: string[]
+  retry: RetrySettings
+  timeoutSeconds: number
+  rateLimitPerSecond: number | null
+  metadata: JsonObject
+  /** Set when a delivery to this endpoint ended failed and no success has come since. */
+  failingSince: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** The signing keys of an endpoint: the current one and, for 24 hours after a rotation, the old one. */
+export interface EndpointSecrets {
+  current: string
+  previous: string | null
+  previousExpiresAt: number | null
+}
+
+export interface StoredEvent {
+  id: string
+  tenantId: string
+  type: string
+  /** The payload as the JSON text it arrived as, so it is stored and sent without re-serializing. */
+  payloadJson: string
+  channels: string[]
+  idempotencyKey: string | null
+  occurredAt: number
+  createdAt: number
+  deliveryCount: number
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed'
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test'
+export type ErrorKind = 'timeout' | 'network' | 'tls' | 'blocked' | 'http' | 'template'
+
+export interface Delivery {
+  id: string
+  tenantId: string
+  eventId: string
+  endpointId: string
+  status: DeliveryStatus
+  attemptCount: number
+  nextAttemptAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface AttemptRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface AttemptResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+export interface Attempt {
+  id: string
+  deliveryId: string
+  endpointId: string
+  tenantId: string
+  attemptNumber: number
+  trigger: AttemptTrigger
+  startedAt: number
+  durationMs: number
+  request: AttemptRequest
+  response: AttemptResponse | null
+  error: { kind: ErrorKind; message: string } | null
+  success: boolean
+}

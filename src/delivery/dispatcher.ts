@@ -1,0 +1,344 @@
+import { newId } from '../core/ids.js'
+import type { Attempt } from '../core/model.js'
+import { buildOutboundRequest } from '../core/outbound-request.js'
+import { nextStep, parseRetryAfter, retryPolicyFor, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
+import type { SendTarget } from '../services/endpoint-directory.js'
+import type { DueDelivery, Settlement, Store } from '../store/store.js'
+import type { SendResult, Sender } from './sender.js'
+
+/** What the dispatcher reports after each settled delivery: endpoint health and operator events hang off it. */
+export interface SettledDelivery {
+  due: DueDelivery
+  target: SendTarget | null
+  attempt: Attempt | null
+  step: NextStep
+  /** False when the lease had been lost and the delivery's state was not changed. */
+  applied: boolean
+}
+
+export interface DispatcherOptions {
+  store: Pick<Store, 'claimDue' | 'settle' | 'releaseLeases' | 'nextDueAt'>
+  sender: Sender
+  targets: { sendTarget(endpointId: string): Promise<SendTarget | null> }
+  /** This process's lease owner id. */
+  owner: string
+  /** Attempts in flight per endpoint. Default 16. */
+  endpointConcurrency: number
+  /** Attempts in flight in all. Default 256. */
+  maxInFlight: number
+  leaseMs: number
+  /** Deliveries held in memory per endpoint (queued, not yet sent). Default 1,000. */
+  maxQueuedPerEndpoint?: number
+  /** Deliveries held in memory in all; payloads beyond stay in the database. Default 10,000. */
+  maxHeld?: number
+  onSettled?: (batch: SettledDelivery[]) => void
+  onAttempt?: (attempt: Attempt) => void
+  now?: () => number
+  random?: () => number
+}
+
+const CLAIM_BATCH = 512
+const SETTLE_BATCH = 512
+/** When every due delivery belongs to a full endpoint, look again after this long rather than on every freed slot. */
+const SATURATED_BACKOFF_MS = 250
+
+/**
+ * Claims due deliveries, sends them, and settles the outcome; fresh deliveries arrive already
+ * leased through accept(). Per-endpoint queues are served round-robin under a per-endpoint and a
+ * global limit, so a slow endpoint only ever occupies its own slots. Settlements are written in
+ * batches. Nothing polls: publish calls wake() or accept(), and a timer covers the next due retry.
+ */
+export class Dispatcher {
+  private readonly queues = new Map<string, DueDelivery[]>()
+  private readonly running = new Map<string, number>()
+  private readonly held = new Set<string>()
+  private order: string[] = []
+  private cursor = 0
+  private inFlight = 0
+  private readonly inFlightDone = new Set<Promise<void>>()
+  private settleBuffer: Array<{ s: Settlement; due: DueDelivery; target: SendTarget | null; step: NextStep }> = []
+  private settleScheduled = false
+  private settling: Promise<void> = Promise.resolve()
+  private claiming = false
+  private claimAgain = false
+  /** The database may hold due work: set by wake() and timers, cleared when a claim comes back short. */
+  private mayHaveDue = true
+  private backoffUntil = 0
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = Number.POSITIVE_INFINITY
+  private stopped = false
+  private readonly maxQueued: number
+  private readonly maxHeld: number
+  private readonly now: () => number
+  private readonly random: () => number
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.maxQueued = o.maxQueuedPerEndpoint ?? 1000
+    this.maxHeld = o.maxHeld ?? 10_000
+    this.now = o.now ?? Date.now
+    this.random = o.random ?? Math.random
+  }
+
+  start(): void {
+    this.wake()
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight
+  }
+
+  get heldCount(): number {
+    return this.held.size
+  }
+
+  /** Whether a fresh delivery for this endpoint may be handed over in memory. */
+  hasRoom(endpointId: string): boolean {
+    if (this.stopped || this.held.size >= this.maxHeld) return false
+    return (this.queues.get(endpointId)?.length ?? 0) < this.maxQueued
+  }
+
+  /** Deliveries already leased to this owner (by the publish transaction). */
+  accept(items: readonly DueDelivery[]): void {
+    for (const d of items) this.enqueue(d)
+    this.pump()
+  }
+
+  /** New due work may be in the database. */
+  wake(): void {
+    this.mayHaveDue = true
+    void this.fill()
+  }
+
+  /** Stop claiming, finish in-flight attempts, hand queued deliveries back, write every settlement. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    const queued: string[] = []
+    for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
+    this.queues.clear()
+    this.order = []
+    for (const id of queued) this.held.delete(id)
+    while (this.inFlightDone.size > 0) await Promise.all([...this.inFlightDone])
+    await this.flushSettlements()
+    if (queued.length > 0) await this.o.store.releaseLeases(this.o.owner, queued, this.now())
+  }
+
+  private enqueue(d: DueDelivery): void {
+    if (this.held.has(d.id)) return // already ours; a re-claim only renewed its lease
+    this.held.add(d.id)
+    let q = this.queues.get(d.endpointId)
+    if (!q) {
+      q = []
+      this.queues.set(d.endpointId, q)
+      this.order.push(d.endpointId)
+    }
+    q.push(d)
+  }
+
+  /** Start attempts round-robin across endpoints until a limit is reached. */
+  private pump(): void {
+    let skipped = 0
+    while (this.inFlight < this.o.maxInFlight && this.order.length > 0 && skipped < this.order.length) {
+      if (this.cursor >= this.order.length) this.cursor = 0
+      const endpointId = this.order[this.cursor]!
+      const q = this.queues.get(endpointId)
+      if (!q || q.length === 0) {
+        this.queues.delete(endpointId)
+        this.order.splice(this.cursor, 1)
+        continue
+      }
+      if ((this.running.get(endpointId) ?? 0) >= this.o.endpointConcurrency) {
+        this.cursor++
+        skipped++
+        continue
+      }
+      skipped = 0
+      this.cursor++
+      this.launch(q.shift()!)
+    }
+  }
+
+  private launch(d: DueDelivery): void {
+    this.inFlight++
+    this.running.set(d.endpointId, (this.running.get(d.endpointId) ?? 0) + 1)
+    const done = this.attempt(d).finally(() => {
+      this.inFlight--
+      const r = (this.running.get(d.endpointId) ?? 1) - 1
+      if (r === 0) this.running.delete(d.endpointId)
+      else this.running.set(d.endpointId, r)
+      this.inFlightDone.delete(done)
+      if (this.stopped) return
+      this.pump()
+      if (this.mayHaveDue && this.held.size < this.maxHeld / 2) void this.fill()
+    })
+    this.inFlightDone.add(done)
+  }
+
+  private async attempt(d: DueDelivery): Promise<void> {
+    let target: SendTarget | null = null
+    try {
+      target = await this.o.targets.sendTarget(d.endpointId)
+    } catch {
+      target = null
+    }
+    if (target === null) {
+      // The endpoint is gone, and its deliveries with it (cascade): nothing to record.
+      this.held.delete(d.id)
+      return
+    }
+    const ep = target.endpoint
+    if (!ep.enabled) {
+      const step: NextStep = { kind: 'failed', reason: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}` }
+      this.queueSettlement(d, target, null, step)
+      return
+    }
+    const startedAt = this.now()
+    const request = buildOutboundRequest({
+      url: ep.url,
+      event: { id: d.eventId, type: d.eventType, occurredAt: d.occurredAt, payloadJson: d.payloadJson },
+      secrets: target.secrets,
+      nowMs: startedAt,
+    })
+    const result = await this.o.sender.send({ ...request, timeoutMs: ep.timeoutSeconds * 1000 })
+    const outcome = outcomeOf(result, this.now())
+    const attemptsMade = d.attemptCount + 1
+    const policy = retryPolicyFor(ep.retry)
+    const step = nextStep(outcome, attemptsMade, d.oneShot ? { ...policy, enabled: false } : policy, this.random)
+    const attempt: Attempt = {
+      id: newId('att'),
+      deliveryId: d.id,
+      endpointId: d.endpointId,
+      tenantId: d.tenantId,
+      attemptNumber: attemptsMade,
+      trigger: d.trigger,
+      startedAt: result.startedAt,
+      durationMs: result.durationMs,
+      request,
+      response: result.response,
+      error:
+        result.error ??
+        (result.response && (result.response.status < 200 || result.response.status > 299)
+          ? { kind: 'http', message: `HTTP ${result.response.status}` }
+          : null),
+      success: step.kind === 'succeeded',
+    }
+    this.o.onAttempt?.(attempt)
+    this.queueSettlement(d, target, attempt, step)
+  }
+
+  private queueSettlement(d: DueDelivery, target: SendTarget, attempt: Attempt | null, step: NextStep): void {
+    const base = { deliveryId: d.id, leaseOwner: this.o.owner, claimedAttemptCount: d.attemptCount, attempt }
+    const s: Settlement =
+      step.kind === 'retry'
+        ? { ...base, status: 'pending', nextAttemptAt: this.now() + step.delayMs }
+        : { ...base, status: step.kind === 'succeeded' ? 'succeeded' : 'failed' }
+    this.settleBuffer.push({ s, due: d, target, step })
+    if (this.settleBuffer.length >= SETTLE_BATCH) void this.flushSettlements()
+    else if (!this.settleScheduled) {
+      this.settleScheduled = true
+      setImmediate(() => void this.flushSettlements())
+    }
+  }
+
+  /** Writes buffered settlements in one transaction; calls are serialized. */
+  private flushSettlements(): Promise<void> {
+    this.settleScheduled = false
+    const batch = this.settleBuffer
+    if (batch.length === 0) return this.settling
+    this.settleBuffer = []
+    this.settling = this.settling.then(async () => {
+      let applied: boolean[]
+      try {
+        applied = await this.o.store.settle(batch.map((b) => b.s))
+      } catch {
+        // The store refused the write: the leases stand, so the deliveries come back when they expire.
+        applied = batch.map(() => false)
+      }
+      let nextRetry = Number.POSITIVE_INFINITY
+      for (const b of batch) {
+        this.held.delete(b.due.id)
+        if (b.s.status === 'pending') nextRetry = Math.min(nextRetry, b.s.nextAttemptAt)
+      }
+      if (nextRetry !== Number.POSITIVE_INFINITY && !this.stopped) this.armTimer(nextRetry)
+      this.o.onSettled?.(batch.map((b, i) => ({ due: b.due, target: b.target, attempt: b.s.attempt, step: b.step, applied: applied[i] ?? false })))
+    })
+    return this.settling
+  }
+
+  /** Claim due deliveries from the database while there is room and work. */
+  private async fill(): Promise<void> {
+    if (this.stopped) return
+    if (this.claiming) {
+      this.claimAgain = true
+      return
+    }
+    const room = Math.min(CLAIM_BATCH, this.maxHeld - this.held.size)
+    if (room <= 0) return
+    const now = this.now()
+    const exclude: string[] = []
+    for (const [id, q] of this.queues) if (q.length >= this.maxQueued) exclude.push(id)
+    if (exclude.length > 0 && now < this.backoffUntil) {
+      this.armTimer(this.backoffUntil)
+      return
+    }
+    this.claiming = true
+    this.claimAgain = false
+    let claimed: DueDelivery[] = []
+    try {
+      claimed = await this.o.store.claimDue({ owner: this.o.owner, now, limit: room, leaseMs: this.o.leaseMs, excludeEndpoints: exclude })
+    } catch {
+      claimed = []
+    } finally {
+      this.claiming = false
+    }
+    if (this.stopped) {
+      if (claimed.length > 0) await this.o.store.releaseLeases(this.o.owner, claimed.map((d) => d.id), this.now())
+      return
+    }
+    for (const d of claimed) this.enqueue(d)
+    this.pump()
+    if (claimed.length === room || this.claimAgain) {
+      setImmediate(() => void this.fill())
+      return
+    }
+    this.mayHaveDue = false
+    if (exclude.length > 0) this.backoffUntil = this.now() + SATURATED_BACKOFF_MS
+    const next = await this.o.store.nextDueAt().catch(() => null)
+    if (next !== null) this.armTimer(Math.max(next, exclude.length > 0 ? this.backoffUntil : this.now() + 1))
+  }
+
+  private armTimer(at: number): void {
+    if (this.stopped || at >= this.timerAt) return
+    if (this.timer) clearTimeout(this.timer)
+    this.timerAt = at
+    // Cap the wait so a clock jump or another node's work is noticed within a minute.
+    const delay = Math.min(Math.max(0, at - this.now()), 60_000)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.timerAt = Number.POSITIVE_INFINITY
+      this.wake()
+    }, delay)
+    this.timer.unref()
+  }
+}
+
+/** The pure view of a send result that the retry policy judges. */
+function outcomeOf(r: SendResult, now: number): AttemptOutcome {
+  if (r.response) {
+    const status = r.response.status
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(r.response.headers['retry-after'], now) : undefined
+    return retryAfterMs === undefined ? { kind: 'response', status } : { kind: 'response', status, retryAfterMs }
+  }
+  const e = r.error ?? { kind: 'network', message: 'no response' }
+  switch (e.kind) {
+    case 'timeout':
+      return { kind: 'timeout' }
+    case 'tls':
+    case 'blocked':
+    case 'template':
+    case 'network':
+      return { kind: e.kind, message: e.message }
+    default:
+      return { kind: 'network', message: e.message }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The error catalog. Every refusal the API makes carries one of these codes; they are public API,
+ * documented one by one in docs/errors.md (a test keeps the two in step). Add, never rename.
+ */
+export const errorCatalog = {
+  malformed_json: { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' },
+  bad_request: { status: 400, title: 'Bad request', detail: 'The request could not be read.' },
+  unauthorized: { status: 401, title: 'Unauthorized', detail: 'A valid bearer token is required.' },
+  forbidden: { status: 403, title: 'Forbidden', detail: 'This token may not act on that resource.' },
+  not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
+  route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', detail: 'The route exists but not for this method.' },
+  tenant_exists: { status: 409, title: 'Tenant exists', detail: 'A tenant with this id already exists.' },
+  event_type_exists: { status: 409, title: 'Event type exists', detail: 'An event type with this name already exists.' },
+  payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the limit (1 MiB by default).' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
+  validation_failed: { status: 422, title: 'Validation failed', detail: 'One or more fields are invalid; see errors.' },
+  url_not_allowed: { status: 422, title: 'URL not allowed', detail: 'The endpoint URL resolves to an address deliveries may not reach.' },
+  reserved_tenant: { status: 422, title: 'Reserved tenant', detail: 'Tenant ids starting with an underscore are reserved.' },
+  invalid_cursor: { status: 422, title: 'Invalid cursor', detail: 'The cursor is not one this list returned.' },
+  internal_error: { status: 500, title: 'Internal error', detail: 'The server failed to handle the request; this is a bug worth reporting.' },
+  service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The server is shutting down or this role does not serve the API.' },
+} as const satisfies Record<string, { status: number; title: string; detail: string }>
+
+export type ErrorCode = keyof typeof errorCatalog
+
+export interface FieldError {
+  /** JSON Pointer into the request body (or `/query/...`, `/params/...`). */
+  path: string
+  message: string
+}
+
+/** A refusal: the only exception type services throw on purpose. The HTTP layer renders it as RFC 9457. */
+export class AppError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail ?? errorCatalog[code].detail)
+    this.status = errorCatalog[code].status
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found.`)
+
+export const invalid = (path: string, message: string): AppError =>
+  new AppError('validation_failed', `${path}: ${message}`, [{ path, message }])

@@ -1,0 +1,93 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Role } from '../config.js'
+import type { Access, Principal } from '../services/access.js'
+import type { EndpointService } from '../services/endpoints.js'
+import type { Publisher } from '../services/publisher.js'
+import type { Store } from '../store/store.js'
+import { errorHandler, sendProblem } from './error-handler.js'
+import type { Metrics } from './metrics.js'
+import { endpointRoutes } from './routes/endpoints.js'
+import { eventRoutes } from './routes/events.js'
+import { eventTypeRoutes } from './routes/event-types.js'
+import { opsRoutes } from './routes/ops.js'
+import { tenantRoutes } from './routes/tenants.js'
+
+export interface AppDeps {
+  store: Store
+  access: Access
+  publisher: Publisher
+  endpoints: EndpointService
+  metrics: Metrics
+  role: Role
+  maxPayloadBytes: number
+  httpLogLevel: string
+  /** Wakes the local dispatcher (no-op on an api-only node). */
+  wake: () => void
+  version: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+/** Builds the HTTP app without listening: main.ts listens, tests use port 0. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.httpLogLevel === 'silent' ? false : { level: deps.httpLogLevel },
+    bodyLimit: deps.maxPayloadBytes,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // An empty body on a JSON route means "no options" (POST .../retry with a content type but no body).
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '' || body === undefined) return done(null, undefined)
+    try {
+      done(null, JSON.parse(body as string))
+    } catch (err) {
+      const e = err as Error & { statusCode?: number }
+      e.statusCode = 400
+      done(e, undefined)
+    }
+  })
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 'route_not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`))
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hookrelay API', version: deps.version, description: 'Signed, durable webhooks: see API.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return
+    if (deps.role === 'worker') return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker and serves no API.')
+    req.principal = await deps.access.authenticate(req.headers.authorization)
+    if (req.principal === null) return sendProblem(reply, 'unauthorized')
+    if (req.principal.kind === 'admin') return
+    // A tenant key reaches only /v1/tenants/{itsTenantId}/...; the rest is 403.
+    const tenantId = (req.params as { tenantId?: string }).tenantId
+    if (tenantId !== req.principal.tenantId) return sendProblem(reply, 'forbidden')
+  })
+
+  await app.register(opsRoutes, deps)
+  await app.register(tenantRoutes, deps)
+  await app.register(eventTypeRoutes, deps)
+  await app.register(endpointRoutes, deps)
+  await app.register(eventRoutes, deps)
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  return app
+}

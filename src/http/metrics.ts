@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/** The Prometheus metrics of one server (a registry per server, so tests can run several). */
+export function createMetrics(collect: { queueDepth: () => Promise<number>; inFlight: () => number }) {
+  const registry = new Registry()
+  const deliveries = new Counter({
+    name: 'hookrelay_deliveries_total',
+    help: 'Deliveries settled, by outcome: succeeded, failed (final) or retry (another attempt scheduled).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  })
+  const attemptSeconds = new Histogram({
+    name: 'hookrelay_attempt_duration_seconds',
+    help: 'Time from sending an attempt to its outcome.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  })
+  const published = new Counter({ name: 'hookrelay_events_published_total', help: 'Events accepted by publish.', registers: [registry] })
+  new Gauge({
+    name: 'hookrelay_queue_depth',
+    help: 'Pending deliveries (due, scheduled for retry, or in flight).',
+    registers: [registry],
+    async collect() {
+      this.set(await collect.queueDepth())
+    },
+  })
+  new Gauge({
+    name: 'hookrelay_in_flight',
+    help: 'Attempts being sent by this process right now.',
+    registers: [registry],
+    collect() {
+      this.set(collect.inFlight())
+    },
+  })
+  return { registry, deliveries, attemptSeconds, published }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

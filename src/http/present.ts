@@ -1,0 +1,83 @@
+import type { ApiKey, Attempt, Delivery, Endpoint, EventType, StoredEvent, Tenant } from '../core/model.js'
+
+// Records as the API shows them: times as ISO 8601 strings in UTC, payloads as JSON.
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
+
+export const presentTenant = (t: Tenant) => ({ ...t, createdAt: iso(t.createdAt), updatedAt: iso(t.updatedAt) })
+
+export const presentApiKey = (k: ApiKey, key?: string) => ({
+  id: k.id,
+  name: k.name,
+  ...(key !== undefined ? { key } : {}),
+  createdAt: iso(k.createdAt),
+})
+
+export const presentEventType = (t: EventType) => ({ ...t, createdAt: iso(t.createdAt), updatedAt: iso(t.updatedAt) })
+
+export const presentEndpoint = (e: Endpoint) => ({
+  id: e.id,
+  tenantId: e.tenantId,
+  name: e.name,
+  description: e.description,
+  url: e.url,
+  enabled: e.enabled,
+  disabledReason: e.disabledReason,
+  eventTypes: e.eventTypes,
+  channels: e.channels,
+  retry: e.retry,
+  timeoutSeconds: e.timeoutSeconds,
+  rateLimitPerSecond: e.rateLimitPerSecond,
+  metadata: e.metadata,
+  createdAt: iso(e.createdAt),
+  updatedAt: iso(e.updatedAt),
+})
+
+export const presentEvent = (e: StoredEvent) => ({
+  id: e.id,
+  type: e.type,
+  payload: JSON.parse(e.payloadJson) as Record<string, unknown>,
+  channels: e.channels,
+  idempotencyKey: e.idempotencyKey,
+  occurredAt: iso(e.occurredAt),
+  createdAt: iso(e.createdAt),
+  deliveryCount: e.deliveryCount,
+})
+
+export const presentDelivery = (d: Delivery) => ({
+  id: d.id,
+  eventId: d.eventId,
+  endpointId: d.endpointId,
+  status: d.status,
+  attemptCount: d.attemptCount,
+  nextAttemptAt: isoOrNull(d.nextAttemptAt),
+  createdAt: iso(d.createdAt),
+  updatedAt: iso(d.updatedAt),
+})
+
+export const presentAttempt = (a: Attempt) => ({
+  id: a.id,
+  deliveryId: a.deliveryId,
+  endpointId: a.endpointId,
+  attemptNumber: a.attemptNumber,
+  trigger: a.trigger,
+  startedAt: iso(a.startedAt),
+  durationMs: a.durationMs,
+  request: a.request,
+  response: a.response,
+  error: a.error,
+  success: a.success,
+})
+
+/** `{data, nextCursor}`: the cursor is the last id of a full page. */
+export function page<T extends { id: string } | { name: string }, U>(rows: T[], limit: number, present: (t: T) => U) {
+  const last = rows.length === limit ? rows[rows.length - 1] : undefined
+  const cursor = last === undefined ? null : 'id' in last ? last.id : last.name
+  return { data: rows.map(present), nextCursor: cursor === null ? null : Buffer.from(cursor).toString('base64url') }
+}
+
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined || cursor === '') return null
+  return Buffer.from(cursor, 'base64url').toString('utf8')
+}

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { AppError, notFound } from '../../errors.js'
+import type { AppDeps } from '../app.js'
+import { decodeCursor, page, presentEventType } from '../present.js'
+import { EventTypeName, EventTypeOut, ListQuery, listOf } from '../schemas.js'
+
+const JsonObject = Type.Record(Type.String(), Type.Unknown())
+const NameParams = Type.Object({ name: Type.String() })
+
+export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store }) => {
+  app.post(
+    '/v1/event-types',
+    {
+      schema: {
+        tags: ['event-types'],
+        body: Type.Object(
+          {
+            name: EventTypeName,
+            description: Type.Optional(Type.String({ maxLength: 1024 })),
+            schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+            example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: EventTypeOut },
+      },
+    },
+    async (req, reply) => {
+      const now = Date.now()
+      const t = {
+        name: req.body.name,
+        description: req.body.description ?? '',
+        schema: req.body.schema ?? null,
+        example: req.body.example ?? null,
+        createdAt: now,
+        updatedAt: now,
+      }
+      if (!(await store.createEventType(t))) throw new AppError('event_type_exists', `Event type ${t.name} already exists.`)
+      return reply.code(201).send(presentEventType(t))
+    },
+  )
+
+  app.get('/v1/event-types', { schema: { tags: ['event-types'], querystring: ListQuery, response: { 200: listOf(EventTypeOut) } } }, async (req) => {
+    const limit = req.query.limit ?? 50
+    const rows = await store.listEventTypes({ limit, after: decodeCursor(req.query.cursor) })
+    return page(rows, limit, presentEventType)
+  })
+
+  app.get('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams, response: { 200: EventTypeOut } } }, async (req) => {
+    const t = await store.getEventType(req.params.name)
+    if (!t) throw notFound(`Event type ${req.params.name}`)
+    return presentEventType(t)
+  })
+
+  app.patch(
+    '/v1/event-types/:name',
+    {
+      schema: {
+        tags: ['event-types'],
+        params: NameParams,
+        body: Type.Object(
+          {
+            description: Type.Optional(Type.String({ maxLength: 1024 })),
+            schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+            example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: EventTypeOut },
+      },
+    },
+    async (req) => {
+      const t = await store.updateEventType(req.params.name, req.body ?? {}, Date.now())
+      if (!t) throw notFound(`Event type ${req.params.name}`)
+      return presentEventType(t)
+    },
+  )
+
+  app.delete('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams } }, async (req, reply) => {
+    if (!(await store.deleteEventType(req.params.name))) throw notFound(`Event type ${req.params.name}`)
+    return reply.code(204).send()
+  })
+}

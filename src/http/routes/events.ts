@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { AppError, notFound } from '../../errors.js'
+import type { AppDeps } from '../app.js'
+import { decodeCursor, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
+import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf } from '../schemas.js'
+
+const TenantParams = Type.Object({ tenantId: Type.String() })
+
+export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, publisher, metrics, wake }) => {
+  app.post(
+    '/v1/tenants/:tenantId/events',
+    {
+      schema: {
+        tags: ['events'],
+        params: TenantParams,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }),
+        body: EventIn,
+        response: { 200: EventOut, 202: EventOut },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body
+      let occurredAt: number | undefined
+      if (b.occurredAt !== undefined) {
+        occurredAt = Date.parse(b.occurredAt)
+        if (Number.isNaN(occurredAt)) throw new AppError('validation_failed', '/occurredAt: must be an ISO 8601 time', [{ path: '/occurredAt', message: 'must be an ISO 8601 time' }])
+      }
+      const result = await publisher.publish(req.params.tenantId, {
+        type: b.type,
+        payload: b.payload,
+        idempotencyKey: b.idempotencyKey ?? req.headers['idempotency-key'] ?? null,
+        channels: b.channels ?? [],
+        occurredAt,
+      })
+      if (result.created) metrics.published.inc()
+      // 202: accepted and durably stored, delivery follows; 200: the idempotent repeat of an earlier publish.
+      return reply.code(result.created ? 202 : 200).send(presentEvent(result.event))
+    },
+  )
+
+  app.get(
+    '/v1/tenants/:tenantId/events',
+    {
+      schema: {
+        tags: ['events'],
+        params: TenantParams,
+        querystring: Type.Object({ ...ListQuery.properties, type: Type.Optional(Type.String({ maxLength: 128 })) }),
+        response: { 200: listOf(EventOut) },
+      },
+    },
+    async (req) => {
+      const limit = req.query.limit ?? 50
+      const rows = await store.listEvents(req.params.tenantId, { type: req.query.type }, { limit, after: decodeCursor(req.query.cursor) })
+      return page(rows, limit, presentEvent)
+    },
+  )
+
+  app.get(
+    '/v1/tenants/:tenantId/events/:eventId',
+    { schema: { tags: ['events'], params: Type.Object({ tenantId: Type.String(), eventId: Type.String() }), response: { 200: EventDetailOut } } },
+    async (req) => {
+      const ev = await store.getEvent(req.params.tenantId, req.params.eventId)
+      if (!ev) throw notFound(`Event ${req.params.eventId}`)
+      const deliveries = await store.listDeliveries(req.params.tenantId, { eventId: ev.id }, { limit: 1000, after: null })
+      return { ...presentEvent(ev), deliveries: deliveries.map(presentDelivery) }
+    },
+  )
+
+  app.get(
+    '/v1/tenants/:tenantId/deliveries',
+    {
+      schema: {
+        tags: ['deliveries'],
+        params: TenantParams,
+        querystring: Type.Object({
+          ...ListQuery.properties,
+          endpointId: Type.Optional(Type.String()),
+          eventId: Type.Optional(Type.String()),
+          status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')])),
+        }),
+        response: { 200: listOf(DeliveryOut) },
+      },
+    },
+    async (req) => {
+      const { limit = 50, cursor, endpointId, eventId, status } = req.query
+      const rows = await store.listDeliveries(req.params.tenantId, { endpointId, eventId, status }, { limit, after: decodeCursor(cursor) })
+      return page(rows, limit, presentDelivery)
+    },
+  )
+
+  const DeliveryParams = Type.Object({ tenantId: Type.String(), deliveryId: Type.String() })
+
+  app.get(
+    '/v1/tenants/:tenantId/deliveries/:deliveryId',
+    { schema: { tags: ['deliveries'], params: DeliveryParams, response: { 200: DeliveryDetailOut } } },
+    async (req) => {
+      const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
+      if (!d) throw notFound(`Delivery ${req.params.deliveryId}`)
+      const attempts = await store.listAttempts(d.id)
+      return { ...presentDelivery(d), attempts: attempts.map(presentAttempt) }
+    },
+  )
+
+  app.post(
+    '/v1/tenants/:tenantId/deliveries/:deliveryId/retry',
+    { schema: { tags: ['deliveries'], params: DeliveryParams, response: { 202: DeliveryOut } } },
+    async (req, reply) => {
+      if (!(await store.requeueManual(req.params.tenantId, req.params.deliveryId, Date.now()))) throw notFound(`Delivery ${req.params.deliveryId}`)
+      wake()
+      const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
+      if (!d) throw notFound(`Delivery ${req.params.deliveryId}`)
+      return reply.code(202).send(presentDelivery(d))
+    },
+  )
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import type { Config } from './config.js'
+import { createAddressPolicy } from './core/address-class.js'
+import { Dispatcher } from './delivery/dispatcher.js'
+import { createSender } from './delivery/sender.js'
+import { buildApp } from './http/app.js'
+import { createMetrics } from './http/metrics.js'
+import { Access } from './services/access.js'
+import { EndpointDirectory } from './services/endpoint-directory.js'
+import { EndpointHealth, OPERATOR_TENANT } from './services/endpoint-health.js'
+import { EndpointService } from './services/endpoints.js'
+import { Publisher } from './services/publisher.js'
+import { loadSecretBox } from './services/secret-keys.js'
+import { openStore } from './store/open-store.js'
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+export interface RunningServer {
+  url: string
+  /** Set when the admin token was generated on this start (print it once). */
+  generatedAdminToken: string | null
+  /** Graceful stop: no new work, in-flight attempts finish, queued deliveries are handed back. */
+  close(): Promise<void>
+}
+
+/** Wires the store, services, dispatcher and HTTP app, and listens. Everything else is in the parts. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const store = openStore(config)
+  const box = loadSecretBox(config.encryptionKey, config.dataDir)
+  const policy = createAddressPolicy(config.allowedNetworks)
+  const sender = createSender({ policy })
+  const directory = new EndpointDirectory(store, box)
+  const access = new Access(store)
+  const generatedAdminToken = await access.init(config.adminToken)
+  const now = Date.now()
+  await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
+
+  const delivers = config.role !== 'api'
+  // SQLite serves exactly one node, so leases left by a killed process are ours to take back now.
+  if (delivers && store.dialect === 'sqlite') await store.releaseLeases(null, null, now)
+
+  const owner = `node_${randomBytes(6).toString('hex')}`
+  const publisher = new Publisher(store, directory, null)
+  let dispatcher: Dispatcher | null = null
+  const metrics = createMetrics({ queueDepth: () => store.pendingCount(), inFlight: () => dispatcher?.inFlightCount ?? 0 })
+  const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
+
+  if (delivers) {
+    dispatcher = new Dispatcher({
+      store,
+      sender,
+      targets: directory,
+      owner,
+      endpointConcurrency: config.endpointConcurrency,
+      maxInFlight: config.maxInFlight,
+      leaseMs: config.leaseMs,
+      onAttempt: (a) => metrics.attemptSeconds.observe(a.durationMs / 1000),
+      onSettled: (batch) => {
+        for (const b of batch) metrics.deliveries.inc({ outcome: b.step.kind })
+        health.observe(batch)
+      },
+    })
+    const d = dispatcher
+    publisher.attach({ owner, leaseMs: config.leaseMs, hasRoom: (id) => d.hasRoom(id), accept: (items) => d.accept(items), wake: () => d.wake() })
+  }
+  const wake = () => dispatcher?.wake()
+  const endpoints = new EndpointService({ store, directory, policy, sender, wake })
+
+  const app = await buildApp({
+    store,
+    access,
+    publisher,
+    endpoints,
+    metrics,
+    role: config.role,
+    maxPayloadBytes: config.maxPayloadBytes,
+    httpLogLevel: config.logLevel,
+    wake,
+    version,
+  })
+  await app.listen({ port: config.port, host: config.host })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : config.port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  dispatcher?.start()
+
+  let closing: Promise<void> | null = null
+  return {
+    url: `http://${host}:${port}`,
+    generatedAdminToken,
+    close() {
+      closing ??= (async () => {
+        await app.close() // stops accepting; in-flight publishes finish and commit
+        await publisher.drain()
+        await dispatcher?.stop()
+        await health.idle()
+        await publisher.drain()
+        await sender.close()
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { newId } from '../core/ids.js'
+import type { ApiKey } from '../core/model.js'
+import { AppError } from '../errors.js'
+import type { Store } from '../store/store.js'
+
+export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; keyId: string }
+
+const ADMIN_HASH_SETTING = 'admin_token_hash'
+/** A deleted key stops working at once in this process, and within this long on other nodes. */
+const CACHE_MS = 10_000
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
+const newSecretToken = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`
+
+/** Who a bearer token is: the admin, or a tenant's API key (stored as a SHA-256 hash, shown once). */
+export class Access {
+  private adminHash: Buffer = Buffer.alloc(32)
+  private readonly cache = new Map<string, { at: number; principal: Principal | null }>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Settles the admin token: HOOKRELAY_ADMIN_TOKEN when given; otherwise the one generated on the
+   * first start, whose hash is stored. Returns the token only when it was just generated, to print once.
+   */
+  async init(configured: string | null): Promise<string | null> {
+    if (configured !== null) {
+      this.adminHash = Buffer.from(hashToken(configured), 'hex')
+      return null
+    }
+    const candidate = newSecretToken('hr_admin')
+    const stored = await this.store.initSetting(ADMIN_HASH_SETTING, hashToken(candidate))
+    this.adminHash = Buffer.from(stored, 'hex')
+    return stored === hashToken(candidate) ? candidate : null
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal | null> {
+    if (authorization === undefined) return null
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (!m) return null
+    const hash = hashToken(m[1]!)
+    const hashBuf = Buffer.from(hash, 'hex')
+    if (timingSafeEqual(hashBuf, this.adminHash)) return { kind: 'admin' }
+    const hit = this.cache.get(hash)
+    const t = this.now()
+    if (hit && t - hit.at < CACHE_MS) return hit.principal
+    const key = await this.store.findApiKey(hash)
+    const principal: Principal | null = key ? { kind: 'tenant', tenantId: key.tenantId, keyId: key.id } : null
+    if (this.cache.size > 10_000) this.cache.clear()
+    this.cache.set(hash, { at: t, principal })
+    return principal
+  }
+
+  async createApiKey(tenantId: string, name: string): Promise<{ record: ApiKey; key: string }> {
+    if (!(await this.store.getTenant(tenantId))) throw new AppError('not_found', `Tenant ${tenantId} not found.`)
+    const key = newSecretToken('hrk')
+    const record: ApiKey = { id: newId('key'), tenantId, name, createdAt: this.now() }
+    await this.store.createApiKey(record, hashToken(key))
+    return { record, key }
+  }
+
+  async deleteApiKey(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.deleteApiKey(tenantId, id))) throw new AppError('not_found', `API key ${id} not found.`)
+    this.cache.clear()
+  }
+
+  /** Forget cached keys (a tenant was deleted). */
+  forget(): void {
+    this.cache.clear()
+  }
+}

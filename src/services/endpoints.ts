@@ -1,0 +1,221 @@
+import type { AddressPolicy } from '../core/address-class.js'
+import { isValidEventTypePattern } from '../core/event-filter.js'
+import { newId } from '../core/ids.js'
+import type { Attempt, Endpoint, JsonObject, RetrySettings, StoredEvent } from '../core/model.js'
+import { buildOutboundRequest } from '../core/outbound-request.js'
+import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
+import { checkUrlTarget } from '../delivery/address-guard.js'
+import type { Sender } from '../delivery/sender.js'
+import { AppError, invalid, notFound, type FieldError } from '../errors.js'
+import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.js'
+import type { EndpointDirectory } from './endpoint-directory.js'
+
+/** How long a rotated-out secret keeps signing beside the new one. */
+export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
+const MAX_METADATA_BYTES = 16 * 1024
+const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
+
+export interface EndpointInput {
+  name?: string
+  description?: string
+  url?: string
+  enabled?: boolean
+  eventTypes?: string[]
+  channels?: string[]
+  retry?: Partial<RetrySettings>
+  timeoutSeconds?: number
+  rateLimitPerSecond?: number | null
+  metadata?: JsonObject
+}
+
+export interface EndpointServiceDeps {
+  store: Store
+  directory: EndpointDirectory
+  policy: AddressPolicy
+  sender: Sender
+  /** Wakes the local dispatcher after re-queuing; absent on an api-only node. */
+  wake: () => void
+  now?: () => number
+}
+
+export type EndpointStatsOut = EndpointStats & { successRate: number | null }
+
+export class EndpointService {
+  private readonly now: () => number
+
+  constructor(private readonly d: EndpointServiceDeps) {
+    this.now = d.now ?? Date.now
+  }
+
+  async create(tenantId: string, input: EndpointInput & { url: string }): Promise<Endpoint> {
+    if (!(await this.d.store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
+    const now = this.now()
+    const retry = mergeRetry(DEFAULT_RETRY, input.retry)
+    const endpoint: Endpoint = {
+      id: newId('ep', now),
+      tenantId,
+      name: input.name ?? '',
+      description: input.description ?? '',
+      url: input.url,
+      enabled: input.enabled ?? true,
+      disabledReason: null,
+      eventTypes: input.eventTypes ?? [],
+      channels: input.channels ?? [],
+      retry,
+      timeoutSeconds: input.timeoutSeconds ?? 30,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      metadata: input.metadata ?? {},
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.validate(endpoint, input)
+    await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: null, previousExpiresAt: null })
+    this.d.directory.invalidate(tenantId, endpoint.id)
+    return endpoint
+  }
+
+  async get(tenantId: string, id: string): Promise<Endpoint> {
+    const ep = await this.d.store.getEndpoint(tenantId, id)
+    if (!ep) throw notFound(`Endpoint ${id}`)
+    return ep
+  }
+
+  list(tenantId: string, page: Page): Promise<Endpoint[]> {
+    return this.d.store.listEndpoints(tenantId, page)
+  }
+
+  async update(tenantId: string, id: string, input: EndpointInput): Promise<Endpoint> {
+    const current = await this.get(tenantId, id)
+    const patch: EndpointPatch = { ...input, retry: input.retry ? mergeRetry(current.retry, input.retry) : undefined }
+    for (const k of Object.keys(patch) as Array<keyof EndpointPatch>) if (patch[k] === undefined) delete patch[k]
+    // Re-enabling clears the reason and the failure streak that led to the disabling.
+    if (input.enabled === true && !current.enabled) Object.assign(patch, { disabledReason: null, failingSince: null })
+    if (input.enabled === false && current.enabled) patch.disabledReason = null
+    await this.validate({ ...current, ...patch } as Endpoint, input)
+    const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
+    if (!updated) throw notFound(`Endpoint ${id}`)
+    this.d.directory.invalidate(tenantId, id)
+    return updated
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.d.store.deleteEndpoint(tenantId, id))) throw notFound(`Endpoint ${id}`)
+    this.d.directory.invalidate(tenantId, id)
+  }
+
+  async revealSecret(tenantId: string, id: string): Promise<string> {
+    await this.get(tenantId, id)
+    const sealed = await this.d.store.getSecrets(id)
+    if (!sealed) throw notFound(`Endpoint ${id}`)
+    return this.d.directory.open(sealed.current)
+  }
+
+  async rotateSecret(tenantId: string, id: string, secret: string | undefined): Promise<string> {
+    await this.get(tenantId, id)
+    if (secret !== undefined && !isValidSecret(secret)) {
+      throw invalid('/secret', 'must be whsec_ followed by 24 to 64 bytes in base64')
+    }
+    const sealed = await this.d.store.getSecrets(id)
+    if (!sealed) throw notFound(`Endpoint ${id}`)
+    const next = secret ?? generateSecret()
+    const now = this.now()
+    await this.d.store.setSecrets(id, { current: this.d.directory.seal(next), previous: sealed.current, previousExpiresAt: now + ROTATION_OVERLAP_MS }, now)
+    this.d.directory.invalidate(tenantId, id)
+    return next
+  }
+
+  /** Sends one event to this endpoint now, whatever its filters, and returns the recorded attempt. */
+  async test(tenantId: string, id: string, input: { eventType?: string; payload?: JsonObject }): Promise<Attempt> {
+    const ep = await this.get(tenantId, id)
+    const target = await this.d.directory.sendTarget(id)
+    if (!target) throw notFound(`Endpoint ${id}`)
+    const now = this.now()
+    const payload = input.payload ?? { message: 'This is a test event from Hookrelay.', endpointId: id }
+    const event: StoredEvent = {
+      id: newId('evt', now),
+      tenantId,
+      type: input.eventType ?? 'webhook.test',
+      payloadJson: JSON.stringify(payload),
+      channels: [],
+      idempotencyKey: null,
+      occurredAt: now,
+      createdAt: now,
+      deliveryCount: 1,
+    }
+    const request = buildOutboundRequest({ url: ep.url, event, secrets: target.secrets, nowMs: now })
+    const result = await this.d.sender.send({ ...request, timeoutMs: ep.timeoutSeconds * 1000 })
+    const status = result.response?.status
+    const success = status !== undefined && status >= 200 && status <= 299
+    const deliveryId = newId('dlv', now)
+    const attempt: Attempt = {
+      id: newId('att'),
+      deliveryId,
+      endpointId: id,
+      tenantId,
+      attemptNumber: 1,
+      trigger: 'test',
+      startedAt: result.startedAt,
+      durationMs: result.durationMs,
+      request,
+      response: result.response,
+      error: result.error ?? (success || status === undefined ? null : { kind: 'http', message: `HTTP ${status}` }),
+      success,
+    }
+    const done = this.now()
+    await this.d.store.recordTestDelivery(
+      { id: deliveryId, tenantId, eventId: event.id, endpointId: id, status: success ? 'succeeded' : 'failed', attemptCount: 1, nextAttemptAt: null, createdAt: now, updatedAt: done },
+      event,
+      attempt,
+    )
+    return attempt
+  }
+
+  async stats(tenantId: string, id: string, since: number): Promise<EndpointStatsOut> {
+    await this.get(tenantId, id)
+    const s = await this.d.store.endpointStats(id, since)
+    const finished = s.succeeded + s.failed
+    return { ...s, successRate: finished === 0 ? null : s.succeeded / finished }
+  }
+
+  async recover(tenantId: string, id: string, since: number): Promise<number> {
+    await this.get(tenantId, id)
+    const count = await this.d.store.recoverFailed(tenantId, id, since, this.now())
+    if (count > 0) this.d.wake()
+    return count
+  }
+
+  /** Checks what the schema cannot: URL scheme and target, filter patterns, retry bounds, metadata size. */
+  private async validate(ep: Endpoint, input: EndpointInput): Promise<void> {
+    const errors: FieldError[] = []
+    let url: URL | null = null
+    try {
+      url = new URL(ep.url)
+    } catch {
+      errors.push({ path: '/url', message: 'must be an absolute http:// or https:// URL' })
+    }
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') errors.push({ path: '/url', message: 'must use http:// or https://' })
+    if (url && (url.username || url.password)) errors.push({ path: '/url', message: 'must not carry credentials' })
+    ep.eventTypes.forEach((p, i) => {
+      if (!isValidEventTypePattern(p)) errors.push({ path: `/eventTypes/${i}`, message: 'must be an event type name or a pattern with * segments' })
+    })
+    const r = ep.retry
+    const maxAllowed = r.schedule ? Math.max(5, r.schedule.length) : 5
+    if (r.maxRetries > maxAllowed) {
+      errors.push({ path: '/retry/maxRetries', message: r.schedule ? `must be at most ${maxAllowed} (the schedule's length)` : 'must be between 0 and 5' })
+    }
+    if (Buffer.byteLength(JSON.stringify(ep.metadata)) > MAX_METADATA_BYTES) errors.push({ path: '/metadata', message: 'must be at most 16 KiB' })
+    if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+    if (input.url !== undefined) {
+      const check = await checkUrlTarget(ep.url, this.d.policy)
+      if (!check.ok) throw new AppError('url_not_allowed', `The URL is not allowed: ${check.reason}.`, [{ path: '/url', message: check.reason }])
+    }
+  }
+}
+
+function mergeRetry(base: RetrySettings, patch: Partial<RetrySettings> | undefined): RetrySettings {
+  const schedule = patch?.schedule !== undefined ? patch.schedule : base.schedule
+  // A custom schedule without an explicit maxRetries uses all of its delays.
+  const maxRetries = patch?.maxRetries ?? (patch?.schedule ? patch.schedule.length : base.maxRetries)
+  return { enabled: patch?.enabled ?? base.enabled, maxRetries, schedule: schedule ?? null }
+}

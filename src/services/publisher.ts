@@ -1,0 +1,162 @@
+import { matchesChannels, matchesEventType } from '../core/event-filter.js'
+import { newId } from '../core/ids.js'
+import type { Endpoint, JsonObject, StoredEvent } from '../core/model.js'
+import { AppError } from '../errors.js'
+import type { DueDelivery, PublishItem, PublishOutcome, Store } from '../store/store.js'
+import type { EndpointDirectory } from './endpoint-directory.js'
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
+/** Publishes in one group commit at most; the rest wait for the next. */
+const MAX_GROUP = 2000
+
+export interface PublishInput {
+  type: string
+  payload: JsonObject
+  idempotencyKey?: string | null
+  channels?: string[]
+  occurredAt?: number
+}
+
+export interface PublishResult {
+  created: boolean
+  event: StoredEvent
+}
+
+/** The in-memory hand-off: a local dispatcher that takes deliveries already leased to it. */
+export interface LocalDispatcher {
+  readonly owner: string
+  readonly leaseMs: number
+  hasRoom(endpointId: string): boolean
+  accept(items: readonly DueDelivery[]): void
+  wake(): void
+}
+
+interface Waiting {
+  item: PublishItem
+  handOff: DueDelivery[]
+  resolve: (r: PublishResult) => void
+  reject: (e: unknown) => void
+}
+
+/**
+ * Publishing with group commit: every publish that arrives while a commit is being prepared joins
+ * it, so N concurrent publishes cost one transaction (and one fsync), and each caller is answered
+ * only after that commit. Fan-out is decided here, from the tenant's enabled endpoints.
+ */
+export class Publisher {
+  private waiting: Waiting[] = []
+  private scheduled = false
+  private committing: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly store: Store,
+    private readonly directory: EndpointDirectory,
+    private dispatcher: LocalDispatcher | null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Attaches the local dispatcher once it exists (it needs the publisher for operator events). */
+  attach(dispatcher: LocalDispatcher | null): void {
+    this.dispatcher = dispatcher
+  }
+
+  async publish(tenantId: string, input: PublishInput): Promise<PublishResult> {
+    const candidates = await this.directory.fanOutCandidates(tenantId)
+    if (candidates === null) throw new AppError('not_found', `Tenant ${tenantId} not found.`)
+    return this.publishTo(tenantId, input, candidates.filter((ep) => endpointWants(ep, input.type, input.channels ?? [])))
+  }
+
+  /** Publishes to the given endpoints exactly (no filter): the fan-out is already decided. */
+  publishTo(tenantId: string, input: PublishInput, endpoints: readonly Endpoint[]): Promise<PublishResult> {
+    const now = this.now()
+    const event: StoredEvent = {
+      id: newId('evt', now),
+      tenantId,
+      type: input.type,
+      payloadJson: JSON.stringify(input.payload),
+      channels: input.channels ?? [],
+      idempotencyKey: input.idempotencyKey ?? null,
+      occurredAt: input.occurredAt ?? now,
+      createdAt: now,
+      deliveryCount: endpoints.length,
+    }
+    const d = this.dispatcher
+    const handOff: DueDelivery[] = []
+    const deliveries = endpoints.map((ep) => {
+      const id = newId('dlv', now)
+      if (d && d.hasRoom(ep.id)) {
+        handOff.push({
+          id,
+          tenantId,
+          endpointId: ep.id,
+          eventId: event.id,
+          eventType: event.type,
+          payloadJson: event.payloadJson,
+          occurredAt: event.occurredAt,
+          attemptCount: 0,
+          trigger: 'scheduled',
+          oneShot: false,
+        })
+        return { id, endpointId: ep.id, leaseOwner: d.owner, nextAttemptAt: now + d.leaseMs }
+      }
+      return { id, endpointId: ep.id, leaseOwner: null, nextAttemptAt: now }
+    })
+    return new Promise<PublishResult>((resolve, reject) => {
+      this.waiting.push({ item: { event, deliveries }, handOff, resolve, reject })
+      if (this.waiting.length >= MAX_GROUP) void this.commit()
+      else if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => void this.commit())
+      }
+    })
+  }
+
+  /** Waits for every publish accepted so far to be committed. */
+  async drain(): Promise<void> {
+    while (this.waiting.length > 0) await this.commit()
+    await this.committing
+  }
+
+  private commit(): Promise<void> {
+    this.scheduled = false
+    const group = this.waiting.splice(0, MAX_GROUP)
+    if (this.waiting.length > 0 && !this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => void this.commit())
+    }
+    if (group.length === 0) return this.committing
+    this.committing = this.committing.then(async () => {
+      let outcomes: PublishOutcome[]
+      try {
+        outcomes = await this.store.publishBatch(
+          group.map((w) => w.item),
+          this.now(),
+          IDEMPOTENCY_WINDOW_MS,
+        )
+      } catch (err) {
+        for (const w of group) w.reject(err)
+        return
+      }
+      const handOff: DueDelivery[] = []
+      let unleased = false
+      group.forEach((w, i) => {
+        const o = outcomes[i]!
+        if (o.kind === 'error') return w.reject(o.error)
+        if (o.kind === 'duplicate') return w.resolve({ created: false, event: o.event })
+        const inserted = new Set(o.deliveryIds)
+        for (const h of w.handOff) if (inserted.has(h.id)) handOff.push(h)
+        if (w.item.deliveries.some((dl) => dl.leaseOwner === null)) unleased = true
+        w.resolve({ created: true, event: o.event })
+      })
+      if (this.dispatcher) {
+        if (handOff.length > 0) this.dispatcher.accept(handOff)
+        if (unleased) this.dispatcher.wake()
+      }
+    })
+    return this.committing
+  }
+}
+
+export function endpointWants(ep: Endpoint, type: string, channels: readonly string[]): boolean {
+  return ep.enabled && matchesEventType(ep.eventTypes, type) && matchesChannels(ep.channels, channels)
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config.js'
+import { openSqliteStore } from './sqlite/sqlite-store.js'
+import type { Store } from './store.js'
+
+/** The store a config asks for: PostgreSQL for a postgres:// URL, SQLite in the data directory otherwise. */
+export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous'>): Store {
+  if (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new Error('PostgreSQL support is not built yet; run without --database-url to use SQLite.')
+  }
+  if (config.databaseUrl !== null && !config.databaseUrl.startsWith('sqlite:')) {
+    throw new Error(`Unsupported --database-url "${config.databaseUrl}": use postgres://... or leave it out for SQLite.`)
+  }
+  const dataDir = config.databaseUrl?.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : config.dataDir
+  return openSqliteStore({ dataDir, synchronous: config.sqliteSynchronous })
+}

@@ -1,0 +1,88 @@
+/**
+ * Table shapes for Kysely, shared by both dialects. Times are epoch milliseconds, booleans 0/1
+ * and JSON columns TEXT; each dialect's rows.ts converts what its driver returns.
+ */
+export interface Database {
+  settings: { key: string; value: string }
+  tenants: { id: string; name: string; metadata: string; created_at: number; updated_at: number }
+  api_keys: { id: string; tenant_id: string; name: string; key_hash: string; created_at: number }
+  event_types: {
+    name: string
+    description: string
+    schema: string | null
+    example: string | null
+    created_at: number
+    updated_at: number
+  }
+  endpoints: EndpointRow
+  events: EventRow
+  idempotency_keys: { tenant_id: string; key: string; event_id: string; created_at: number }
+  deliveries: DeliveryRow
+  attempts: AttemptRow
+}
+
+export interface EndpointRow {
+  id: string
+  tenant_id: string
+  name: string
+  description: string
+  url: string
+  enabled: number
+  disabled_reason: string | null
+  event_types: string
+  channels: string
+  retry: string
+  timeout_seconds: number
+  rate_limit_per_second: number | null
+  metadata: string
+  secret_sealed: string
+  previous_secret_sealed: string | null
+  previous_expires_at: number | null
+  failing_since: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface EventRow {
+  id: string
+  tenant_id: string
+  type: string
+  payload: string
+  channels: string
+  idempotency_key: string | null
+  occurred_at: number
+  created_at: number
+  delivery_count: number
+}
+
+export interface DeliveryRow {
+  id: string
+  tenant_id: string
+  event_id: string
+  endpoint_id: string
+  status: string
+  attempt_count: number
+  next_attempt_at: number | null
+  lease_owner: string | null
+  pending_trigger: string
+  one_shot: number
+  created_at: number
+  updated_at: number
+}
+
+export interface AttemptRow {
+  id: string
+  delivery_id: string
+  endpoint_id: string
+  tenant_id: string
+  attempt_number: number
+  trigger: string
+  started_at: number
+  duration_ms: number
+  request: string
+  response_status: number | null
+  response: string | null
+  error_kind: string | null
+  error_message: string | null
+  success: number
+}

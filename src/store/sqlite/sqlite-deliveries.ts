@@ -1,0 +1,277 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import type { AttemptTrigger } from '../../core/model.js'
+import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow } from '../rows.js'
+import type { AttemptRow, DeliveryRow, EventRow } from '../schema.js'
+import type {
+  DeliveryLog,
+  DeliveryQueue,
+  DueDelivery,
+  EventStore,
+  PublishItem,
+  PublishOutcome,
+  Settlement,
+} from '../store.js'
+
+type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
+
+/**
+ * The queue on SQLite: publish, claim and settle as prepared statements inside synchronous
+ * transactions. One connection is one writer, so an UPDATE ... WHERE id IN (SELECT ... LIMIT n)
+ * is already an atomic claim; PostgreSQL needs FOR UPDATE SKIP LOCKED for the same.
+ */
+export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
+  const s = {
+    findIdem: db.prepare<[string, string], { event_id: string; created_at: number }>(
+      'SELECT event_id, created_at FROM idempotency_keys WHERE tenant_id = ? AND key = ?',
+    ),
+    putIdem: db.prepare(
+      `INSERT INTO idempotency_keys (tenant_id, key, event_id, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant_id, key) DO UPDATE SET event_id = excluded.event_id, created_at = excluded.created_at`,
+    ),
+    getEventById: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (id, tenant_id, type, payload, channels, idempotency_key, occurred_at, created_at, delivery_count)
+       VALUES (@id, @tenant_id, @type, @payload, @channels, @idempotency_key, @occurred_at, @created_at, @delivery_count)`,
+    ),
+    setDeliveryCount: db.prepare('UPDATE events SET delivery_count = ? WHERE id = ?'),
+    // INSERT ... SELECT so that an endpoint deleted or disabled since the fan-out was computed
+    // gets no delivery, instead of failing the whole group commit on a foreign key.
+    insertDelivery: db.prepare(
+      `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner, created_at, updated_at)
+       SELECT ?, ?, ?, id, 'pending', 0, ?, ?, ?, ? FROM endpoints WHERE id = ? AND enabled = 1`,
+    ),
+    claim: db.prepare<[string, number, number, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'>>(
+      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
+       WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot`,
+    ),
+    claimExcluding: db.prepare<[string, number, number, string, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'>>(
+      `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
+       WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+         AND endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?)
+       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot`,
+    ),
+    eventForSend: db.prepare<[string], Pick<EventRow, 'type' | 'payload' | 'occurred_at'>>(
+      'SELECT type, payload, occurred_at FROM events WHERE id = ?',
+    ),
+    settle: db.prepare(
+      `UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, lease_owner = NULL,
+         pending_trigger = 'scheduled', one_shot = 0, updated_at = ?
+       WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
+    ),
+    insertAttempt: db.prepare(
+      `INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms, request,
+         response_status, response, error_kind, error_message, success)
+       VALUES (@id, @delivery_id, @endpoint_id, @tenant_id, @attempt_number, @trigger, @started_at, @duration_ms, @request,
+         @response_status, @response, @error_kind, @error_message, @success)`,
+    ),
+    insertDeliveryRow: db.prepare(
+      `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner,
+         pending_trigger, one_shot, created_at, updated_at)
+       VALUES (@id, @tenant_id, @event_id, @endpoint_id, @status, @attempt_count, @next_attempt_at, @lease_owner,
+         @pending_trigger, @one_shot, @created_at, @updated_at)`,
+    ),
+    releaseAll: db.prepare(
+      `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE status = 'pending' AND lease_owner IS NOT NULL`,
+    ),
+    releaseOwner: db.prepare(
+      `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE status = 'pending' AND lease_owner = ?`,
+    ),
+    releaseOne: db.prepare(
+      `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE status = 'pending' AND lease_owner = ? AND id = ?`,
+    ),
+    nextDue: db.prepare<[], { t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`),
+    pendingCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`),
+    requeue: db.prepare(
+      `UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
+         next_attempt_at = ?, lease_owner = NULL, pending_trigger = 'manual', updated_at = ?
+       WHERE tenant_id = ? AND id = ?`,
+    ),
+    recover: db.prepare(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, pending_trigger = 'manual',
+         one_shot = 1, updated_at = ?
+       WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed' AND created_at >= ?`,
+    ),
+    getDelivery: db.prepare<[string, string], DeliveryRow>('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?'),
+    listAttempts: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempt_number, id'),
+    getAttempt: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE id = ?'),
+    statusCounts: db.prepare<[string, number], { status: string; n: number }>(
+      'SELECT status, count(*) AS n FROM deliveries WHERE endpoint_id = ? AND created_at >= ? GROUP BY status',
+    ),
+    attemptAgg: db.prepare<[string, number], { n: number; avg: number | null }>(
+      `SELECT count(*) AS n, avg(duration_ms) AS avg FROM attempts
+       WHERE endpoint_id = ? AND started_at >= ? AND response_status IS NOT NULL`,
+    ),
+    attemptPct: db.prepare<[string, number, number], { d: number }>(
+      `SELECT duration_ms AS d FROM attempts WHERE endpoint_id = ? AND started_at >= ? AND response_status IS NOT NULL
+       ORDER BY duration_ms LIMIT 1 OFFSET ?`,
+    ),
+    lastAttempt: db.prepare<[string, number], { started_at: number; response_status: number | null }>(
+      `SELECT started_at, response_status FROM attempts WHERE endpoint_id = ? AND started_at >= ?
+       ORDER BY started_at DESC LIMIT 1`,
+    ),
+  }
+
+  const publishOne = db.transaction((item: PublishItem, now: number, windowMs: number): PublishOutcome => {
+    const ev = item.event
+    if (ev.idempotencyKey !== null) {
+      const seen = s.findIdem.get(ev.tenantId, ev.idempotencyKey)
+      if (seen && seen.created_at > now - windowMs) {
+        const original = s.getEventById.get(seen.event_id)
+        if (original) return { kind: 'duplicate', event: eventFromRow(original) }
+      }
+    }
+    s.insertEvent.run(eventToRow(ev))
+    const deliveryIds: string[] = []
+    for (const d of item.deliveries) {
+      const r = s.insertDelivery.run(d.id, ev.tenantId, ev.id, d.nextAttemptAt, d.leaseOwner, now, now, d.endpointId)
+      if (r.changes > 0) deliveryIds.push(d.id)
+    }
+    if (deliveryIds.length !== ev.deliveryCount) s.setDeliveryCount.run(deliveryIds.length, ev.id)
+    if (ev.idempotencyKey !== null) s.putIdem.run(ev.tenantId, ev.idempotencyKey, ev.id, now)
+    return { kind: 'created', event: { ...ev, deliveryCount: deliveryIds.length }, deliveryIds }
+  })
+
+  // The group commit: one outer transaction, a savepoint per publish so one bad item fails alone.
+  const publishAll = db.transaction((items: PublishItem[], now: number, windowMs: number): PublishOutcome[] =>
+    items.map((item) => {
+      try {
+        return publishOne(item, now, windowMs)
+      } catch (error) {
+        return { kind: 'error', error: error as Error }
+      }
+    }),
+  )
+
+  const claimAll = db.transaction((owner: string, now: number, limit: number, leaseMs: number, exclude: readonly string[]): DueDelivery[] => {
+    const rows =
+      exclude.length === 0
+        ? s.claim.all(owner, now + leaseMs, now, limit)
+        : s.claimExcluding.all(owner, now + leaseMs, now, JSON.stringify(exclude), limit)
+    const out: DueDelivery[] = []
+    for (const r of rows) {
+      const ev = s.eventForSend.get(r.event_id)
+      if (!ev) continue // deleted with its tenant meanwhile; the cascade removes the delivery too
+      out.push({
+        id: r.id,
+        tenantId: r.tenant_id,
+        endpointId: r.endpoint_id,
+        eventId: r.event_id,
+        eventType: ev.type,
+        payloadJson: ev.payload,
+        occurredAt: ev.occurred_at,
+        attemptCount: r.attempt_count,
+        trigger: r.pending_trigger as AttemptTrigger,
+        oneShot: r.one_shot === 1,
+      })
+    }
+    return out
+  })
+
+  const settleAll = db.transaction((items: Settlement[], now: number): boolean[] =>
+    items.map((it) => {
+      // The attempt happened whatever became of the lease, so it is always logged.
+      if (it.attempt !== null) s.insertAttempt.run(attemptToRow(it.attempt))
+      const next = it.status === 'pending' ? it.nextAttemptAt : null
+      const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
+      const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount)
+      return r.changes > 0
+    }),
+  )
+
+  const recordTest = db.transaction((...args: Parameters<HotPath['recordTestDelivery']>) => {
+    const [d, ev, attempt] = args
+    s.insertEvent.run(eventToRow(ev))
+    s.insertDeliveryRow.run({
+      id: d.id,
+      tenant_id: d.tenantId,
+      event_id: d.eventId,
+      endpoint_id: d.endpointId,
+      status: d.status,
+      attempt_count: d.attemptCount,
+      next_attempt_at: null,
+      lease_owner: null,
+      pending_trigger: 'scheduled',
+      one_shot: 0,
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+    })
+    s.insertAttempt.run(attemptToRow(attempt))
+  })
+
+  return {
+    async publishBatch(items, now, windowMs) {
+      return publishAll.immediate(items, now, windowMs)
+    },
+    async claimDue({ owner, now, limit, leaseMs, excludeEndpoints }) {
+      return claimAll.immediate(owner, now, limit, leaseMs, excludeEndpoints ?? [])
+    },
+    async settle(items) {
+      return settleAll.immediate(items, Date.now())
+    },
+    async releaseLeases(owner, ids, now) {
+      if (owner === null) return s.releaseAll.run(now).changes
+      if (ids === null) return s.releaseOwner.run(now, owner).changes
+      const one = owner
+      return db.transaction(() => ids.reduce((n, id) => n + s.releaseOne.run(now, one, id).changes, 0)).immediate()
+    },
+    async nextDueAt() {
+      return s.nextDue.get()?.t ?? null
+    },
+    async pendingCount() {
+      return s.pendingCount.get()?.n ?? 0
+    },
+    async requeueManual(tenantId, deliveryId, now) {
+      return s.requeue.run(now, now, tenantId, deliveryId).changes > 0
+    },
+    async recoverFailed(tenantId, endpointId, since, now) {
+      return s.recover.run(now, now, tenantId, endpointId, since).changes
+    },
+    async recordTestDelivery(d, ev, attempt) {
+      recordTest.immediate(d, ev, attempt)
+    },
+
+    async getDelivery(tenantId, id) {
+      const row = s.getDelivery.get(tenantId, id)
+      return row ? deliveryFromRow(row) : null
+    },
+    async listDeliveries(tenantId, filter, page) {
+      const where = ['tenant_id = ?']
+      const args: unknown[] = [tenantId]
+      if (filter.endpointId !== undefined) (where.push('endpoint_id = ?'), args.push(filter.endpointId))
+      if (filter.eventId !== undefined) (where.push('event_id = ?'), args.push(filter.eventId))
+      if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status))
+      if (page.after !== null) (where.push('id < ?'), args.push(page.after))
+      args.push(page.limit)
+      const rows = db.prepare<unknown[], DeliveryRow>(
+        `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+      ).all(...args)
+      return rows.map(deliveryFromRow)
+    },
+    async listAttempts(deliveryId) {
+      return s.listAttempts.all(deliveryId).map(attemptFromRow)
+    },
+    async getAttempt(id) {
+      const row = s.getAttempt.get(id)
+      return row ? attemptFromRow(row) : null
+    },
+    async endpointStats(endpointId, since) {
+      const counts = { pending: 0, succeeded: 0, failed: 0 } as Record<string, number>
+      for (const r of s.statusCounts.all(endpointId, since)) counts[r.status] = r.n
+      const agg = s.attemptAgg.get(endpointId, since)
+      const n = agg?.n ?? 0
+      const p95 = n > 0 ? (s.attemptPct.get(endpointId, since, Math.ceil(0.95 * n) - 1)?.d ?? null) : null
+      const last = s.lastAttempt.get(endpointId, since)
+      return {
+        total: (counts.pending ?? 0) + (counts.succeeded ?? 0) + (counts.failed ?? 0),
+        succeeded: counts.succeeded ?? 0,
+        failed: counts.failed ?? 0,
+        pending: counts.pending ?? 0,
+        avgResponseMs: agg?.avg === null || agg?.avg === undefined ? null : Math.round(agg.avg),
+        p95ResponseMs: p95,
+        lastAttemptAt: last?.started_at ?? null,
+        lastStatusCode: last?.response_status ?? null,
+      }
+    },
+  }
+}

@@ -1,0 +1,193 @@
+import type {
+  ApiKey,
+  Attempt,
+  AttemptTrigger,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  EventType,
+  JsonObject,
+  StoredEvent,
+  Tenant,
+} from '../core/model.js'
+
+/**
+ * The storage contract. Nothing outside store/<dialect>/ knows which database it talks to; the
+ * contract suite in test/contract runs against every dialect. Lists page by id (ids sort in
+ * creation order), newest first unless said otherwise.
+ */
+export interface Store
+  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog {
+  readonly dialect: 'sqlite' | 'postgres'
+  close(): Promise<void>
+}
+
+export interface Page {
+  limit: number
+  /** Exclusive: the last id of the previous page. */
+  after: string | null
+}
+
+export interface SettingsStore {
+  getSetting(key: string): Promise<string | null>
+  /** Stores the value only if the key has none yet; returns the value now stored. */
+  initSetting(key: string, value: string): Promise<string>
+}
+
+export interface TenantStore {
+  /** False when the id is taken. */
+  createTenant(tenant: Tenant): Promise<boolean>
+  getTenant(id: string): Promise<Tenant | null>
+  listTenants(page: Page): Promise<Tenant[]>
+  updateTenant(id: string, patch: { name?: string; metadata?: JsonObject }, now: number): Promise<Tenant | null>
+  /** Deletes the tenant and everything it owns. */
+  deleteTenant(id: string): Promise<boolean>
+  createApiKey(key: ApiKey, keyHash: string): Promise<void>
+  findApiKey(keyHash: string): Promise<ApiKey | null>
+  listApiKeys(tenantId: string, page: Page): Promise<ApiKey[]>
+  deleteApiKey(tenantId: string, id: string): Promise<boolean>
+}
+
+export interface EventTypeStore {
+  createEventType(type: EventType): Promise<boolean>
+  getEventType(name: string): Promise<EventType | null>
+  /** Ordered by name. */
+  listEventTypes(page: Page): Promise<EventType[]>
+  updateEventType(name: string, patch: Partial<Pick<EventType, 'description' | 'schema' | 'example'>>, now: number): Promise<EventType | null>
+  deleteEventType(name: string): Promise<boolean>
+}
+
+/** Signing secrets as stored: sealed with the server's key (see core/secret-box). */
+export interface SealedSecrets {
+  current: string
+  previous: string | null
+  previousExpiresAt: number | null
+}
+
+export type EndpointPatch = Partial<
+  Pick<
+    Endpoint,
+    | 'name'
+    | 'description'
+    | 'url'
+    | 'enabled'
+    | 'disabledReason'
+    | 'eventTypes'
+    | 'channels'
+    | 'retry'
+    | 'timeoutSeconds'
+    | 'rateLimitPerSecond'
+    | 'metadata'
+    | 'failingSince'
+  >
+>
+
+export interface EndpointStore {
+  createEndpoint(endpoint: Endpoint, secrets: SealedSecrets): Promise<void>
+  /** With tenantId null the endpoint is looked up by id alone (the dispatcher's view). */
+  getEndpoint(tenantId: string | null, id: string): Promise<Endpoint | null>
+  listEndpoints(tenantId: string, page: Page): Promise<Endpoint[]>
+  /** Every enabled endpoint of a tenant: the candidates of a publish's fan-out. */
+  listEnabledEndpoints(tenantId: string): Promise<Endpoint[]>
+  updateEndpoint(tenantId: string | null, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>
+  deleteEndpoint(tenantId: string, id: string): Promise<boolean>
+  getSecrets(endpointId: string): Promise<SealedSecrets | null>
+  setSecrets(endpointId: string, secrets: SealedSecrets, now: number): Promise<void>
+}
+
+/** One publish inside a group commit. */
+export interface PublishItem {
+  event: StoredEvent
+  /**
+   * One per matching endpoint. A delivery leased to this node's dispatcher (the in-memory hand-off)
+   * has `leaseOwner` set and `nextAttemptAt` at the lease's end; an unleased one is due at `nextAttemptAt`.
+   */
+  deliveries: Array<{ id: string; endpointId: string; leaseOwner: string | null; nextAttemptAt: number }>
+}
+
+export type PublishOutcome =
+  | { kind: 'created'; event: StoredEvent; deliveryIds: string[] }
+  | { kind: 'duplicate'; event: StoredEvent }
+  | { kind: 'error'; error: Error }
+
+export interface EventStore {
+  /**
+   * Commits many publishes in ONE transaction (group commit). Each item succeeds or fails on its
+   * own; an idempotency key seen within `idempotencyWindowMs` yields the original event.
+   */
+  publishBatch(items: PublishItem[], now: number, idempotencyWindowMs: number): Promise<PublishOutcome[]>
+  getEvent(tenantId: string, id: string): Promise<StoredEvent | null>
+  listEvents(tenantId: string, filter: { type?: string }, page: Page): Promise<StoredEvent[]>
+}
+
+/** What the dispatcher needs to make an attempt; claims and the in-memory hand-off both yield it. */
+export interface DueDelivery {
+  id: string
+  tenantId: string
+  endpointId: string
+  eventId: string
+  eventType: string
+  payloadJson: string
+  occurredAt: number
+  attemptCount: number
+  trigger: AttemptTrigger
+  /** One attempt only, then finished (a manual retry of a finished delivery). */
+  oneShot: boolean
+}
+
+export type Settlement = {
+  deliveryId: string
+  leaseOwner: string
+  /** The attempt count the claim saw; a settle for an older claim changes nothing. */
+  claimedAttemptCount: number
+  /** Null when the delivery ends without an attempt (its endpoint was disabled). */
+  attempt: Attempt | null
+} & ({ status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' | 'failed' })
+
+export interface DeliveryQueue {
+  /** Leases up to `limit` due deliveries (next_attempt_at <= now) to `owner` until now + leaseMs. */
+  claimDue(args: {
+    owner: string
+    now: number
+    limit: number
+    leaseMs: number
+    /** Endpoints whose queue in memory is full: their due deliveries stay in the database. */
+    excludeEndpoints?: readonly string[]
+  }): Promise<DueDelivery[]>
+  /** Records the attempts and next states in one transaction; per item false if the lease was lost. */
+  settle(items: Settlement[]): Promise<boolean[]>
+  /** Makes the owner's leased deliveries due at `now` (graceful shutdown, or a restart of a single node). */
+  releaseLeases(owner: string | null, ids: string[] | null, now: number): Promise<number>
+  /** The earliest next_attempt_at of any pending delivery, or null. */
+  nextDueAt(): Promise<number | null>
+  pendingCount(): Promise<number>
+  /** Puts one delivery back as due now for a manual attempt. False if unknown. */
+  requeueManual(tenantId: string, deliveryId: string, now: number): Promise<boolean>
+  /** Re-queues an endpoint's failed deliveries created since `since`; returns how many. */
+  recoverFailed(tenantId: string, endpointId: string, since: number, now: number): Promise<number>
+  /** A delivery made and finished outside the queue (an endpoint test). */
+  recordTestDelivery(delivery: Delivery, event: StoredEvent, attempt: Attempt): Promise<void>
+}
+
+export interface EndpointStats {
+  total: number
+  succeeded: number
+  failed: number
+  pending: number
+  avgResponseMs: number | null
+  p95ResponseMs: number | null
+  lastAttemptAt: number | null
+  lastStatusCode: number | null
+}
+
+export interface DeliveryLog {
+  getDelivery(tenantId: string, id: string): Promise<Delivery | null>
+  listDeliveries(
+    tenantId: string,
+    filter: { endpointId?: string; eventId?: string; status?: DeliveryStatus },
+    page: Page,
+  ): Promise<Delivery[]>
+  listAttempts(deliveryId: string): Promise<Attempt[]>
+  getAttempt(id: string): Promise<Attempt | null>
+  endpointStats(endpointId: string, since: number): Promise<EndpointStats>
+}
