@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type { Config } from './config.js'
 import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
@@ -13,8 +12,8 @@ import { EndpointService } from './services/endpoints.js'
 import { Publisher } from './services/publisher.js'
 import { loadSecretBox } from './services/secret-keys.js'
 import { openStore } from './store/open-store.js'
+import { VERSION } from './version.js'
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
 export interface RunningServer {
   url: string
@@ -41,9 +40,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (delivers && store.dialect === 'sqlite') await store.releaseLeases(null, null, now)
 
   const owner = `node_${randomBytes(6).toString('hex')}`
-  const publisher = new Publisher(store, directory, null)
   let dispatcher: Dispatcher | null = null
   const metrics = createMetrics({ queueDepth: () => store.pendingCount(), inFlight: () => dispatcher?.inFlightCount ?? 0 })
+  const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size))
   const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
 
   if (delivers) {
@@ -77,7 +76,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxPayloadBytes: config.maxPayloadBytes,
     httpLogLevel: config.logLevel,
     wake,
-    version,
+    version: VERSION,
   })
   await app.listen({ port: config.port, host: config.host })
   const addr = app.server.address()

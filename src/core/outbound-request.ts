@@ -1,7 +1,8 @@
 import type { AttemptRequest } from './model.js'
+import { VERSION } from '../version.js'
 import { signatureHeader } from './signing/standard-webhooks.js'
 
-export const USER_AGENT = 'hookrelay/0.1.0'
+export const USER_AGENT = `hookrelay/${VERSION}`
 
 /** The event as a delivery needs it. `payloadJson` is the stored JSON text of the payload. */
 export interface OutboundEvent {

@@ -16,6 +16,12 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
     registers: [registry],
   })
   const published = new Counter({ name: 'hookrelay_events_published_total', help: 'Events accepted by publish.', registers: [registry] })
+  const groupCommits = new Histogram({
+    name: 'hookrelay_publish_group_size',
+    help: 'Publishes written per group commit (one transaction each); its _count is the number of commits.',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
+    registers: [registry],
+  })
   new Gauge({
     name: 'hookrelay_queue_depth',
     help: 'Pending deliveries (due, scheduled for retry, or in flight).',
@@ -32,7 +38,7 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
       this.set(collect.inFlight())
     },
   })
-  return { registry, deliveries, attemptSeconds, published }
+  return { registry, deliveries, attemptSeconds, published, groupCommits }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -53,6 +53,8 @@ export class Publisher {
     private readonly directory: EndpointDirectory,
     private dispatcher: LocalDispatcher | null,
     private readonly now: () => number = Date.now,
+    /** Told the size of each group commit (metrics). */
+    private readonly onCommit: (size: number) => void = () => {},
   ) {}
 
   /** Attaches the local dispatcher once it exists (it needs the publisher for operator events). */
@@ -137,6 +139,7 @@ export class Publisher {
         for (const w of group) w.reject(err)
         return
       }
+      this.onCommit(group.length)
       const handOff: DueDelivery[] = []
       let unleased = false
       group.forEach((w, i) => {
