@@ -174,7 +174,7 @@ async function main() {
         res.rows[0].note = [res.rows[0].note, `server logged ${sum('errorLines')} error / ${sum('warnLines')} warn lines, first: ${first.slice(0, 200)}`].filter(Boolean).join('; ')
       }
       rows.push(...res.rows)
-      details[sc.id] = { ...res.details, seconds: Math.round((now() - t0) / 100) / 10 }
+      details[sc.id] = { ...res.details, wallSeconds: Math.round((now() - t0) / 100) / 10 }
       for (const r of res.rows) {
         log(`  ${r.scenario}: ${r.measured}${r.ratio != null ? `  ratio ${r.ratio.toFixed(2)} (${r.target})` : r.target ? `  (${r.target})` : ''}` +
           `${r.pass === true ? '  pass' : r.pass === false ? '  MISS' : ''}${r.note ? `  [${r.note}]` : ''}`)
@@ -183,7 +183,7 @@ async function main() {
       const msg = String(err?.message ?? err)
       log(`  ${sc.id}: ${err?.timedOut ? 'TIMED OUT' : 'FAILED'}: ${msg}`)
       rows.push(errorRow(sc.id, msg, !!err?.timedOut))
-      details[sc.id] = { error: msg, timedOut: !!err?.timedOut, seconds: Math.round((now() - t0) / 100) / 10 }
+      details[sc.id] = { error: msg, timedOut: !!err?.timedOut, wallSeconds: Math.round((now() - t0) / 100) / 10 }
     } finally {
       clearTimeout(timer)
       await ctx.cleanup()

@@ -35,6 +35,8 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL'
   /** HOOKRELAY_LOG_LEVEL. Default info; `silent` in tests. */
   logLevel: string
+  /** HOOKRELAY_SENDER_THREAD: make delivery HTTP requests on a worker thread (1) or the main thread (0). Default 1. */
+  senderThread: boolean
 }
 
 export const defaultConfig: Config = {
@@ -53,6 +55,7 @@ export const defaultConfig: Config = {
   leaseMs: 300_000,
   sqliteSynchronous: 'FULL',
   logLevel: 'info',
+  senderThread: true,
 }
 
 export interface Flags {
@@ -103,5 +106,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     leaseMs: int(pick(undefined, 'HOOKRELAY_LEASE_SECONDS'), 'HOOKRELAY_LEASE_SECONDS', defaultConfig.leaseMs / 1000, 5) * 1000,
     sqliteSynchronous: sync,
     logLevel: pick(undefined, 'HOOKRELAY_LOG_LEVEL') ?? defaultConfig.logLevel,
+    senderThread: (pick(undefined, 'HOOKRELAY_SENDER_THREAD') ?? '1') !== '0',
   }
 }

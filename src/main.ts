@@ -3,6 +3,7 @@ import type { Config } from './config.js'
 import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
 import { createSender } from './delivery/sender.js'
+import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
 import { Access } from './services/access.js'
@@ -28,7 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = openStore(config)
   const box = loadSecretBox(config.encryptionKey, config.dataDir)
   const policy = createAddressPolicy(config.allowedNetworks)
-  const sender = createSender({ policy })
+  const sender = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks }) : createSender({ policy })
   const directory = new EndpointDirectory(store, box)
   const access = new Access(store)
   const generatedAdminToken = await access.init(config.adminToken)

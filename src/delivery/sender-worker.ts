@@ -1,0 +1,49 @@
+/**
+ * The body of the sender thread: an undici sender (with its SSRF guard) fed in batches by
+ * ThreadedSender. It does the HTTP work of deliveries so that it does not share an event loop with
+ * ingest and the database.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { createAddressPolicy } from '../core/address-class.js'
+import { createSender, type OutboundRequest, type SendResult } from './sender.js'
+
+export interface SenderWorkerData {
+  allowedNetworks: string[]
+  connectionsPerOrigin?: number
+}
+
+export type ToWorker = { kind: 'send'; batch: Array<{ id: number; req: OutboundRequest }> } | { kind: 'close' }
+export type FromWorker = { kind: 'results'; batch: Array<{ id: number; result: SendResult }> } | { kind: 'closed' }
+
+const port = parentPort!
+const data = workerData as SenderWorkerData
+const sender = createSender({ policy: createAddressPolicy(data.allowedNetworks), connectionsPerOrigin: data.connectionsPerOrigin })
+
+let out: Array<{ id: number; result: SendResult }> = []
+let flushScheduled = false
+const flush = (): void => {
+  flushScheduled = false
+  const batch = out
+  out = []
+  if (batch.length > 0) port.postMessage({ kind: 'results', batch } satisfies FromWorker)
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.kind === 'close') {
+    void sender.close().then(() => {
+      flush()
+      port.postMessage({ kind: 'closed' } satisfies FromWorker)
+    })
+    return
+  }
+  for (const { id, req } of msg.batch) {
+    void sender.send(req).then((result) => {
+      out.push({ id, result })
+      // Results that finish in the same turn travel back in one message.
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flush)
+      }
+    })
+  }
+})
