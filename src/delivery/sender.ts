@@ -3,7 +3,7 @@
  * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard, and
  * redirects are never followed (a 3xx is a response like any other).
  */
-import { Agent, type Dispatcher } from 'undici'
+import { Agent } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
 import { BLOCKED_CODE, createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
@@ -108,7 +108,7 @@ async function attempt(agent: Agent, req: OutboundRequest, signal: AbortSignal):
   const res = await agent.request({
     origin: url.origin,
     path: url.pathname + url.search,
-    method: req.method as Dispatcher.HttpMethod,
+    method: req.method,
     headers: req.headers,
     body: req.body,
     signal,

@@ -92,7 +92,7 @@ export class EndpointService {
     // Re-enabling clears the reason and the failure streak that led to the disabling.
     if (input.enabled === true && !current.enabled) Object.assign(patch, { disabledReason: null, failingSince: null })
     if (input.enabled === false && current.enabled) patch.disabledReason = null
-    await this.validate({ ...current, ...patch } as Endpoint, input)
+    await this.validate({ ...current, ...patch }, input)
     const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
     if (!updated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)

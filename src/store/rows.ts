@@ -3,6 +3,9 @@ import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js
 
 // Row <-> record conversions shared by the dialects once their driver has produced plain numbers.
 
+/** JSON columns hold what this code wrote, so their shape is known. */
+export const parseJson = <T>(text: string): T => JSON.parse(text) as T
+
 export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -11,12 +14,12 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   url: r.url,
   enabled: !!r.enabled,
   disabledReason: r.disabled_reason,
-  eventTypes: JSON.parse(r.event_types),
-  channels: JSON.parse(r.channels),
-  retry: JSON.parse(r.retry),
+  eventTypes: parseJson(r.event_types),
+  channels: parseJson(r.channels),
+  retry: parseJson(r.retry),
   timeoutSeconds: r.timeout_seconds,
   rateLimitPerSecond: r.rate_limit_per_second,
-  metadata: JSON.parse(r.metadata),
+  metadata: parseJson(r.metadata),
   failingSince: r.failing_since,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -27,7 +30,7 @@ export const eventFromRow = (r: EventRow): StoredEvent => ({
   tenantId: r.tenant_id,
   type: r.type,
   payloadJson: r.payload,
-  channels: JSON.parse(r.channels),
+  channels: parseJson(r.channels),
   idempotencyKey: r.idempotency_key,
   occurredAt: r.occurred_at,
   createdAt: r.created_at,
@@ -67,8 +70,8 @@ export const attemptFromRow = (r: AttemptRow): Attempt => ({
   trigger: r.trigger as AttemptTrigger,
   startedAt: r.started_at,
   durationMs: r.duration_ms,
-  request: JSON.parse(r.request),
-  response: r.response === null ? null : JSON.parse(r.response),
+  request: parseJson(r.request),
+  response: r.response === null ? null : parseJson(r.response),
   error: r.error_kind === null ? null : { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' },
   success: !!r.success,
 })

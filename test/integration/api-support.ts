@@ -6,7 +6,11 @@
 import { expect } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
 
-export type ApiResponse = Awaited<ReturnType<TestServer['api']>>
+export interface ApiResponse {
+  status: number
+  body: any
+  headers: Headers
+}
 
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 

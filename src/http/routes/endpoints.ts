@@ -27,6 +27,14 @@ const StatsOut = Type.Object({
   lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
 })
 
+/**
+ * The bodies of rotate and test are optional (API.md: `{"secret"?}`, `{"eventType"?, "payload"?}`):
+ * a POST without a body means "no options", so it is validated as `{}`.
+ */
+const noBodyIsEmpty = async (req: { body: unknown }): Promise<void> => {
+  req.body ??= {}
+}
+
 function parseTime(value: string, path: string): number {
   const t = Date.parse(value)
   if (Number.isNaN(t)) throw new AppError('validation_failed', `${path}: must be an ISO 8601 time`, [{ path, message: 'must be an ISO 8601 time' }])
@@ -72,11 +80,12 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       schema: {
         tags: ['endpoints'],
         params: EndpointParams,
-        body: Type.Optional(Type.Object({ secret: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false })),
+        body: Type.Object({ secret: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
         response: { 200: SecretOut },
       },
+      preValidation: noBodyIsEmpty,
     },
-    async (req) => ({ secret: await endpoints.rotateSecret(req.params.tenantId, req.params.endpointId, req.body?.secret) }),
+    async (req) => ({ secret: await endpoints.rotateSecret(req.params.tenantId, req.params.endpointId, req.body.secret) }),
   )
 
   app.post(
@@ -85,16 +94,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
       schema: {
         tags: ['endpoints'],
         params: EndpointParams,
-        body: Type.Optional(
-          Type.Object(
-            { eventType: Type.Optional(EventTypeName), payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
-            { additionalProperties: false },
-          ),
+        body: Type.Object(
+          { eventType: Type.Optional(EventTypeName), payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+          { additionalProperties: false },
         ),
         response: { 200: AttemptOut },
       },
+      preValidation: noBodyIsEmpty,
     },
-    async (req) => presentAttempt(await endpoints.test(req.params.tenantId, req.params.endpointId, req.body ?? {})),
+    async (req) => presentAttempt(await endpoints.test(req.params.tenantId, req.params.endpointId, req.body)),
   )
 
   app.get(

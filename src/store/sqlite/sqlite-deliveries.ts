@@ -238,10 +238,14 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
     async listDeliveries(tenantId, filter, page) {
       const where = ['tenant_id = ?']
       const args: unknown[] = [tenantId]
-      if (filter.endpointId !== undefined) (where.push('endpoint_id = ?'), args.push(filter.endpointId))
-      if (filter.eventId !== undefined) (where.push('event_id = ?'), args.push(filter.eventId))
-      if (filter.status !== undefined) (where.push('status = ?'), args.push(filter.status))
-      if (page.after !== null) (where.push('id < ?'), args.push(page.after))
+      const add = (clause: string, value: unknown): void => {
+        where.push(clause)
+        args.push(value)
+      }
+      if (filter.endpointId !== undefined) add('endpoint_id = ?', filter.endpointId)
+      if (filter.eventId !== undefined) add('event_id = ?', filter.eventId)
+      if (filter.status !== undefined) add('status = ?', filter.status)
+      if (page.after !== null) add('id < ?', page.after)
       args.push(page.limit)
       const rows = db.prepare<unknown[], DeliveryRow>(
         `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,

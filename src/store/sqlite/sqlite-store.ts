@@ -3,9 +3,9 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ApiKey, EventType, Tenant } from '../../core/model.js'
-import { endpointFromRow, eventFromRow } from '../rows.js'
+import { endpointFromRow, eventFromRow, parseJson } from '../rows.js'
 import type { Database, EndpointRow } from '../schema.js'
-import type { EndpointPatch, Page, SealedSecrets, Store } from '../store.js'
+import type { EndpointPatch, SealedSecrets, Store } from '../store.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
 
@@ -41,15 +41,15 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const tenantFromRow = (r: Database['tenants']): Tenant => ({
     id: r.id,
     name: r.name,
-    metadata: JSON.parse(r.metadata),
+    metadata: parseJson(r.metadata),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   })
   const eventTypeFromRow = (r: Database['event_types']): EventType => ({
     name: r.name,
     description: r.description,
-    schema: r.schema === null ? null : JSON.parse(r.schema),
-    example: r.example === null ? null : JSON.parse(r.example),
+    schema: r.schema === null ? null : parseJson(r.schema),
+    example: r.example === null ? null : parseJson(r.example),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   })

@@ -1,0 +1,156 @@
+/**
+ * Attempts an operator asks for (API.md, "Events and deliveries" and "Endpoints"): a manual retry of
+ * one delivery, whatever its status, and the recovery of an endpoint's failed deliveries.
+ * Every request goes to 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startReceiver, type Receiver, type ReceiverHandler } from '../helpers/receiver.js'
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe.concurrent('manual retry and recovery', () => {
+  let srv: TestServer
+  const receivers: Receiver[] = []
+  let tenants = 0
+
+  beforeAll(async () => {
+    srv = await startTestServer()
+  })
+  afterAll(async () => {
+    for (const r of receivers) await r.close()
+    await srv?.close()
+  })
+
+  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
+    const r = await startReceiver(handler)
+    receivers.push(r)
+    return r
+  }
+  async function tenant(): Promise<string> {
+    const id = `man-${++tenants}`
+    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
+    return id
+  }
+  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
+    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
+    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
+    return ep.body
+  }
+  async function publish(tenantId: string, payload: Record<string, unknown> = {}): Promise<{ eventId: string; deliveryId: string }> {
+    const pub = await srv.api('POST', `/v1/tenants/${tenantId}/events`, { type: 'order.created', payload })
+    expect(pub.status).toBe(202)
+    const list = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
+    return { eventId: pub.body.id, deliveryId: list.body.data[0].id }
+  }
+  async function detail(tenantId: string, deliveryId: string): Promise<any> {
+    return (await srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)).body
+  }
+  async function until(tenantId: string, deliveryId: string, ok: (d: any) => boolean, timeoutMs = 8000): Promise<any> {
+    return eventually(async () => {
+      const d = await detail(tenantId, deliveryId)
+      return ok(d) ? d : null
+    }, timeoutMs)
+  }
+
+  it('retries a failed delivery once more, now, with trigger manual', async () => {
+    const t = await tenant()
+    const rcv = await receiver(() => ({ status: 400 }))
+    await endpoint(t, { url: `${rcv.url}/hook` })
+    const { eventId, deliveryId } = await publish(t)
+    await until(t, deliveryId, (d) => d.status === 'failed')
+
+    rcv.setHandler(() => ({ status: 200 }))
+    const retry = await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
+    expect(retry.status).toBe(202)
+    expect(retry.body.id).toBe(deliveryId)
+    const hits = await rcv.waitForHits(2)
+    expect(hits[1]!.headers['webhook-id']).toBe(eventId)
+    const d = await until(t, deliveryId, (x) => x.status === 'succeeded')
+    expect(d.attemptCount).toBe(2)
+    expect(d.attempts.map((a: any) => [a.attemptNumber, a.trigger, a.success])).toEqual([
+      [1, 'scheduled', false],
+      [2, 'manual', true],
+    ])
+  })
+
+  it('retries a succeeded delivery too: one more attempt, no more', async () => {
+    const t = await tenant()
+    const rcv = await receiver()
+    await endpoint(t, { url: `${rcv.url}/hook` })
+    const { deliveryId } = await publish(t)
+    await until(t, deliveryId, (d) => d.status === 'succeeded')
+
+    const retry = await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
+    expect(retry.status).toBe(202)
+    await rcv.waitForHits(2)
+    const d = await until(t, deliveryId, (x) => x.attempts.length === 2 && x.status !== 'pending')
+    expect(d).toMatchObject({ status: 'succeeded', attemptCount: 2, nextAttemptAt: null })
+    expect(d.attempts[1]).toMatchObject({ attemptNumber: 2, trigger: 'manual', success: true })
+    await sleep(300)
+    expect(rcv.hits).toHaveLength(2)
+  })
+
+  it('a manual attempt that fails does not start a retry schedule for a finished delivery', async () => {
+    const t = await tenant()
+    const rcv = await receiver()
+    await endpoint(t, { url: `${rcv.url}/hook`, retry: { maxRetries: 3 } })
+    const { deliveryId } = await publish(t)
+    await until(t, deliveryId, (d) => d.status === 'succeeded')
+    rcv.setHandler(() => ({ status: 500 }))
+    expect((await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)).status).toBe(202)
+    const d = await until(t, deliveryId, (x) => x.attempts.length === 2 && x.status !== 'pending')
+    expect(d).toMatchObject({ status: 'failed', attemptCount: 2, nextAttemptAt: null })
+    expect(d.attempts[1]).toMatchObject({ trigger: 'manual', success: false, error: { kind: 'http' } })
+    await sleep(1500)
+    expect(rcv.hits).toHaveLength(2)
+  })
+
+  it('retry of an unknown delivery is 404', async () => {
+    const t = await tenant()
+    const r = await srv.api('POST', `/v1/tenants/${t}/deliveries/dlv_doesnotexist/retry`)
+    expect(r.status).toBe(404)
+  })
+
+  it('recover re-queues the endpoint\'s failed deliveries since the given time', async () => {
+    const t = await tenant()
+    const rcv = await receiver(() => ({ status: 500 }))
+    const ep = await endpoint(t, { url: `${rcv.url}/hook`, retry: { maxRetries: 0 } })
+    // A second endpoint of the same tenant whose failures must stay failed.
+    const other = await receiver(() => ({ status: 500 }))
+    await endpoint(t, { url: `${other.url}/other`, retry: { maxRetries: 0 } })
+    const before = new Date(Date.now() - 1000).toISOString()
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const pub = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.created', payload: { i } })
+      expect(pub.body.deliveryCount).toBe(2)
+    }
+    await eventually(async () => {
+      const list = await srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
+      return list.body.data.length === 6
+    })
+    const mine = await srv.api('GET', `/v1/tenants/${t}/deliveries?endpointId=${ep.id}`)
+    for (const d of mine.body.data) ids.push(d.id)
+    expect(ids).toHaveLength(3)
+
+    // Nothing failed after a time in the future.
+    const none = await srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: new Date(Date.now() + 60_000).toISOString() })
+    expect(none.status).toBe(202)
+    expect(none.body).toEqual({ count: 0 })
+
+    rcv.setHandler(() => ({ status: 200 }))
+    const rec = await srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: before })
+    expect(rec.status).toBe(202)
+    expect(rec.body).toEqual({ count: 3 })
+    await rcv.waitForHits(6)
+    for (const id of ids) {
+      const d = await until(t, id, (x) => x.status === 'succeeded')
+      expect(d.attemptCount).toBe(2)
+      expect(d.attempts[1]).toMatchObject({ trigger: 'manual', success: true })
+    }
+    const stillFailed = await srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
+    expect(stillFailed.body.data).toHaveLength(3)
+    expect(stillFailed.body.data.every((d: any) => d.endpointId !== ep.id)).toBe(true)
+    expect(other.hits).toHaveLength(3)
+  })
+})
