@@ -2,7 +2,7 @@
 // table goes to stdout and to bench/results/latest.md, everything measured to latest.json.
 // Ratios are measured side by side in one run, because the machine is shared and noisy.
 // All traffic stays on 127.0.0.1; every loop is bounded by a count and a time limit.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -52,10 +52,16 @@ const cfg = {
   waitTimeoutMs: int('BENCH_WAIT_TIMEOUT_MS', 300_000),
   scaleTimeoutMs: int('BENCH_SCALE_TIMEOUT_MS', 1_200_000),
   keepData: env.BENCH_KEEP_DATA === '1',
+  adjacentBaselines: env.BENCH_ADJACENT_BASELINES !== '0',
   only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean) : null,
 }
 
 const log = (msg) => process.stdout.write(`${msg}\n`)
+// The machine is shared: the 1-minute load average at the start and end of each scenario shows
+// whether something else was competing for the 2 cores while it ran.
+const loadAvg = () => {
+  try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) } catch { return null }
+}
 const root = mkdtempSync(join(tmpdir(), 'hookrelay-bench-'))
 const live = new Set() // cleanup functions of whatever is running now, for signals
 
@@ -140,6 +146,42 @@ async function main() {
   const details = {}
   // BENCH_ONLY=e2e still runs the raw limit first: a ratio needs its baseline from the same run.
   const selected = cfg.only ? new Set(cfg.only.flatMap((id) => [id, ...(SCENARIOS.find((s) => s.id === id)?.needs ?? [])])) : null
+  let lastRan = null
+  const adjacent = {} // baseline id -> true once it was re-measured for the scenario now running
+
+  // Runs one scenario under its hard limit; always cleans up. Returns its result or throws.
+  async function runOne(sc, label = sc.id) {
+    const ctx = makeCtx(sink, baselines)
+    ctx.baselineLabel = (id) => `${id === 'raw' ? 'raw limit' : 'bare Fastify'}${adjacent[id] ? ', measured just before' : ''}`
+    const timeoutMs = sc.timeoutMs()
+    log(`- ${label}: running (hard limit ${Math.round(timeoutMs / 1000)} s, load average ${loadAvg()})`)
+    let timer
+    try {
+      const res = await Promise.race([
+        sc.fn(ctx),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => {
+            ctx.abort()
+            const e = new Error(`scenario ${label} hit its hard limit of ${Math.round(timeoutMs / 1000)} s`)
+            e.timedOut = true
+            reject(e)
+          }, timeoutMs)
+        }),
+      ])
+      // Surface anything the servers logged at warn or error level (they run with HOOKRELAY_LOG_LEVEL=warn).
+      const logged = ctx.servers.map((s) => s.problems()).filter((p) => p.errorLines || p.warnLines)
+      if (logged.length && res.rows[0]) {
+        const first = logged.flatMap((p) => p.firstProblems)[0] ?? ''
+        const sum = (k) => logged.reduce((n, p) => n + p[k], 0)
+        res.rows[0].note = [res.rows[0].note, `server logged ${sum('errorLines')} error / ${sum('warnLines')} warn lines, first: ${first.slice(0, 200)}`].filter(Boolean).join('; ')
+      }
+      return res
+    } finally {
+      clearTimeout(timer)
+      await ctx.cleanup()
+    }
+  }
+
   for (const sc of SCENARIOS) {
     if (selected && !selected.has(sc.id)) continue
     const skip = sc.skip?.()
@@ -148,33 +190,29 @@ async function main() {
       details[sc.id] = { skipped: skip }
       continue
     }
-    const ctx = makeCtx(sink, baselines)
-    const timeoutMs = sc.timeoutMs()
     const t0 = now()
-    log(`- ${sc.id}: running (hard limit ${Math.round(timeoutMs / 1000)} s)`)
-    let timer
+    const loadBefore = loadAvg()
+    const before = {}
     try {
-      const res = await Promise.race([
-        sc.fn(ctx),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => {
-            ctx.abort()
-            const e = new Error(`scenario ${sc.id} hit its hard limit of ${Math.round(timeoutMs / 1000)} s`)
-            e.timedOut = true
-            reject(e)
-          }, timeoutMs)
-        }),
-      ])
-      if (sc.baseline) baselines[sc.baseline] = res.value
-      // Surface anything the servers logged at warn or error level (they run with HOOKRELAY_LOG_LEVEL=warn).
-      const logged = ctx.servers.map((s) => s.problems()).filter((p) => p.errorLines || p.warnLines)
-      if (logged.length && res.rows[0]) {
-        const first = logged.flatMap((p) => p.firstProblems)[0] ?? ''
-        const sum = (k) => logged.reduce((n, p) => n + p[k], 0)
-        res.rows[0].note = [res.rows[0].note, `server logged ${sum('errorLines')} error / ${sum('warnLines')} warn lines, first: ${first.slice(0, 200)}`].filter(Boolean).join('; ')
+      // Re-measure the baselines this scenario's ratio uses right before it, so that both sides of
+      // the ratio see the same machine (others share it); the first measurement stays in the table.
+      for (const need of sc.needs ?? []) {
+        if (!cfg.adjacentBaselines || baselines[need] == null || lastRan === need) continue
+        try {
+          const res = await runOne(SCENARIOS.find((x) => x.id === need), `${need} (baseline for ${sc.id})`)
+          baselines[need] = res.value
+          adjacent[need] = true
+          before[need] = { value: res.value, ...res.details }
+          log(`  ${need === 'raw' ? 'raw limit' : 'bare Fastify'}, just before ${sc.id}: ${res.rows[0].measured}`)
+        } catch (err) {
+          log(`  re-measuring ${need} failed (${err.message}); using the first measurement`)
+        }
       }
+      const res = await runOne(sc)
+      if (sc.baseline) baselines[sc.baseline] = res.value
       rows.push(...res.rows)
-      details[sc.id] = { ...res.details, wallSeconds: Math.round((now() - t0) / 100) / 10 }
+      details[sc.id] = { ...res.details, ...(Object.keys(before).length ? { baselinesMeasuredJustBefore: before } : {}),
+        wallSeconds: Math.round((now() - t0) / 100) / 10, loadAverage: [loadBefore, loadAvg()] }
       for (const r of res.rows) {
         log(`  ${r.scenario}: ${r.measured}${r.ratio != null ? `  ratio ${r.ratio.toFixed(2)} (${r.target})` : r.target ? `  (${r.target})` : ''}` +
           `${r.pass === true ? '  pass' : r.pass === false ? '  MISS' : ''}${r.note ? `  [${r.note}]` : ''}`)
@@ -183,10 +221,10 @@ async function main() {
       const msg = String(err?.message ?? err)
       log(`  ${sc.id}: ${err?.timedOut ? 'TIMED OUT' : 'FAILED'}: ${msg}`)
       rows.push(errorRow(sc.id, msg, !!err?.timedOut))
-      details[sc.id] = { error: msg, timedOut: !!err?.timedOut, wallSeconds: Math.round((now() - t0) / 100) / 10 }
+      details[sc.id] = { error: msg, timedOut: !!err?.timedOut, wallSeconds: Math.round((now() - t0) / 100) / 10, loadAverage: [loadBefore, loadAvg()] }
     } finally {
-      clearTimeout(timer)
-      await ctx.cleanup()
+      for (const k of Object.keys(adjacent)) delete adjacent[k]
+      lastRan = sc.id
     }
   }
   await sink.stop()
@@ -196,15 +234,16 @@ async function main() {
   const table = markdownTable(rows)
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memMb: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform }
   const result = { startedAt, finishedAt: new Date().toISOString(), git: gitHead(), machine, config: cfg, rows, details }
-  const outDir = fileURLToPath(new URL('./results/', import.meta.url))
+  const outDir = env.BENCH_RESULTS_DIR || fileURLToPath(new URL('./results/', import.meta.url))
   mkdirSync(outDir, { recursive: true })
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`)
   const sizes = `concurrency ${cfg.concurrency}, ${cfg.durationMs / 1000} s load phases, ${cfg.events.toLocaleString('en-US')} end-to-end events, ` +
     `drain ${cfg.drainEndpoints} x ${cfg.drainEvents.toLocaleString('en-US')}, scale ${cfg.skipScale ? 'skipped' : `${cfg.scaleEndpoints} x ${cfg.scaleEvents.toLocaleString('en-US')} (baseline ${cfg.scaleEndpoints} x ${cfg.scaleBaselineEvents})`}`
   const md = `# Hookrelay bench: ${startedAt}\n\n${machine.cores} cores (${machine.cpu}), Node ${machine.node}, git ${result.git ?? 'n/a'}. ` +
     `Sizes: ${sizes}.\n\n${table}\n`
-  writeFileSync(join(outDir, 'latest.md'), md)
-  log(`\n${table}\n\nwrote bench/results/latest.json and bench/results/latest.md`)
+  const loads = Object.entries(details).filter(([, d]) => d.loadAverage).map(([id, d]) => `${id} ${d.loadAverage.join('->')}`).join(', ')
+  writeFileSync(join(outDir, 'latest.md'), `${md}\nLoad average (1 min) before->after each scenario: ${loads}.\n`)
+  log(`\n${table}\n\nload average before->after: ${loads}\nwrote ${join(outDir, 'latest.json')} and latest.md`)
 }
 
 let stopping = false

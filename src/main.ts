@@ -16,6 +16,22 @@ import { openStore } from './store/open-store.js'
 import { VERSION } from './version.js'
 
 
+/** Event types the server itself emits; created at start if missing. */
+const BUILT_IN_EVENT_TYPES: ReadonlyArray<[string, string]> = [
+  ['webhook.test', 'Sent by POST .../endpoints/{id}/test.'],
+  ['delivery.failed', 'Operational: a delivery ended failed (to the _operator tenant).'],
+  ['endpoint.disabled', 'Operational: an endpoint was disabled (to the _operator tenant).'],
+  ['endpoint.recovered', 'Operational: an endpoint succeeded after failures (to the _operator tenant).'],
+  ['request.received', 'Gateway: a request arrived at a route, before it is forwarded.'],
+  ['request.success', 'Gateway: the upstream answered 2xx.'],
+  ['request.redirect', 'Gateway: the upstream answered 3xx.'],
+  ['request.client_error', 'Gateway: the upstream answered 4xx.'],
+  ['request.server_error', 'Gateway: the upstream answered 5xx.'],
+  ['request.timeout', 'Gateway: the upstream did not answer in time.'],
+  ['request.error', 'Gateway: any non-2xx answer or a timeout.'],
+  ['request.completed', 'Gateway: every request, when it is done.'],
+]
+
 export interface RunningServer {
   url: string
   /** Set when the admin token was generated on this start (print it once). */
@@ -35,6 +51,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const generatedAdminToken = await access.init(config.adminToken)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
+  for (const [name, description] of BUILT_IN_EVENT_TYPES) {
+    await store.createEventType({ name, description, schema: null, example: null, createdAt: now, updatedAt: now })
+  }
 
   const delivers = config.role !== 'api'
   // SQLite serves exactly one node, so leases left by a killed process are ours to take back now.

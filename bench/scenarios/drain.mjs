@@ -17,7 +17,7 @@ export async function drain(ctx) {
     details: d,
     rows: [ratioRow({
       scenario: `drain (${d.expectedDeliveries.toLocaleString('en-US')} backlog = ${cfg.drainEndpoints} endpoints x ${cfg.drainEvents.toLocaleString('en-US')} events)`,
-      value: d.drain.perSecFromListen, unit: 'deliveries/s', baseline: ctx.baselines.raw, baselineLabel: 'raw limit', target: 0.6,
+      value: d.drain.perSecFromListen, unit: 'deliveries/s', baseline: ctx.baselines.raw, baselineLabel: ctx.baselineLabel('raw'), target: 0.6,
       note: notes.join('; '), forceFail: d.drain.reason !== 'complete',
     })],
   }

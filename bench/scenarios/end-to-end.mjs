@@ -55,7 +55,7 @@ export async function endToEnd(ctx) {
     },
     rows: [ratioRow({
       scenario: `end-to-end (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
-      baseline: ctx.baselines.raw, baselineLabel: 'raw limit', target: 0.35, note: notes.join('; '),
+      baseline: ctx.baselines.raw, baselineLabel: ctx.baselineLabel('raw'), target: 0.35, note: notes.join('; '),
       forceFail: w.reason !== 'complete',
     })],
   }

@@ -22,7 +22,7 @@ export async function publish(ctx) {
     details: { ...loadSummary(r), concurrency: cfg.concurrency, durationMs: cfg.durationMs, serverStop: stop, serverLog: srv.problems() },
     rows: [ratioRow({
       scenario: 'publish (no endpoints)', value: r.okPerSec, unit: 'publishes/s',
-      baseline: base, baselineLabel: 'bare Fastify', target: 0.5,
+      baseline: base, baselineLabel: ctx.baselineLabel('bare'), target: 0.5,
       note: r.errors ? `${r.errors} failed publishes: ${JSON.stringify(r.statuses)}` : '',
     })],
   }

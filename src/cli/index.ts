@@ -26,6 +26,10 @@ export async function main(argv: string[]): Promise<void> {
         if (stopping) return
         stopping = true
         process.stderr.write(`hookrelay: ${signal}, finishing in-flight deliveries\n`)
+        // Hold the event loop open until close() has finished. Once the HTTP server is closed, the
+        // process must not end merely because nothing else is ref'd (Node then exits 0 on its own),
+        // with attempts unsettled and queued deliveries still leased.
+        setInterval(() => {}, 60_000)
         server.close().then(
           () => process.exit(0),
           (err: unknown) => {

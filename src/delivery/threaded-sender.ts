@@ -39,8 +39,8 @@ export function createThreadedSender(data: SenderWorkerData): Sender {
     if (closing === null) fail(new Error(`exited with code ${code}`))
     onClosed?.()
   })
-  // unref: an idle sender thread must not keep a process alive on its own.
-  worker.unref()
+  // The worker stays ref'd: it is part of the server, and close() ends it. (Unref'd, it once let a
+  // gracefully stopping process exit on its own in the middle of its attempts.)
 
   const flush = (): void => {
     scheduled = false

@@ -7,6 +7,7 @@ import type { Access, Principal } from '../services/access.js'
 import type { EndpointService } from '../services/endpoints.js'
 import type { Publisher } from '../services/publisher.js'
 import type { Store } from '../store/store.js'
+import { coerceQuery } from './coerce-query.js'
 import { errorHandler, sendProblem } from './error-handler.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
@@ -40,12 +41,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.httpLogLevel === 'silent' ? false : { level: deps.httpLogLevel },
     bodyLimit: deps.maxPayloadBytes,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // No coercion and no defaults: bodies are validated as sent (see coerce-query.ts), and a PATCH
+    // body gains no field its sender left out.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false } },
     return503OnClosing: true,
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // An empty body on a JSON route means "no options" (POST .../retry with a content type but no body).
+  // JSON only: any other content type is 415 rather than a confusing schema error.
+  app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '' || body === undefined) return done(null, undefined)
@@ -56,6 +61,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       e.statusCode = 400
       done(e, undefined)
     }
+  })
+
+  app.addHook('preValidation', async (req) => {
+    const schema = req.routeOptions.schema?.querystring as Parameters<typeof coerceQuery>[0]
+    if (schema !== undefined) req.query = coerceQuery(schema, req.query)
   })
 
   app.setErrorHandler(errorHandler)

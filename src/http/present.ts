@@ -1,4 +1,5 @@
 import type { ApiKey, Attempt, Delivery, Endpoint, EventType, StoredEvent, Tenant } from '../core/model.js'
+import { AppError } from '../errors.js'
 
 // Records as the API shows them: times as ISO 8601 strings in UTC, payloads as JSON.
 
@@ -77,7 +78,15 @@ export function page<T extends { id: string } | { name: string }, U>(rows: T[], 
   return { data: rows.map(present), nextCursor: cursor === null ? null : Buffer.from(cursor).toString('base64url') }
 }
 
+/** Ids, tenant ids and event type names: what a cursor may carry. */
+const CURSOR_KEY = /^[A-Za-z0-9_.-]{1,128}$/
+
+/** The key a `nextCursor` carries; anything a list did not hand out is a 422 `invalid_cursor`. */
 export function decodeCursor(cursor: string | undefined): string | null {
   if (cursor === undefined || cursor === '') return null
-  return Buffer.from(cursor, 'base64url').toString('utf8')
+  const key = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!CURSOR_KEY.test(key) || Buffer.from(key).toString('base64url') !== cursor) {
+    throw new AppError('invalid_cursor', undefined, [{ path: '/query/cursor', message: 'is not a cursor this list returned' }])
+  }
+  return key
 }

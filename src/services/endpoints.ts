@@ -81,7 +81,8 @@ export class EndpointService {
     return ep
   }
 
-  list(tenantId: string, page: Page): Promise<Endpoint[]> {
+  async list(tenantId: string, page: Page): Promise<Endpoint[]> {
+    if (!(await this.d.store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
     return this.d.store.listEndpoints(tenantId, page)
   }
 
@@ -215,7 +216,7 @@ export class EndpointService {
 
 function mergeRetry(base: RetrySettings, patch: Partial<RetrySettings> | undefined): RetrySettings {
   const schedule = patch?.schedule !== undefined ? patch.schedule : base.schedule
-  // A custom schedule without an explicit maxRetries uses all of its delays.
-  const maxRetries = patch?.maxRetries ?? (patch?.schedule ? patch.schedule.length : base.maxRetries)
+  // Fields left out keep their value (API.md): a schedule alone does not raise maxRetries.
+  const maxRetries = patch?.maxRetries ?? base.maxRetries
   return { enabled: patch?.enabled ?? base.enabled, maxRetries, schedule: schedule ?? null }
 }

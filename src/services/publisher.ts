@@ -8,6 +8,18 @@ import type { EndpointDirectory } from './endpoint-directory.js'
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
 /** Publishes in one group commit at most; the rest wait for the next. */
 const MAX_GROUP = 2000
+/**
+ * How long a publish that arrives within this long of the previous commit waits for others to
+ * join its commit. An SQLite commit is synchronous and, without an fsync to wait for, over before
+ * the next request is even parsed, so under concurrent load each publish would commit alone; an
+ * idle server still commits at once. Default 2 ms.
+ */
+const GROUP_WINDOW_MS = 2
+/**
+ * After a wait that gathered no other publish (one client publishing in sequence), commit at once
+ * for this long, so such a client pays the window about once per this period. Default 100 ms.
+ */
+const FRUITLESS_WAIT_BACKOFF_MS = 100
 
 export interface PublishInput {
   type: string
@@ -47,6 +59,12 @@ export class Publisher {
   private waiting: Waiting[] = []
   private scheduled = false
   private committing: Promise<void> = Promise.resolve()
+  /** performance.now() when the last commit was written. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY
+  /** performance.now() before which a commit is not held back for company. */
+  private noWaitUntil = 0
+  /** Whether the scheduled commit waits GROUP_WINDOW_MS for company. */
+  private holding = false
 
   constructor(
     private readonly store: Store,
@@ -108,7 +126,13 @@ export class Publisher {
       if (this.waiting.length >= MAX_GROUP) void this.commit()
       else if (!this.scheduled) {
         this.scheduled = true
-        setImmediate(() => void this.commit())
+        const t = performance.now()
+        if (t - this.lastCommitAt < GROUP_WINDOW_MS && t >= this.noWaitUntil) {
+          this.holding = true
+          setTimeout(() => void this.commit(), GROUP_WINDOW_MS)
+        } else {
+          setImmediate(() => void this.commit())
+        }
       }
     })
   }
@@ -121,7 +145,10 @@ export class Publisher {
 
   private commit(): Promise<void> {
     this.scheduled = false
+    const held = this.holding
+    this.holding = false
     const group = this.waiting.splice(0, MAX_GROUP)
+    if (held && group.length === 1) this.noWaitUntil = performance.now() + FRUITLESS_WAIT_BACKOFF_MS
     if (this.waiting.length > 0 && !this.scheduled) {
       this.scheduled = true
       setImmediate(() => void this.commit())
@@ -138,6 +165,8 @@ export class Publisher {
       } catch (err) {
         for (const w of group) w.reject(err)
         return
+      } finally {
+        this.lastCommitAt = performance.now()
       }
       this.onCommit(group.length)
       const handOff: DueDelivery[] = []

@@ -79,11 +79,11 @@ function startChild(args: string[], env: Record<string, string | undefined> | un
   const stdout: string[] = []
   const stderr: string[] = []
   const onStdout = new Set<(line: string) => void>()
-  createInterface({ input: proc.stdout! }).on('line', (l) => {
+  createInterface({ input: proc.stdout }).on('line', (l) => {
     stdout.push(l)
     for (const f of onStdout) f(l)
   })
-  createInterface({ input: proc.stderr! }).on('line', (l) => stderr.push(l))
+  createInterface({ input: proc.stderr }).on('line', (l) => stderr.push(l))
   const exited = new Promise<ChildExit>((res) => {
     // 'close' rather than 'exit': by then stdout and stderr have been read to the end.
     proc.once('close', (code, signal) => res({ code, signal }))

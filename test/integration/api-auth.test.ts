@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js'
-import { expectList, expectProblem, guardAgainst5xx, ISO } from './api-support.js'
+import { DELIVERY_WAIT_MS, expectList, expectProblem, guardAgainst5xx, ISO } from './api-support.js'
 
 describe('API auth', () => {
   let srv: TestServer
@@ -146,7 +146,7 @@ describe('API auth', () => {
       const dl = await srv.api('GET', `/v1/tenants/auth-a/deliveries/${ev.body.deliveries[0].id}`, undefined, { token })
       expect(dl.status).toBe(200)
       expect(dl.body.eventId).toBe(pub.body.id)
-      await rcv.waitForHits(1)
+      await rcv.waitForHits(1, DELIVERY_WAIT_MS)
     })
 
     it('gets 403 on the tenant list and tenant creation', async () => {

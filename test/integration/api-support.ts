@@ -12,6 +12,9 @@ export interface ApiResponse {
   headers: Headers
 }
 
+/** How long a test waits for a delivery to arrive or settle: generous, for a loaded 2-core machine. */
+export const DELIVERY_WAIT_MS = 15_000
+
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 /**

@@ -60,6 +60,13 @@ describe('API tenants', () => {
       expectInvalid(await srv.api('POST', '/v1/tenants', { id, name: 'Bad' }), '/id')
     })
 
+    it('ids starting with an underscore are reserved: 422 reserved_tenant, and _operator cannot be deleted', async () => {
+      expectInvalid(await srv.api('POST', '/v1/tenants', { id: '_mine', name: 'Mine' }), '/id', 'reserved_tenant')
+      expectProblem(await srv.api('GET', '/v1/tenants/_mine'), 404, 'not_found')
+      expectProblem(await srv.api('DELETE', '/v1/tenants/_operator'), 422, 'reserved_tenant')
+      expect((await srv.api('GET', '/v1/tenants/_operator')).status).toBe(200)
+    })
+
     it('accepts every character of [A-Za-z0-9_-] and exactly 64 of them', async () => {
       const long = 'A'.repeat(60) + 'z-9_'
       expect(long).toHaveLength(64)
@@ -112,6 +119,7 @@ describe('API tenants', () => {
       expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { id: 'other' }), '/id')
       expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: '' }), '/name')
       expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: { first: 'x' } }), '/name')
+      expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: 42 }), '/name')
     })
 
     it('DELETE answers 204, then the tenant and its resources are gone', async () => {
@@ -135,6 +143,9 @@ describe('API tenants', () => {
     })
 
     it('the unknown tenant 404 also holds for its sub-resources', async () => {
+      for (const list of ['api-keys', 'endpoints', 'events', 'deliveries']) {
+        expectProblem(await srv.api('GET', `/v1/tenants/no-such-tenant/${list}`), 404, 'not_found')
+      }
       expectProblem(await srv.api('GET', '/v1/tenants/no-such-tenant/api-keys'), 404, 'not_found')
       expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/api-keys', { name: 'k' }), 404, 'not_found')
       expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/endpoints', { url: 'http://127.0.0.1:1/x' }), 404, 'not_found')
@@ -189,6 +200,10 @@ describe('API tenants', () => {
 
     it.each(['0', '251', '-1', 'abc', '1.5'])('limit=%s is a 422', async (limit) => {
       expectInvalid(await srv.api('GET', `/v1/tenants?limit=${limit}`), '/query/limit')
+    })
+
+    it.each(['!!!', 'zzzz', 'not-a-cursor', Buffer.from('a b').toString('base64url')])('cursor=%s, not one a list returned, is a 422 invalid_cursor', async (cursor) => {
+      expectInvalid(await srv.api('GET', `/v1/tenants?cursor=${encodeURIComponent(cursor)}`), '/query/cursor', 'invalid_cursor')
     })
 
     it('limit 1 and 250 are accepted', async () => {

@@ -155,9 +155,9 @@ describe('SIGKILL at any moment loses no accepted event', () => {
     await runScenario({
       name: 'kill while publishing',
       slowDelayMs: 50,
-      maxPublishes: 4000,
+      maxPublishes: 2000,
       // ~1.2 s into the publishing, or as soon as the bound is nearly reached.
-      killWhen: ({ sinceStartMs, accepted }) => sinceStartMs >= 1200 || accepted >= 3600,
+      killWhen: ({ sinceStartMs, accepted }) => sinceStartMs >= 1200 || accepted >= 1800,
     })
   })
 

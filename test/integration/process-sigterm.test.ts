@@ -116,6 +116,50 @@ describe('SIGTERM', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null })
   })
 
+  it('with attempts hanging at the receiver: exits 0 once they time out, and they are retried after a restart', { timeout: 60_000 }, async () => {
+    const dataDir = newDataDir()
+    const timeoutSeconds = 2
+    let hang = true
+    const rcv = await startReceiver(() => (hang ? { hang: true } : {}))
+    cleanups.push(() => rcv.close())
+
+    const first = await spawnServer({ dataDir })
+    let api = childApi(first.url)
+    expect((await api('POST', '/v1/tenants', { id: TENANT, name: 'Term test' })).status).toBe(201)
+    expect((await api('POST', `/v1/tenants/${TENANT}/endpoints`, { url: `${rcv.url}/hang`, timeoutSeconds })).status).toBe(201)
+    const accepted: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const r = await api('POST', `/v1/tenants/${TENANT}/events`, { type: 'job.done', payload: { i } })
+      expect(r.status).toBe(202)
+      accepted.push(r.body.id)
+    }
+    await rcv.waitForHits(5, 15_000)
+    const t0 = Date.now()
+    first.kill('SIGTERM')
+    const exit = await first.exited
+    const stopMs = Date.now() - t0
+    console.log(`[process-sigterm] hanging receiver: exit after ${stopMs} ms (endpoint timeout ${timeoutSeconds * 1000} ms)`)
+    expect(exit, `stderr:\n${first.stderr.join('\n')}`).toEqual({ code: 0, signal: null })
+    // The attempts end at the endpoint timeout; the rest is slack for a busy machine.
+    expect(stopMs).toBeLessThan(timeoutSeconds * 1000 + 8000)
+
+    hang = false
+    const second = await spawnServer({ dataDir })
+    api = childApi(second.url)
+    for (const eventId of accepted) {
+      await until(`${eventId} delivered after the restart`, async () => {
+        const r = await api('GET', `/v1/tenants/${TENANT}/deliveries?eventId=${eventId}`)
+        return r.status === 200 && r.body.data.length === 1 && r.body.data[0].status === 'succeeded'
+      }, 20_000)
+      const list = await api('GET', `/v1/tenants/${TENANT}/deliveries?eventId=${eventId}`)
+      const d = await api('GET', `/v1/tenants/${TENANT}/deliveries/${list.body.data[0].id}`)
+      // The attempt in flight at SIGTERM was recorded (a timeout), not dropped.
+      expect(d.body.attempts.map((a: any) => a.error?.kind ?? 'ok')).toEqual(['timeout', 'ok'])
+    }
+    second.kill('SIGTERM')
+    expect(await second.exited).toEqual({ code: 0, signal: null })
+  })
+
   it('during concurrent publishing: exits 0 and every 202 is delivered after a restart', { timeout: 60_000 }, async () => {
     const dataDir = newDataDir()
     let delayMs = 100
@@ -174,6 +218,8 @@ describe('SIGTERM', () => {
       const got = new Set(rcv.hits.map((h) => String(h.headers['webhook-id'])))
       return [...accepted].every((id) => got.has(id))
     }, 30_000)
+    const deliveredWithout202 = new Set(rcv.hits.map((h) => String(h.headers['webhook-id'])).filter((id) => !accepted.has(id)))
+    console.log(`[process-sigterm] publishing: cut-off publishes that were committed and delivered anyway: ${deliveredWithout202.size}`)
     second.kill('SIGTERM')
     expect(await second.exited).toEqual({ code: 0, signal: null })
   })

@@ -8,6 +8,11 @@ import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, List
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
 export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, publisher, metrics, wake }) => {
+  // A list under an unknown tenant is a 404, not an empty list (API.md: unknown ids are 404).
+  const tenantMustExist = async (tenantId: string): Promise<void> => {
+    if (!(await store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
+  }
+
   app.post(
     '/v1/tenants/:tenantId/events',
     {
@@ -51,6 +56,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     },
     async (req) => {
       const limit = req.query.limit ?? 50
+      await tenantMustExist(req.params.tenantId)
       const rows = await store.listEvents(req.params.tenantId, { type: req.query.type }, { limit, after: decodeCursor(req.query.cursor) })
       return page(rows, limit, presentEvent)
     },
@@ -84,6 +90,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     },
     async (req) => {
       const { limit = 50, cursor, endpointId, eventId, status } = req.query
+      await tenantMustExist(req.params.tenantId)
       const rows = await store.listDeliveries(req.params.tenantId, { endpointId, eventId, status }, { limit, after: decodeCursor(cursor) })
       return page(rows, limit, presentDelivery)
     },

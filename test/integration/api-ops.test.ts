@@ -1,0 +1,115 @@
+/**
+ * API.md "Running": /healthz, /metrics, /openapi.json, the /docs page, and unknown routes.
+ * Network rule: the only traffic is to the server and receiver on 127.0.0.1.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { DELIVERY_WAIT_MS, expectProblem, guardAgainst5xx } from './api-support.js'
+
+describe('API operations', () => {
+  let srv: TestServer
+  let rcv: Receiver
+  let check5xx: () => void
+  beforeAll(async () => {
+    srv = await startTestServer()
+    rcv = await startReceiver()
+    check5xx = guardAgainst5xx(srv)
+  })
+  afterEach(() => check5xx())
+  afterAll(async () => {
+    await rcv?.close()
+    await srv?.close()
+  })
+
+  it('GET /healthz is {"status":"ok"} without a token', async () => {
+    const res = await srv.api('GET', '/healthz', undefined, { token: null })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ status: 'ok' })
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+  })
+
+  it('GET /metrics is Prometheus text with the hookrelay series', async () => {
+    // One delivery first, so the counters and the histogram have something in them.
+    await srv.api('POST', '/v1/tenants', { id: 'ops', name: 'Ops' })
+    await srv.api('POST', '/v1/tenants/ops/endpoints', { url: `${rcv.url}/ops` })
+    await srv.api('POST', '/v1/tenants/ops/events', { type: 'ops.checked', payload: {} })
+    await rcv.waitForHits(1, DELIVERY_WAIT_MS)
+
+    const res = await srv.api('GET', '/metrics', undefined, { token: null })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
+    const text = res.body as string
+    expect(typeof text).toBe('string')
+    for (const name of ['hookrelay_deliveries_total', 'hookrelay_attempt_duration_seconds', 'hookrelay_queue_depth', 'hookrelay_in_flight']) {
+      expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'))
+      expect(text).toMatch(new RegExp(`^# HELP ${name} .+$`, 'm'))
+    }
+    expect(text).toMatch(/^hookrelay_attempt_duration_seconds_bucket\{le="\+Inf"\} \d+$/m)
+    expect(text).toMatch(/^hookrelay_queue_depth \d+$/m)
+    expect(text).toMatch(/^hookrelay_in_flight \d+$/m)
+    // Every sample line is `name{labels} value`.
+    for (const line of text.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEinfNa]+$/)
+    }
+  })
+
+  it('GET /openapi.json is an OpenAPI 3 document listing the public paths', async () => {
+    const res = await srv.api('GET', '/openapi.json', undefined, { token: null })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    const doc = res.body
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/)
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) })
+    const paths = Object.keys(doc.paths)
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/v1/tenants',
+        '/v1/tenants/{tenantId}',
+        '/v1/tenants/{tenantId}/api-keys',
+        '/v1/event-types',
+        '/v1/event-types/{name}',
+        '/v1/tenants/{tenantId}/endpoints',
+        '/v1/tenants/{tenantId}/endpoints/{endpointId}',
+        '/v1/tenants/{tenantId}/endpoints/{endpointId}/secret',
+        '/v1/tenants/{tenantId}/endpoints/{endpointId}/secret/rotate',
+        '/v1/tenants/{tenantId}/endpoints/{endpointId}/test',
+        '/v1/tenants/{tenantId}/endpoints/{endpointId}/stats',
+        '/v1/tenants/{tenantId}/events',
+        '/v1/tenants/{tenantId}/events/{eventId}',
+        '/v1/tenants/{tenantId}/deliveries',
+        '/v1/tenants/{tenantId}/deliveries/{deliveryId}',
+      ]),
+    )
+    expect(doc.paths['/v1/tenants/{tenantId}/events'].post).toBeDefined()
+    expect(doc.paths['/v1/tenants/{tenantId}/endpoints/{endpointId}'].patch).toBeDefined()
+    // Fastify's `:param` syntax never leaks into the document.
+    expect(paths.filter((p) => p.includes(':'))).toEqual([])
+  })
+
+  it('GET /docs serves an HTML page', async () => {
+    const res = await fetch(`${srv.url}/docs`, { redirect: 'follow' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await res.text()
+    expect(html).toMatch(/<html/i)
+  })
+
+  it.each([
+    ['GET', '/nope'],
+    ['GET', '/v2/tenants'],
+    ['POST', '/healthz'],
+    ['DELETE', '/metrics'],
+  ])('%s %s is a 404 problem', async (method, path) => {
+    const res = await srv.api(method, path, method === 'POST' ? {} : undefined, { token: null })
+    expectProblem(res, 404, 'route_not_found')
+  })
+
+  it('an unknown /v1 route is a 404 problem for the admin and a 401 without a token', async () => {
+    expectProblem(await srv.api('GET', '/v1/nope'), 404, 'route_not_found')
+    expectProblem(await srv.api('PUT', '/v1/tenants'), 404, 'route_not_found')
+    expectProblem(await srv.api('GET', '/v1/nope', undefined, { token: null }), 401, 'unauthorized')
+  })
+})

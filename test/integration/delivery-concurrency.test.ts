@@ -1,0 +1,155 @@
+/**
+ * Delivery under load: the per-endpoint concurrency limit, no head-of-line blocking across
+ * endpoints, idempotent publishing under concurrency, and group commit. Every request goes to
+ * 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startReceiver, type Receiver, type ReceiverHandler } from '../helpers/receiver.js'
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** One sample of a Prometheus text exposition, e.g. `hookrelay_publish_group_size_count`. */
+function metric(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+  if (line === undefined) throw new Error(`metric ${name} not found`)
+  return Number(line.slice(line.lastIndexOf(' ') + 1))
+}
+
+describe.concurrent('delivery concurrency', () => {
+  let srv: TestServer
+  const receivers: Receiver[] = []
+  let tenants = 0
+
+  beforeAll(async () => {
+    srv = await startTestServer()
+  })
+  afterAll(async () => {
+    // Receivers first: hanging requests then end at once instead of holding the shutdown.
+    for (const r of receivers) await r.close()
+    await srv?.close()
+  })
+
+  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
+    const r = await startReceiver(handler)
+    receivers.push(r)
+    return r
+  }
+  async function tenant(): Promise<string> {
+    const id = `con-${++tenants}`
+    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
+    return id
+  }
+  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
+    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
+    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
+    return ep.body
+  }
+
+  it('sends at most 16 requests at a time to one endpoint', async () => {
+    const t = await tenant()
+    let current = 0
+    let peak = 0
+    const rcv = await receiver(async () => {
+      current++
+      peak = Math.max(peak, current)
+      await sleep(800)
+      current--
+      return { status: 200 }
+    })
+    await endpoint(t, { url: `${rcv.url}/held` })
+    const pubs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => srv.api('POST', `/v1/tenants/${t}/events`, { type: 'load.test', payload: { i } })),
+    )
+    expect(pubs.every((p) => p.status === 202)).toBe(true)
+    await rcv.waitForHits(40, 15_000)
+    await eventually(async () => current === 0)
+    expect(peak).toBeLessThanOrEqual(16)
+    // The limit is a ceiling, not a queue of one: the endpoint does get parallel requests.
+    expect(peak).toBeGreaterThanOrEqual(8)
+  })
+
+  it('a hanging endpoint does not hold back another endpoint', async () => {
+    const t = await tenant()
+    const slow = await receiver(() => ({ hang: true }))
+    const fast = await receiver()
+    await endpoint(t, { url: `${slow.url}/hang`, eventTypes: ['slow.event'], timeoutSeconds: 10, retry: { maxRetries: 0 } })
+    await endpoint(t, { url: `${fast.url}/fast`, eventTypes: ['fast.event'] })
+    for (let i = 0; i < 50; i++) {
+      const p = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'slow.event', payload: { i } })
+      expect(p.body.deliveryCount).toBe(1)
+    }
+    await slow.waitForHits(1)
+    const started = Date.now()
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => srv.api('POST', `/v1/tenants/${t}/events`, { type: 'fast.event', payload: { i } })),
+    )
+    await fast.waitForHits(20, 8000)
+    // Well before the slow endpoint's first 10 s timeouts could free a slot.
+    expect(Date.now() - started).toBeLessThan(8000)
+    expect(slow.hits.length).toBeLessThanOrEqual(16)
+  })
+
+  it('20 concurrent publishes with one idempotency key create one event and one delivery', async () => {
+    const t = await tenant()
+    const rcv = await receiver()
+    await endpoint(t, { url: `${rcv.url}/once` })
+    const key = `order-42-${Date.now()}`
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 }, idempotencyKey: key })
+          : srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 } }, { headers: { 'idempotency-key': key } }),
+      ),
+    )
+    const statuses = results.map((r) => r.status)
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(19)
+    const ids = new Set(results.map((r) => r.body.id))
+    expect(ids.size).toBe(1)
+    const [eventId] = ids
+    const deliveries = await srv.api('GET', `/v1/tenants/${t}/deliveries`)
+    expect(deliveries.body.data).toHaveLength(1)
+    expect(deliveries.body.data[0].eventId).toBe(eventId)
+    const events = await srv.api('GET', `/v1/tenants/${t}/events`)
+    expect(events.body.data).toHaveLength(1)
+    await rcv.waitForHits(1)
+    await sleep(300)
+    expect(rcv.hits).toHaveLength(1)
+  })
+})
+
+describe('group commit', () => {
+  let srv: TestServer
+  let rcv: Receiver
+
+  beforeAll(async () => {
+    srv = await startTestServer()
+    rcv = await startReceiver()
+  })
+  afterAll(async () => {
+    await rcv?.close()
+    await srv?.close()
+  })
+
+  it('200 concurrent publishes share commits', async () => {
+    expect((await srv.api('POST', '/v1/tenants', { id: 'gc', name: 'Group commit' })).status).toBe(201)
+    expect((await srv.api('POST', '/v1/tenants/gc/endpoints', { url: `${rcv.url}/gc` })).status).toBe(201)
+    const before = (await srv.api('GET', '/metrics', undefined, { token: null })).body as string
+    const commitsBefore = metric(before, 'hookrelay_publish_group_size_count')
+    const sumBefore = metric(before, 'hookrelay_publish_group_size_sum')
+
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => srv.api('POST', '/v1/tenants/gc/events', { type: 'bulk.item', payload: { i } })),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(200).fill(202))
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(200)
+
+    const after = (await srv.api('GET', '/metrics', undefined, { token: null })).body as string
+    const commits = metric(after, 'hookrelay_publish_group_size_count') - commitsBefore
+    expect(metric(after, 'hookrelay_publish_group_size_sum') - sumBefore).toBe(200)
+    expect(commits).toBeGreaterThanOrEqual(1)
+    expect(commits).toBeLessThan(200)
+    await rcv.waitForHits(200, 10_000)
+  })
+})
