@@ -152,7 +152,7 @@ describe.concurrent('operational events', () => {
   it('one delivery whose retries span longer than HOOKRELAY_DISABLE_AFTER disables the endpoint', async () => {
     const t = await tenant()
     const rcv = await receiver(() => ({ status: 503 }))
-    const ep = await endpoint(t, { url: `${rcv.url}/down`, retry: { schedule: [1, 1] } })
+    const ep = await endpoint(t, { url: `${rcv.url}/down`, retry: { schedule: [1, 1], maxRetries: 2 } })
     const { deliveryId } = await publish(t)
     const d = await finished(t, deliveryId)
     expect(d).toMatchObject({ status: 'failed', attemptCount: 3 })

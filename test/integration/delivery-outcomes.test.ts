@@ -193,7 +193,7 @@ describe.concurrent('delivery outcomes and retries', () => {
   it('a custom retry.schedule replaces the doubling delays', async () => {
     const t = await tenant()
     const rcv = await receiver(() => ({ status: 503 }))
-    const ep = await endpoint(t, { url: `${rcv.url}/down`, retry: { schedule: [1, 1] } })
+    const ep = await endpoint(t, { url: `${rcv.url}/down`, retry: { schedule: [1, 1], maxRetries: 2 } })
     expect(ep.retry).toMatchObject({ enabled: true, schedule: [1, 1], maxRetries: 2 })
     const { deliveryId } = await publish(t)
     const hits = await rcv.waitForHits(3, 10_000)
