@@ -227,7 +227,8 @@ export class Dispatcher {
   }
 
   private queueSettlement(d: DueDelivery, target: SendTarget, attempt: Attempt | null, step: NextStep): void {
-    const base = { deliveryId: d.id, leaseOwner: this.o.owner, claimedAttemptCount: d.attemptCount, attempt }
+    // Every request built here carries the default envelope (buildOutboundRequest).
+    const base = { deliveryId: d.id, leaseOwner: this.o.owner, claimedAttemptCount: d.attemptCount, attempt, envelopeBody: true }
     const s: Settlement =
       step.kind === 'retry'
         ? { ...base, status: 'pending', nextAttemptAt: this.now() + step.delayMs }

@@ -1,4 +1,5 @@
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, StoredEvent } from '../core/model.js'
+import { defaultBody } from '../core/outbound-request.js'
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js'
 
 // Row <-> record conversions shared by the dialects once their driver has produced plain numbers.
@@ -61,7 +62,10 @@ export const deliveryFromRow = (r: DeliveryRow): Delivery => ({
   updatedAt: r.updated_at,
 })
 
-export const attemptFromRow = (r: AttemptRow): Attempt => ({
+/** An attempt row with the columns of its event needed to rebuild an envelope body. */
+export type AttemptRowWithEvent = AttemptRow & { ev_id: string; ev_type: string; ev_payload: string; ev_occurred_at: number }
+
+export const attemptFromRow = (r: AttemptRowWithEvent): Attempt => ({
   id: r.id,
   deliveryId: r.delivery_id,
   endpointId: r.endpoint_id,
@@ -70,13 +74,20 @@ export const attemptFromRow = (r: AttemptRow): Attempt => ({
   trigger: r.trigger as AttemptTrigger,
   startedAt: r.started_at,
   durationMs: r.duration_ms,
-  request: parseJson(r.request),
-  response: r.response === null ? null : parseJson(r.response),
+  request: {
+    method: r.request_method,
+    url: r.request_url,
+    headers: parseJson(r.request_headers),
+    body: r.request_body ?? defaultBody({ id: r.ev_id, type: r.ev_type, occurredAt: r.ev_occurred_at, payloadJson: r.ev_payload }),
+  },
+  response:
+    r.response_status === null ? null : { status: r.response_status, headers: parseJson(r.response_headers ?? '{}'), body: r.response_body ?? '' },
   error: r.error_kind === null ? null : { kind: r.error_kind as ErrorKind, message: r.error_message ?? '' },
   success: !!r.success,
 })
 
-export const attemptToRow = (a: Attempt): AttemptRow => ({
+/** `envelope`: the request body is the event's default envelope, so it is not stored again. */
+export const attemptToRow = (a: Attempt, envelope: boolean): AttemptRow => ({
   id: a.id,
   delivery_id: a.deliveryId,
   endpoint_id: a.endpointId,
@@ -85,9 +96,13 @@ export const attemptToRow = (a: Attempt): AttemptRow => ({
   trigger: a.trigger,
   started_at: a.startedAt,
   duration_ms: a.durationMs,
-  request: JSON.stringify(a.request),
+  request_method: a.request.method,
+  request_url: a.request.url,
+  request_headers: JSON.stringify(a.request.headers),
+  request_body: envelope ? null : a.request.body,
   response_status: a.response?.status ?? null,
-  response: a.response === null ? null : JSON.stringify(a.response),
+  response_headers: a.response === null ? null : JSON.stringify(a.response.headers),
+  response_body: a.response?.body ?? null,
   error_kind: a.error?.kind ?? null,
   error_message: a.error?.message ?? null,
   success: a.success ? 1 : 0,

@@ -79,9 +79,13 @@ export interface AttemptRow {
   trigger: string
   started_at: number
   duration_ms: number
-  request: string
+  request_method: string
+  request_url: string
+  request_headers: string
+  request_body: string | null
   response_status: number | null
-  response: string | null
+  response_headers: string | null
+  response_body: string | null
   error_kind: string | null
   error_message: string | null
   success: number

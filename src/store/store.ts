@@ -142,6 +142,8 @@ export type Settlement = {
   claimedAttemptCount: number
   /** Null when the delivery ends without an attempt (its endpoint was disabled). */
   attempt: Attempt | null
+  /** The attempt's body is the event's default envelope (rebuilt from the event on read, not stored twice). */
+  envelopeBody: boolean
 } & ({ status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' | 'failed' })
 
 export interface DeliveryQueue {
@@ -188,6 +190,5 @@ export interface DeliveryLog {
     page: Page,
   ): Promise<Delivery[]>
   listAttempts(deliveryId: string): Promise<Attempt[]>
-  getAttempt(id: string): Promise<Attempt | null>
   endpointStats(endpointId: string, since: number): Promise<EndpointStats>
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
-import { decodeCursor, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
+import { decodeCursor, eventJson, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
 import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
@@ -40,7 +40,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       })
       if (result.created) metrics.published.inc()
       // 202: accepted and durably stored, delivery follows; 200: the idempotent repeat of an earlier publish.
-      return reply.code(result.created ? 202 : 200).send(presentEvent(result.event))
+      return reply
+        .code(result.created ? 202 : 200)
+        .type('application/json; charset=utf-8')
+        // A string is sent as it is (Fastify skips the serializer); the schema still documents it.
+        .send(eventJson(result.event) as unknown as ReturnType<typeof presentEvent>)
     },
   )
 

@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { AttemptTrigger } from '../../core/model.js'
-import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow } from '../rows.js'
-import type { AttemptRow, DeliveryRow, EventRow } from '../schema.js'
+import { defaultBody } from '../../core/outbound-request.js'
+import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow, type AttemptRowWithEvent } from '../rows.js'
+import type { DeliveryRow, EventRow } from '../schema.js'
 import type {
   DeliveryLog,
   DeliveryQueue,
@@ -60,10 +61,12 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
        WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
     ),
     insertAttempt: db.prepare(
-      `INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms, request,
-         response_status, response, error_kind, error_message, success)
-       VALUES (@id, @delivery_id, @endpoint_id, @tenant_id, @attempt_number, @trigger, @started_at, @duration_ms, @request,
-         @response_status, @response, @error_kind, @error_message, @success)`,
+      `INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms,
+         request_method, request_url, request_headers, request_body, response_status, response_headers, response_body,
+         error_kind, error_message, success)
+       VALUES (@id, @delivery_id, @endpoint_id, @tenant_id, @attempt_number, @trigger, @started_at, @duration_ms,
+         @request_method, @request_url, @request_headers, @request_body, @response_status, @response_headers, @response_body,
+         @error_kind, @error_message, @success)`,
     ),
     insertDeliveryRow: db.prepare(
       `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner,
@@ -93,8 +96,11 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
        WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed' AND created_at >= ?`,
     ),
     getDelivery: db.prepare<[string, string], DeliveryRow>('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?'),
-    listAttempts: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempt_number, id'),
-    getAttempt: db.prepare<[string], AttemptRow>('SELECT * FROM attempts WHERE id = ?'),
+    listAttempts: db.prepare<[string], AttemptRowWithEvent>(
+      `SELECT a.*, e.id AS ev_id, e.type AS ev_type, e.payload AS ev_payload, e.occurred_at AS ev_occurred_at
+       FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id
+       WHERE a.delivery_id = ? ORDER BY a.attempt_number, a.id`,
+    ),
     statusCounts: db.prepare<[string, number], { status: string; n: number }>(
       'SELECT status, count(*) AS n FROM deliveries WHERE endpoint_id = ? AND created_at >= ? GROUP BY status',
     ),
@@ -171,7 +177,7 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
   const settleAll = db.transaction((items: Settlement[], now: number): boolean[] =>
     items.map((it) => {
       // The attempt happened whatever became of the lease, so it is always logged.
-      if (it.attempt !== null) s.insertAttempt.run(attemptToRow(it.attempt))
+      if (it.attempt !== null) s.insertAttempt.run(attemptToRow(it.attempt, it.envelopeBody))
       const next = it.status === 'pending' ? it.nextAttemptAt : null
       const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
       const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount)
@@ -196,7 +202,7 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
       created_at: d.createdAt,
       updated_at: d.updatedAt,
     })
-    s.insertAttempt.run(attemptToRow(attempt))
+    s.insertAttempt.run(attemptToRow(attempt, attempt.request.body === defaultBody(ev)))
   })
 
   return {
@@ -254,10 +260,6 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
     },
     async listAttempts(deliveryId) {
       return s.listAttempts.all(deliveryId).map(attemptFromRow)
-    },
-    async getAttempt(id) {
-      const row = s.getAttempt.get(id)
-      return row ? attemptFromRow(row) : null
     },
     async endpointStats(endpointId, since) {
       const counts = { pending: 0, succeeded: 0, failed: 0 } as Record<string, number>

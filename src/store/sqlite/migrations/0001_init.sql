@@ -111,9 +111,15 @@ CREATE TABLE attempts (
   trigger TEXT NOT NULL,
   started_at INTEGER NOT NULL,
   duration_ms INTEGER NOT NULL,
-  request TEXT NOT NULL,
+  request_method TEXT NOT NULL,
+  request_url TEXT NOT NULL,
+  request_headers TEXT NOT NULL,
+  -- NULL when the body was the event's default envelope, which the event row already holds:
+  -- it is rebuilt on read, so the hot path does not write every payload twice.
+  request_body TEXT,
   response_status INTEGER,
-  response TEXT,
+  response_headers TEXT,
+  response_body TEXT,
   error_kind TEXT,
   error_message TEXT,
   success INTEGER NOT NULL
