@@ -1,4 +1,5 @@
 import { newId } from '../core/ids.js'
+import { RateLimiter } from '../core/rate-limiter.js'
 import type { Attempt } from '../core/model.js'
 import { buildOutboundRequest } from '../core/outbound-request.js'
 import { nextStep, parseRetryAfter, retryPolicyFor, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
@@ -64,6 +65,8 @@ export class Dispatcher {
   /** The database may hold due work: set by wake() and timers, cleared when a claim comes back short. */
   private mayHaveDue = true
   private backoffUntil = 0
+  private readonly limiter = new RateLimiter()
+  private pumpTimer: NodeJS.Timeout | null = null
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private stopped = false
@@ -113,6 +116,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    if (this.pumpTimer) clearTimeout(this.pumpTimer)
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
@@ -152,6 +156,14 @@ export class Dispatcher {
         skipped++
         continue
       }
+      const wait = this.limiter.take(endpointId, this.now())
+      if (wait > 0) {
+        // Over its rateLimitPerSecond: the others go on, and a timer comes back for this one.
+        this.armPump(wait)
+        this.cursor++
+        skipped++
+        continue
+      }
       skipped = 0
       this.cursor++
       this.launch(q.shift()!)
@@ -187,6 +199,8 @@ export class Dispatcher {
       return
     }
     const ep = target.endpoint
+    // The limiter learns an endpoint's rate from the first delivery sent to it (and every change after).
+    this.limiter.setRate(ep.id, ep.rateLimitPerSecond, this.now(), 1)
     if (!ep.enabled) {
       const step: NextStep = { kind: 'failed', reason: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}` }
       this.queueSettlement(d, target, null, step)
@@ -306,6 +320,14 @@ export class Dispatcher {
     if (exclude.length > 0) this.backoffUntil = this.now() + SATURATED_BACKOFF_MS
     const next = await this.o.store.nextDueAt().catch(() => null)
     if (next !== null) this.armTimer(Math.max(next, exclude.length > 0 ? this.backoffUntil : this.now() + 1))
+  }
+
+  private armPump(delayMs: number): void {
+    if (this.pumpTimer !== null || this.stopped) return
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = null
+      if (!this.stopped) this.pump()
+    }, delayMs)
   }
 
   private armTimer(at: number): void {

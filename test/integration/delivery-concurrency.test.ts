@@ -46,6 +46,16 @@ describe.concurrent('delivery concurrency', () => {
     return ep.body
   }
 
+  it('keeps to rateLimitPerSecond: one second of burst, then the rate', async () => {
+    const t = await tenant()
+    const rcv = await receiver()
+    await endpoint(t, { url: `${rcv.url}/limited`, rateLimitPerSecond: 2 })
+    for (let i = 0; i < 6; i++) expect((await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'rate.test', payload: { i } })).status).toBe(202)
+    const hits = await rcv.waitForHits(6, 15_000)
+    // 2 at once (the burst), then one every 500 ms: the 6th no sooner than ~2 s after the 1st.
+    expect(hits[5]!.receivedAt - hits[0]!.receivedAt).toBeGreaterThanOrEqual(1500)
+  })
+
   it('sends at most 16 requests at a time to one endpoint', async () => {
     const t = await tenant()
     let current = 0

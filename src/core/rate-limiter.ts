@@ -1,0 +1,33 @@
+/**
+ * Per-key token buckets for `rateLimitPerSecond`: a bucket holds at most one second's worth of
+ * tokens and refills continuously. Pure but for its own state: time comes in as an argument.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { rate: number; tokens: number; at: number }>()
+
+  /**
+   * Sets or clears (null) the rate of a key. A new or changed rate starts from a full bucket less
+   * `spent`: the sends already made that no bucket counted (the one that revealed the rate).
+   */
+  setRate(key: string, rate: number | null, now: number, spent = 0): void {
+    if (rate === null) {
+      this.buckets.delete(key)
+      return
+    }
+    const b = this.buckets.get(key)
+    if (!b || b.rate !== rate) this.buckets.set(key, { rate, tokens: rate - spent, at: now })
+  }
+
+  /** Takes a token and returns 0, or returns how many ms until one is available (taking nothing). */
+  take(key: string, now: number): number {
+    const b = this.buckets.get(key)
+    if (!b) return 0
+    b.tokens = Math.min(b.rate, b.tokens + ((now - b.at) / 1000) * b.rate)
+    b.at = now
+    if (b.tokens >= 1) {
+      b.tokens -= 1
+      return 0
+    }
+    return Math.ceil(((1 - b.tokens) / b.rate) * 1000)
+  }
+}
