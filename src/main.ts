@@ -32,6 +32,9 @@ const BUILT_IN_EVENT_TYPES: ReadonlyArray<[string, string]> = [
   ['request.completed', 'Gateway: every request, when it is done.'],
 ]
 
+/** How long a graceful stop waits for HTTP requests in progress before closing their sockets. */
+const CLOSE_GRACE_MS = 1000
+
 export interface RunningServer {
   url: string
   /** Set when the admin token was generated on this start (print it once). */
@@ -110,7 +113,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     generatedAdminToken,
     close() {
       closing ??= (async () => {
-        await app.close() // stops accepting; in-flight publishes finish and commit
+        // Stop accepting; requests in progress (publishes waiting for their commit) get their answer.
+        // Keep-alive sockets that go idle later would hold close() open, so after a grace period
+        // every connection is closed.
+        const grace = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS)
+        await app.close()
+        clearTimeout(grace)
         await publisher.drain()
         await dispatcher?.stop()
         await health.idle()

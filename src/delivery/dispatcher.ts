@@ -102,6 +102,11 @@ export class Dispatcher {
 
   /** Deliveries already leased to this owner (by the publish transaction). */
   accept(items: readonly DueDelivery[]): void {
+    if (this.stopped) {
+      // Leased by a publish that committed as we stopped: hand them back rather than strand them.
+      void this.o.store.releaseLeases(this.o.owner, items.map((d) => d.id), this.now()).catch(() => {})
+      return
+    }
     for (const d of items) this.enqueue(d)
     this.pump()
   }

@@ -45,7 +45,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // body gains no field its sender left out.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false } },
     return503OnClosing: true,
-    forceCloseConnections: true,
+    // On close, idle keep-alive sockets are closed at once; requests in progress (a publish
+    // waiting for its commit) are answered first.
+    forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // An empty body on a JSON route means "no options" (POST .../retry with a content type but no body).
