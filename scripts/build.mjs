@@ -1,0 +1,22 @@
+// Builds dist/: the CLI and the sender thread as two ESM bundles, plus the SQL migrations.
+// Bundled, the server starts about 300 ms sooner than from hundreds of separate modules, which
+// matters to publishes that arrive while it starts. Types are checked by `npm run typecheck`.
+import { build } from 'esbuild'
+import { cpSync, rmSync } from 'node:fs'
+
+rmSync('dist', { recursive: true, force: true })
+await build({
+  entryPoints: { hookrelay: 'src/cli/index.ts', 'sender-worker': 'src/delivery/sender-worker.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  // A native addon cannot be bundled, and the Swagger plugins read files beside their own sources.
+  external: ['better-sqlite3', '@fastify/swagger', '@fastify/swagger-ui'],
+  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'warning',
+})
+cpSync('src/store/sqlite/migrations', 'dist/migrations', { recursive: true })
