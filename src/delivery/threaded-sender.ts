@@ -86,11 +86,17 @@ export function createThreadedSender(data: SenderWorkerData): Sender {
  * applies no `--import` hook to a worker's entry file, so a small bootstrap registers tsx first.
  */
 function startWorker(data: SenderWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sender-worker.js', import.meta.url), { workerData: data })
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sender-worker.js', import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS })
   // The package's ESM entry (require.resolve would pick its CommonJS one, which cannot register hooks).
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
   const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
   const entry = new URL('./sender-worker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(bootstrap, { eval: true, workerData: data })
+  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS })
 }
+
+/**
+ * The thread holds only requests in flight, so a small heap suffices; without a limit V8 lets
+ * garbage pile up to hundreds of MB before collecting.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }

@@ -20,7 +20,25 @@ type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
  * transactions. One connection is one writer, so an UPDATE ... WHERE id IN (SELECT ... LIMIT n)
  * is already an atomic claim; PostgreSQL needs FOR UPDATE SKIP LOCKED for the same.
  */
-export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
+export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL'): HotPath {
+  // Claims and settlements commit with synchronous=NORMAL whatever the setting: in WAL mode that
+  // still survives a process crash, and what power loss could undo is only a lease or an outcome,
+  // which means a delivery is sent again (at-least-once), never an accepted event lost. Publishes
+  // keep the configured level. The next FULL commit's fsync covers the NORMAL ones before it.
+  const relaxed = db.prepare('PRAGMA synchronous = NORMAL')
+  const configured = db.prepare(`PRAGMA synchronous = ${synchronous}`)
+  const relaxedCommit = <A extends unknown[], R>(fn: (...args: A) => R) =>
+    synchronous === 'NORMAL'
+      ? fn
+      : (...args: A): R => {
+          relaxed.run()
+          try {
+            return fn(...args)
+          } finally {
+            configured.run()
+          }
+        }
+
   const s = {
     findIdem: db.prepare<[string, string], { event_id: string; created_at: number }>(
       'SELECT event_id, created_at FROM idempotency_keys WHERE tenant_id = ? AND key = ?',
@@ -185,6 +203,9 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
     }),
   )
 
+  const claimRelaxed = relaxedCommit((...a: Parameters<typeof claimAll>) => claimAll.immediate(...a))
+  const settleRelaxed = relaxedCommit((...a: Parameters<typeof settleAll>) => settleAll.immediate(...a))
+
   const recordTest = db.transaction((...args: Parameters<HotPath['recordTestDelivery']>) => {
     const [d, ev, attempt] = args
     s.insertEvent.run(eventToRow(ev))
@@ -210,10 +231,10 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database): HotPath {
       return publishAll.immediate(items, now, windowMs)
     },
     async claimDue({ owner, now, limit, leaseMs, excludeEndpoints }) {
-      return claimAll.immediate(owner, now, limit, leaseMs, excludeEndpoints ?? [])
+      return claimRelaxed(owner, now, limit, leaseMs, excludeEndpoints ?? [])
     },
     async settle(items) {
-      return settleAll.immediate(items, Date.now())
+      return settleRelaxed(items, Date.now())
     },
     async releaseLeases(owner, ids, now) {
       if (owner === null) return s.releaseAll.run(now).changes

@@ -36,7 +36,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   db.pragma('cache_size = -32000')
   migrateSqlite(db)
   const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) })
-  const deliveries = createSqliteDeliveries(db)
+  const deliveries = createSqliteDeliveries(db, opts.synchronous ?? 'FULL')
 
   const tenantFromRow = (r: Database['tenants']): Tenant => ({
     id: r.id,

@@ -79,6 +79,8 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (tenant_id, key)
 ) WITHOUT ROWID;
 
+-- WITHOUT ROWID: every hot statement finds a delivery by id, so the row lives in the id's B-tree
+-- (one search instead of index-then-table); the rows are small.
 CREATE TABLE deliveries (
   id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
@@ -96,14 +98,16 @@ CREATE TABLE deliveries (
   one_shot INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_tenant ON deliveries(tenant_id, id);
 CREATE INDEX deliveries_event ON deliveries(event_id);
 CREATE INDEX deliveries_endpoint ON deliveries(endpoint_id, id);
 
+-- Keyed by (delivery_id, id): a delivery's attempts are read together, and ids sort by time, so
+-- one clustered B-tree replaces a table plus two indexes on the settle path.
 CREATE TABLE attempts (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
   delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
   endpoint_id TEXT NOT NULL,
   tenant_id TEXT NOT NULL,
@@ -122,7 +126,7 @@ CREATE TABLE attempts (
   response_body TEXT,
   error_kind TEXT,
   error_message TEXT,
-  success INTEGER NOT NULL
-);
-CREATE INDEX attempts_delivery ON attempts(delivery_id, attempt_number);
+  success INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, id)
+) WITHOUT ROWID;
 CREATE INDEX attempts_endpoint_time ON attempts(endpoint_id, started_at);
