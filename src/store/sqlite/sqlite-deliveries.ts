@@ -136,7 +136,7 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 
     ),
   }
 
-  const publishOne = db.transaction((item: PublishItem, now: number, windowMs: number): PublishOutcome => {
+  const publishOne = (item: PublishItem, now: number, windowMs: number): PublishOutcome => {
     const ev = item.event
     if (ev.idempotencyKey !== null) {
       const seen = s.findIdem.get(ev.tenantId, ev.idempotencyKey)
@@ -154,18 +154,31 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 
     if (deliveryIds.length !== ev.deliveryCount) s.setDeliveryCount.run(deliveryIds.length, ev.id)
     if (ev.idempotencyKey !== null) s.putIdem.run(ev.tenantId, ev.idempotencyKey, ev.id, now)
     return { kind: 'created', event: { ...ev, deliveryCount: deliveryIds.length }, deliveryIds }
-  })
+  }
+  const publishOneAlone = db.transaction(publishOne)
 
-  // The group commit: one outer transaction, a savepoint per publish so one bad item fails alone.
-  const publishAll = db.transaction((items: PublishItem[], now: number, windowMs: number): PublishOutcome[] =>
+  // The group commit: one transaction for the whole group. Should any publish in it fail (its
+  // tenant deleted meanwhile, say), the group is rolled back and written again with a savepoint
+  // per publish, so that one fails alone; savepoints cost too much to pay on every publish.
+  const publishGroup = db.transaction((items: PublishItem[], now: number, windowMs: number): PublishOutcome[] =>
+    items.map((item) => publishOne(item, now, windowMs)),
+  )
+  const publishIsolated = db.transaction((items: PublishItem[], now: number, windowMs: number): PublishOutcome[] =>
     items.map((item) => {
       try {
-        return publishOne(item, now, windowMs)
+        return publishOneAlone(item, now, windowMs)
       } catch (error) {
         return { kind: 'error', error: error as Error }
       }
     }),
   )
+  const publishAll = (items: PublishItem[], now: number, windowMs: number): PublishOutcome[] => {
+    try {
+      return publishGroup.immediate(items, now, windowMs)
+    } catch {
+      return publishIsolated.immediate(items, now, windowMs)
+    }
+  }
 
   const claimAll = db.transaction((owner: string, now: number, limit: number, leaseMs: number, exclude: readonly string[]): DueDelivery[] => {
     const rows =
@@ -228,7 +241,7 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 
 
   return {
     async publishBatch(items, now, windowMs) {
-      return publishAll.immediate(items, now, windowMs)
+      return publishAll(items, now, windowMs)
     },
     async claimDue({ owner, now, limit, leaseMs, excludeEndpoints }) {
       return claimRelaxed(owner, now, limit, leaseMs, excludeEndpoints ?? [])

@@ -1,0 +1,210 @@
+/**
+ * The queue half of the Store contract: group commit, leases, settlement. Runs against every
+ * dialect this build has (SQLite today; each dialect joins `dialects` below).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { newId } from '../../src/core/ids.js'
+import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { PublishItem, Store } from '../../src/store/store.js'
+
+const dialects: Array<{ name: string; open: (dir: string) => Store }> = [
+  { name: 'sqlite', open: (dir) => openSqliteStore({ dataDir: dir, synchronous: 'NORMAL' }) },
+]
+
+const T0 = 1_800_000_000_000
+
+for (const dialect of dialects) {
+  describe(`${dialect.name}: delivery queue`, () => {
+    let dir: string
+    let store: Store
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hookrelay-contract-'))
+      store = dialect.open(dir)
+      for (const id of ['t1', 't2']) await store.createTenant({ id, name: id, metadata: {}, createdAt: T0, updatedAt: T0 })
+    })
+    afterEach(async () => {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    async function endpoint(tenantId: string): Promise<Endpoint> {
+      const ep: Endpoint = {
+        id: newId('ep'),
+        tenantId,
+        name: '',
+        description: '',
+        url: 'http://127.0.0.1:1/x',
+        enabled: true,
+        disabledReason: null,
+        eventTypes: [],
+        channels: [],
+        retry: { enabled: true, maxRetries: 3, schedule: null },
+        timeoutSeconds: 30,
+        rateLimitPerSecond: null,
+        metadata: {},
+        failingSince: null,
+        createdAt: T0,
+        updatedAt: T0,
+      }
+      await store.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
+      return ep
+    }
+
+    function item(tenantId: string, endpointIds: string[], opts: { key?: string; lease?: string } = {}): PublishItem {
+      const event: StoredEvent = {
+        id: newId('evt'),
+        tenantId,
+        type: 'a.b',
+        payloadJson: '{"n":1}',
+        channels: [],
+        idempotencyKey: opts.key ?? null,
+        occurredAt: T0,
+        createdAt: T0,
+        deliveryCount: endpointIds.length,
+      }
+      const deliveries = endpointIds.map((endpointId) => ({
+        id: newId('dlv'),
+        endpointId,
+        leaseOwner: opts.lease ?? null,
+        nextAttemptAt: opts.lease ? T0 + 60_000 : T0,
+      }))
+      return { event, deliveries }
+    }
+
+    function attemptFor(deliveryId: string, endpointId: string, n: number): Attempt {
+      return {
+        id: newId('att'),
+        deliveryId,
+        endpointId,
+        tenantId: 't1',
+        attemptNumber: n,
+        trigger: 'scheduled',
+        startedAt: T0,
+        durationMs: 3,
+        request: { method: 'POST', url: 'http://127.0.0.1:1/x', headers: { a: 'b' }, body: '{"custom":true}' },
+        response: { status: 500, headers: {}, body: 'no' },
+        error: { kind: 'http', message: 'HTTP 500' },
+        success: false,
+      }
+    }
+
+    it('commits a group; a publish that cannot be written fails alone', async () => {
+      const ep = await endpoint('t1')
+      const good1 = item('t1', [ep.id])
+      const bad = item('no-such-tenant', [ep.id])
+      const good2 = item('t1', [ep.id])
+      const out = await store.publishBatch([good1, bad, good2], T0, 86_400_000)
+      expect(out.map((o) => o.kind)).toEqual(['created', 'error', 'created'])
+      expect(await store.getEvent('t1', good1.event.id)).not.toBeNull()
+      expect(await store.getEvent('t1', good2.event.id)).not.toBeNull()
+      expect(await store.pendingCount()).toBe(2)
+    })
+
+    it('gives no delivery to an endpoint deleted or disabled since the fan-out', async () => {
+      const live = await endpoint('t1')
+      const gone = await endpoint('t1')
+      const off = await endpoint('t1')
+      await store.deleteEndpoint('t1', gone.id)
+      await store.updateEndpoint('t1', off.id, { enabled: false }, T0)
+      const [o] = await store.publishBatch([item('t1', [live.id, gone.id, off.id])], T0, 86_400_000)
+      expect(o).toMatchObject({ kind: 'created', event: { deliveryCount: 1 } })
+    })
+
+    it('an idempotency key returns the original within the window, and is free again after it', async () => {
+      const ep = await endpoint('t1')
+      const first = item('t1', [ep.id], { key: 'k' })
+      const [a, b] = await store.publishBatch([first, item('t1', [ep.id], { key: 'k' })], T0, 1000)
+      expect(a!.kind).toBe('created')
+      expect(b).toMatchObject({ kind: 'duplicate', event: { id: first.event.id } })
+      // Another tenant's identical key is its own.
+      const [c] = await store.publishBatch([item('t2', [], { key: 'k' })], T0, 1000)
+      expect(c!.kind).toBe('created')
+      const [d] = await store.publishBatch([item('t1', [ep.id], { key: 'k' })], T0 + 2000, 1000)
+      expect(d!.kind).toBe('created')
+    })
+
+    it('claims due deliveries once; an expired lease is claimable again', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id]), item('t1', [ep.id])], T0, 86_400_000)
+      const a = await store.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 1000 })
+      expect(a).toHaveLength(2)
+      expect(a[0]).toMatchObject({ tenantId: 't1', endpointId: ep.id, eventType: 'a.b', payloadJson: '{"n":1}', attemptCount: 0 })
+      expect(await store.claimDue({ owner: 'B', now: T0 + 999, limit: 10, leaseMs: 1000 })).toHaveLength(0)
+      const b = await store.claimDue({ owner: 'B', now: T0 + 1000, limit: 10, leaseMs: 1000 })
+      expect(b.map((d) => d.id).sort()).toEqual(a.map((d) => d.id).sort())
+    })
+
+    it('does not hand out deliveries leased in the publish until the lease ends', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id], { lease: 'A' })], T0, 86_400_000)
+      expect(await store.claimDue({ owner: 'B', now: T0 + 59_999, limit: 10, leaseMs: 1000 })).toHaveLength(0)
+      expect(await store.claimDue({ owner: 'B', now: T0 + 60_000, limit: 10, leaseMs: 1000 })).toHaveLength(1)
+    })
+
+    it('skips the excluded endpoints when claiming', async () => {
+      const e1 = await endpoint('t1')
+      const e2 = await endpoint('t1')
+      await store.publishBatch([item('t1', [e1.id, e2.id])], T0, 86_400_000)
+      const got = await store.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 1000, excludeEndpoints: [e1.id] })
+      expect(got.map((d) => d.endpointId)).toEqual([e2.id])
+    })
+
+    it('settles with the lease; a settle whose lease was lost changes nothing but keeps its attempt', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id])], T0, 86_400_000)
+      const [d] = await store.claimDue({ owner: 'A', now: T0, limit: 1, leaseMs: 1000 })
+      // A's lease ends; B claims and settles first.
+      const [d2] = await store.claimDue({ owner: 'B', now: T0 + 1000, limit: 1, leaseMs: 1000 })
+      const won = await store.settle([
+        { deliveryId: d2!.id, leaseOwner: 'B', claimedAttemptCount: 0, attempt: attemptFor(d2!.id, ep.id, 1), envelopeBody: false, status: 'pending', nextAttemptAt: T0 + 5000 },
+      ])
+      const lost = await store.settle([
+        { deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, attempt: attemptFor(d!.id, ep.id, 1), envelopeBody: false, status: 'succeeded' },
+      ])
+      expect(won).toEqual([true])
+      expect(lost).toEqual([false])
+      const row = await store.getDelivery('t1', d!.id)
+      expect(row).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: T0 + 5000 })
+      const attempts = await store.listAttempts(d!.id)
+      expect(attempts).toHaveLength(2)
+      expect(attempts[0]!.request.body).toBe('{"custom":true}')
+      expect(await store.nextDueAt()).toBe(T0 + 5000)
+    })
+
+    it('rebuilds an envelope body from the event on read', async () => {
+      const ep = await endpoint('t1')
+      const it1 = item('t1', [ep.id])
+      await store.publishBatch([it1], T0, 86_400_000)
+      const [d] = await store.claimDue({ owner: 'A', now: T0, limit: 1, leaseMs: 1000 })
+      const a = attemptFor(d!.id, ep.id, 1)
+      a.request.body = `{"id":"${it1.event.id}","type":"a.b","timestamp":"${new Date(T0).toISOString()}","data":{"n":1}}`
+      await store.settle([{ deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, attempt: a, envelopeBody: true, status: 'succeeded' }])
+      const [got] = await store.listAttempts(d!.id)
+      expect(got!.request.body).toBe(a.request.body)
+    })
+
+    it('releases leases, re-queues manually and recovers failed deliveries', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id]), item('t1', [ep.id])], T0, 86_400_000)
+      const claimed = await store.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 60_000 })
+      expect(await store.releaseLeases('A', [claimed[0]!.id], T0)).toBe(1)
+      expect(await store.claimDue({ owner: 'B', now: T0, limit: 10, leaseMs: 60_000 })).toHaveLength(1)
+      await store.settle(
+        claimed.map((d) => ({ deliveryId: d.id, leaseOwner: d.id === claimed[0]!.id ? 'B' : 'A', claimedAttemptCount: 0, attempt: attemptFor(d.id, ep.id, 1), envelopeBody: false, status: 'failed' as const })),
+      )
+      expect(await store.pendingCount()).toBe(0)
+      expect(await store.recoverFailed('t1', ep.id, T0, T0 + 10)).toBe(2)
+      const again = await store.claimDue({ owner: 'C', now: T0 + 10, limit: 10, leaseMs: 1000 })
+      expect(again.map((d) => [d.trigger, d.oneShot])).toEqual([
+        ['manual', true],
+        ['manual', true],
+      ])
+      expect(await store.requeueManual('t2', again[0]!.id, T0)).toBe(false)
+    })
+  })
+}
