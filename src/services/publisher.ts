@@ -58,7 +58,9 @@ interface Waiting {
 export class Publisher {
   private waiting: Waiting[] = []
   private scheduled = false
-  private committing: Promise<void> = Promise.resolve()
+  /** The commit in flight (or the last one). */
+  private current: Promise<void> = Promise.resolve()
+  private inFlight = false
   /** performance.now() when the last commit was written. */
   private lastCommitAt = Number.NEGATIVE_INFINITY
   /** performance.now() before which a commit is not held back for company. */
@@ -123,69 +125,89 @@ export class Publisher {
     })
     return new Promise<PublishResult>((resolve, reject) => {
       this.waiting.push({ item: { event, deliveries }, handOff, resolve, reject })
-      if (this.waiting.length >= MAX_GROUP) void this.commit()
-      else if (!this.scheduled) {
-        this.scheduled = true
-        const t = performance.now()
-        if (t - this.lastCommitAt < GROUP_WINDOW_MS && t >= this.noWaitUntil) {
-          this.holding = true
-          setTimeout(() => void this.commit(), GROUP_WINDOW_MS)
-        } else {
-          setImmediate(() => void this.commit())
-        }
-      }
+      this.schedule()
     })
   }
 
   /** Waits for every publish accepted so far to be committed. */
   async drain(): Promise<void> {
-    while (this.waiting.length > 0) await this.commit()
-    await this.committing
+    for (;;) {
+      if (this.inFlight) await this.current
+      else if (this.waiting.length > 0) await this.run()
+      else return
+    }
   }
 
-  private commit(): Promise<void> {
+  /**
+   * Arranges a commit for what is waiting. While a commit is in flight (its transaction written,
+   * its flush to disk under way) nothing is scheduled: everyone who arrives meanwhile commits
+   * together as soon as it ends, which is what makes a group.
+   */
+  private schedule(): void {
+    if (this.inFlight) return
+    if (this.waiting.length >= MAX_GROUP) {
+      void this.run()
+      return
+    }
+    if (this.scheduled) return
+    this.scheduled = true
+    const t = performance.now()
+    if (t - this.lastCommitAt < GROUP_WINDOW_MS && t >= this.noWaitUntil) {
+      this.holding = true
+      setTimeout(() => void this.run(), GROUP_WINDOW_MS)
+    } else {
+      setImmediate(() => void this.run())
+    }
+  }
+
+  private run(): Promise<void> {
     this.scheduled = false
+    if (this.inFlight) return this.current
     const held = this.holding
     this.holding = false
     const group = this.waiting.splice(0, MAX_GROUP)
     if (held && group.length === 1) this.noWaitUntil = performance.now() + FRUITLESS_WAIT_BACKOFF_MS
-    if (this.waiting.length > 0 && !this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => void this.commit())
-    }
-    if (group.length === 0) return this.committing
-    this.committing = this.committing.then(async () => {
-      let outcomes: PublishOutcome[]
-      try {
-        outcomes = await this.store.publishBatch(
-          group.map((w) => w.item),
-          this.now(),
-          IDEMPOTENCY_WINDOW_MS,
-        )
-      } catch (err) {
-        for (const w of group) w.reject(err)
-        return
-      } finally {
-        this.lastCommitAt = performance.now()
-      }
-      this.onCommit(group.length)
-      const handOff: DueDelivery[] = []
-      let unleased = false
-      group.forEach((w, i) => {
-        const o = outcomes[i]!
-        if (o.kind === 'error') return w.reject(o.error)
-        if (o.kind === 'duplicate') return w.resolve({ created: false, event: o.event })
-        const inserted = new Set(o.deliveryIds)
-        for (const h of w.handOff) if (inserted.has(h.id)) handOff.push(h)
-        if (w.item.deliveries.some((dl) => dl.leaseOwner === null)) unleased = true
-        w.resolve({ created: true, event: o.event })
-      })
-      if (this.dispatcher) {
-        if (handOff.length > 0) this.dispatcher.accept(handOff)
-        if (unleased) this.dispatcher.wake()
+    if (group.length === 0) return this.current
+    this.inFlight = true
+    this.current = this.write(group).finally(() => {
+      this.inFlight = false
+      this.lastCommitAt = performance.now()
+      if (this.waiting.length > 0) {
+        this.scheduled = true
+        setImmediate(() => void this.run())
       }
     })
-    return this.committing
+    return this.current
+  }
+
+  private async write(group: Waiting[]): Promise<void> {
+    let outcomes: PublishOutcome[]
+    try {
+      outcomes = await this.store.publishBatch(
+        group.map((w) => w.item),
+        this.now(),
+        IDEMPOTENCY_WINDOW_MS,
+      )
+    } catch (err) {
+      for (const w of group) w.reject(err)
+      return
+    }
+    this.onCommit(group.length)
+    const handOff: DueDelivery[] = []
+    let unleased = false
+    group.forEach((w, i) => {
+      const o = outcomes[i]!
+      if (o.kind === 'error') return w.reject(o.error)
+      if (o.kind === 'duplicate') return w.resolve({ created: false, event: o.event })
+      const inserted = new Set(o.deliveryIds)
+      for (const h of w.handOff) if (inserted.has(h.id)) handOff.push(h)
+      if (w.item.deliveries.some((dl) => dl.leaseOwner === null)) unleased = true
+      w.resolve({ created: true, event: o.event })
+    })
+    if (this.dispatcher) {
+      if (handOff.length > 0) this.dispatcher.accept(handOff)
+      if (unleased) this.dispatcher.wake()
+    }
   }
 }
 

@@ -13,6 +13,8 @@ import type { PublishItem, Store } from '../../src/store/store.js'
 
 const dialects: Array<{ name: string; open: (dir: string) => Store }> = [
   { name: 'sqlite', open: (dir) => openSqliteStore({ dataDir: dir, synchronous: 'NORMAL' }) },
+  // FULL takes the other publish path: commit, then a flush of the WAL before answering.
+  { name: 'sqlite (synchronous FULL)', open: (dir) => openSqliteStore({ dataDir: dir, synchronous: 'FULL' }) },
 ]
 
 const T0 = 1_800_000_000_000

@@ -20,11 +20,16 @@ type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
  * transactions. One connection is one writer, so an UPDATE ... WHERE id IN (SELECT ... LIMIT n)
  * is already an atomic claim; PostgreSQL needs FOR UPDATE SKIP LOCKED for the same.
  */
-export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL'): HotPath {
-  // Claims and settlements commit with synchronous=NORMAL whatever the setting: in WAL mode that
-  // still survives a process crash, and what power loss could undo is only a lease or an outcome,
-  // which means a delivery is sent again (at-least-once), never an accepted event lost. Publishes
-  // keep the configured level. The next FULL commit's fsync covers the NORMAL ones before it.
+export function createSqliteDeliveries(
+  db: BetterSqlite3.Database,
+  synchronous: 'NORMAL' | 'FULL',
+  /** Flushes the WAL (see wal-sync.ts); null when commits need no flush (NORMAL, or in memory). */
+  walSync: (() => Promise<void>) | null,
+): HotPath {
+  // The hot path commits with synchronous=NORMAL whatever the setting: in WAL mode that survives a
+  // process crash. Publishes are then made power-safe by walSync before they are answered; claims
+  // and settlements need not be: what power loss could undo there is a lease or an outcome, so a
+  // delivery is sent again (at-least-once), never an accepted event lost. CRUD keeps the setting.
   const relaxed = db.prepare('PRAGMA synchronous = NORMAL')
   const configured = db.prepare(`PRAGMA synchronous = ${synchronous}`)
   const relaxedCommit = <A extends unknown[], R>(fn: (...args: A) => R) =>
@@ -216,6 +221,7 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 
     }),
   )
 
+  const publishRelaxed = relaxedCommit(publishAll)
   const claimRelaxed = relaxedCommit((...a: Parameters<typeof claimAll>) => claimAll.immediate(...a))
   const settleRelaxed = relaxedCommit((...a: Parameters<typeof settleAll>) => settleAll.immediate(...a))
 
@@ -241,7 +247,9 @@ export function createSqliteDeliveries(db: BetterSqlite3.Database, synchronous: 
 
   return {
     async publishBatch(items, now, windowMs) {
-      return publishAll(items, now, windowMs)
+      const outcomes = publishRelaxed(items, now, windowMs)
+      if (walSync !== null && outcomes.some((o) => o.kind === 'created')) await walSync()
+      return outcomes
     },
     async claimDue({ owner, now, limit, leaseMs, excludeEndpoints }) {
       return claimRelaxed(owner, now, limit, leaseMs, excludeEndpoints ?? [])

@@ -8,6 +8,7 @@ import type { Database, EndpointRow } from '../schema.js'
 import type { EndpointPatch, SealedSecrets, Store } from '../store.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
+import { createWalSync } from './wal-sync.js'
 
 export interface SqliteOptions {
   /** A directory for hookrelay.db, or ':memory:'. */
@@ -36,7 +37,9 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   db.pragma('cache_size = -32000')
   migrateSqlite(db)
   const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) })
-  const deliveries = createSqliteDeliveries(db, opts.synchronous ?? 'FULL')
+  const synchronous = opts.synchronous ?? 'FULL'
+  const walSync = path === ':memory:' || synchronous === 'NORMAL' ? null : createWalSync(`${path}-wal`)
+  const deliveries = createSqliteDeliveries(db, synchronous, walSync)
 
   const tenantFromRow = (r: Database['tenants']): Tenant => ({
     id: r.id,
