@@ -138,8 +138,8 @@ function gitHead() {
 async function main() {
   const startedAt = new Date().toISOString()
   log(`hookrelay bench: ${cpus().length} cores, node ${process.version}, data under ${root}${quick ? ' (BENCH_QUICK sizes)' : ''}`)
-  const serverBuilt = existsSync(join(REPO, 'dist/src/cli/index.js'))
-  if (!serverBuilt) log('  dist/src/cli/index.js is missing: the server scenarios will fail (run `npm run build`)')
+  const serverBuilt = existsSync(join(REPO, 'dist/hookrelay.js'))
+  if (!serverBuilt) log('  dist/hookrelay.js is missing: the server scenarios will fail (run `npm run build`)')
   const sink = await forkHelper(fileURLToPath(new URL('./sink.mjs', import.meta.url)))
   live.add(() => sink.stop())
   const baselines = { raw: null, bare: null }

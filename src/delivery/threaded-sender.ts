@@ -99,4 +99,4 @@ function startWorker(data: SenderWorkerData): Worker {
  * The thread holds only requests in flight, so a small heap suffices; without a limit V8 lets
  * garbage pile up to hundreds of MB before collecting.
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 }
