@@ -3,11 +3,10 @@
  * endpoints, idempotent publishing under concurrency, and group commit. Every request goes to
  * 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReceiver, type Receiver, type ReceiverHandler } from '../helpers/receiver.js'
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { useFixture, sleep } from '../helpers/fixture.js'
+import { eventually } from '../helpers/server.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** One sample of a Prometheus text exposition, e.g. `hookrelay_publish_group_size_count`. */
 function metric(text: string, name: string): number {
@@ -17,40 +16,14 @@ function metric(text: string, name: string): number {
 }
 
 describe.concurrent('delivery concurrency', () => {
-  let srv: TestServer
-  const receivers: Receiver[] = []
-  let tenants = 0
-
-  beforeAll(async () => {
-    srv = await startTestServer()
-  })
-  afterAll(async () => {
-    // Receivers first: hanging requests then end at once instead of holding the shutdown.
-    for (const r of receivers) await r.close()
-    await srv?.close()
-  })
-
-  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-    const r = await startReceiver(handler)
-    receivers.push(r)
-    return r
-  }
-  async function tenant(): Promise<string> {
-    const id = `con-${++tenants}`
-    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
-    return id
-  }
-  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
-    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
-    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
-    return ep.body
-  }
+  const f = useFixture('con')
+  const { receiver, tenant, endpoint } = f
 
   it('keeps to rateLimitPerSecond: one second of burst, then the rate', async () => {
     const t = await tenant()
     const rcv = await receiver()
     await endpoint(t, { url: `${rcv.url}/limited`, rateLimitPerSecond: 2 })
-    for (let i = 0; i < 6; i++) expect((await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'rate.test', payload: { i } })).status).toBe(202)
+    for (let i = 0; i < 6; i++) expect((await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'rate.test', payload: { i } })).status).toBe(202)
     const hits = await rcv.waitForHits(6, 15_000)
     // 2 at once (the burst), then one every 500 ms: the 6th no sooner than ~2 s after the 1st.
     expect(hits[5]!.receivedAt - hits[0]!.receivedAt).toBeGreaterThanOrEqual(1500)
@@ -69,7 +42,7 @@ describe.concurrent('delivery concurrency', () => {
     })
     await endpoint(t, { url: `${rcv.url}/held` })
     const pubs = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => srv.api('POST', `/v1/tenants/${t}/events`, { type: 'load.test', payload: { i } })),
+      Array.from({ length: 40 }, (_, i) => f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'load.test', payload: { i } })),
     )
     expect(pubs.every((p) => p.status === 202)).toBe(true)
     await rcv.waitForHits(40, 15_000)
@@ -86,13 +59,13 @@ describe.concurrent('delivery concurrency', () => {
     await endpoint(t, { url: `${slow.url}/hang`, eventTypes: ['slow.event'], timeoutSeconds: 10, retry: { maxRetries: 0 } })
     await endpoint(t, { url: `${fast.url}/fast`, eventTypes: ['fast.event'] })
     for (let i = 0; i < 50; i++) {
-      const p = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'slow.event', payload: { i } })
+      const p = await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'slow.event', payload: { i } })
       expect(p.body.deliveryCount).toBe(1)
     }
     await slow.waitForHits(1)
     const started = Date.now()
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => srv.api('POST', `/v1/tenants/${t}/events`, { type: 'fast.event', payload: { i } })),
+      Array.from({ length: 20 }, (_, i) => f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'fast.event', payload: { i } })),
     )
     await fast.waitForHits(20, 8000)
     // Well before the slow endpoint's first 10 s timeouts could free a slot.
@@ -108,8 +81,8 @@ describe.concurrent('delivery concurrency', () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         i % 2 === 0
-          ? srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 }, idempotencyKey: key })
-          : srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 } }, { headers: { 'idempotency-key': key } }),
+          ? f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 }, idempotencyKey: key })
+          : f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.paid', payload: { order: 42 } }, { headers: { 'idempotency-key': key } }),
       ),
     )
     const statuses = results.map((r) => r.status)
@@ -118,10 +91,10 @@ describe.concurrent('delivery concurrency', () => {
     const ids = new Set(results.map((r) => r.body.id))
     expect(ids.size).toBe(1)
     const [eventId] = ids
-    const deliveries = await srv.api('GET', `/v1/tenants/${t}/deliveries`)
+    const deliveries = await f.srv.api('GET', `/v1/tenants/${t}/deliveries`)
     expect(deliveries.body.data).toHaveLength(1)
     expect(deliveries.body.data[0].eventId).toBe(eventId)
-    const events = await srv.api('GET', `/v1/tenants/${t}/events`)
+    const events = await f.srv.api('GET', `/v1/tenants/${t}/events`)
     expect(events.body.data).toHaveLength(1)
     await rcv.waitForHits(1)
     await sleep(300)
@@ -130,32 +103,23 @@ describe.concurrent('delivery concurrency', () => {
 })
 
 describe('group commit', () => {
-  let srv: TestServer
-  let rcv: Receiver
-
-  beforeAll(async () => {
-    srv = await startTestServer()
-    rcv = await startReceiver()
-  })
-  afterAll(async () => {
-    await rcv?.close()
-    await srv?.close()
-  })
+  const f = useFixture('gc')
 
   it('200 concurrent publishes share commits', async () => {
-    expect((await srv.api('POST', '/v1/tenants', { id: 'gc', name: 'Group commit' })).status).toBe(201)
-    expect((await srv.api('POST', '/v1/tenants/gc/endpoints', { url: `${rcv.url}/gc` })).status).toBe(201)
-    const before = (await srv.api('GET', '/metrics', undefined, { token: null })).body as string
+    const rcv = await f.receiver()
+    expect((await f.srv.api('POST', '/v1/tenants', { id: 'gc', name: 'Group commit' })).status).toBe(201)
+    expect((await f.srv.api('POST', '/v1/tenants/gc/endpoints', { url: `${rcv.url}/gc` })).status).toBe(201)
+    const before = (await f.srv.api('GET', '/metrics', undefined, { token: null })).body as string
     const commitsBefore = metric(before, 'hookrelay_publish_group_size_count')
     const sumBefore = metric(before, 'hookrelay_publish_group_size_sum')
 
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => srv.api('POST', '/v1/tenants/gc/events', { type: 'bulk.item', payload: { i } })),
+      Array.from({ length: 200 }, (_, i) => f.srv.api('POST', '/v1/tenants/gc/events', { type: 'bulk.item', payload: { i } })),
     )
     expect(results.map((r) => r.status)).toEqual(Array(200).fill(202))
     expect(new Set(results.map((r) => r.body.id)).size).toBe(200)
 
-    const after = (await srv.api('GET', '/metrics', undefined, { token: null })).body as string
+    const after = (await f.srv.api('GET', '/metrics', undefined, { token: null })).body as string
     const commits = metric(after, 'hookrelay_publish_group_size_count') - commitsBefore
     expect(metric(after, 'hookrelay_publish_group_size_sum') - sumBefore).toBe(200)
     expect(commits).toBeGreaterThanOrEqual(1)

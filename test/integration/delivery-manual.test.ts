@@ -3,48 +3,22 @@
  * one delivery, whatever its status, and the recovery of an endpoint's failed deliveries.
  * Every request goes to 127.0.0.1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReceiver, type Receiver, type ReceiverHandler } from '../helpers/receiver.js'
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { useFixture, sleep } from '../helpers/fixture.js'
+import { eventually } from '../helpers/server.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.concurrent('manual retry and recovery', () => {
-  let srv: TestServer
-  const receivers: Receiver[] = []
-  let tenants = 0
-
-  beforeAll(async () => {
-    srv = await startTestServer()
-  })
-  afterAll(async () => {
-    for (const r of receivers) await r.close()
-    await srv?.close()
-  })
-
-  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-    const r = await startReceiver(handler)
-    receivers.push(r)
-    return r
-  }
-  async function tenant(): Promise<string> {
-    const id = `man-${++tenants}`
-    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
-    return id
-  }
-  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
-    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
-    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
-    return ep.body
-  }
+  const f = useFixture('man')
+  const { receiver, tenant, endpoint } = f
   async function publish(tenantId: string, payload: Record<string, unknown> = {}): Promise<{ eventId: string; deliveryId: string }> {
-    const pub = await srv.api('POST', `/v1/tenants/${tenantId}/events`, { type: 'order.created', payload })
+    const pub = await f.srv.api('POST', `/v1/tenants/${tenantId}/events`, { type: 'order.created', payload })
     expect(pub.status).toBe(202)
-    const list = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
     return { eventId: pub.body.id, deliveryId: list.body.data[0].id }
   }
   async function detail(tenantId: string, deliveryId: string): Promise<any> {
-    return (await srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)).body
+    return (await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)).body
   }
   async function until(tenantId: string, deliveryId: string, ok: (d: any) => boolean, timeoutMs = 8000): Promise<any> {
     return eventually(async () => {
@@ -61,7 +35,7 @@ describe.concurrent('manual retry and recovery', () => {
     await until(t, deliveryId, (d) => d.status === 'failed')
 
     rcv.setHandler(() => ({ status: 200 }))
-    const retry = await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
+    const retry = await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
     expect(retry.status).toBe(202)
     expect(retry.body.id).toBe(deliveryId)
     const hits = await rcv.waitForHits(2)
@@ -81,7 +55,7 @@ describe.concurrent('manual retry and recovery', () => {
     const { deliveryId } = await publish(t)
     await until(t, deliveryId, (d) => d.status === 'succeeded')
 
-    const retry = await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
+    const retry = await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
     expect(retry.status).toBe(202)
     await rcv.waitForHits(2)
     const d = await until(t, deliveryId, (x) => x.attempts.length === 2 && x.status !== 'pending')
@@ -98,7 +72,7 @@ describe.concurrent('manual retry and recovery', () => {
     const { deliveryId } = await publish(t)
     await until(t, deliveryId, (d) => d.status === 'succeeded')
     rcv.setHandler(() => ({ status: 500 }))
-    expect((await srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)).status).toBe(202)
+    expect((await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)).status).toBe(202)
     const d = await until(t, deliveryId, (x) => x.attempts.length === 2 && x.status !== 'pending')
     expect(d).toMatchObject({ status: 'failed', attemptCount: 2, nextAttemptAt: null })
     expect(d.attempts[1]).toMatchObject({ trigger: 'manual', success: false, error: { kind: 'http' } })
@@ -108,7 +82,7 @@ describe.concurrent('manual retry and recovery', () => {
 
   it('retry of an unknown delivery is 404', async () => {
     const t = await tenant()
-    const r = await srv.api('POST', `/v1/tenants/${t}/deliveries/dlv_doesnotexist/retry`)
+    const r = await f.srv.api('POST', `/v1/tenants/${t}/deliveries/dlv_doesnotexist/retry`)
     expect(r.status).toBe(404)
   })
 
@@ -122,24 +96,24 @@ describe.concurrent('manual retry and recovery', () => {
     const before = new Date(Date.now() - 1000).toISOString()
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
-      const pub = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.created', payload: { i } })
+      const pub = await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.created', payload: { i } })
       expect(pub.body.deliveryCount).toBe(2)
     }
     await eventually(async () => {
-      const list = await srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
+      const list = await f.srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
       return list.body.data.length === 6
     })
-    const mine = await srv.api('GET', `/v1/tenants/${t}/deliveries?endpointId=${ep.id}`)
+    const mine = await f.srv.api('GET', `/v1/tenants/${t}/deliveries?endpointId=${ep.id}`)
     for (const d of mine.body.data) ids.push(d.id)
     expect(ids).toHaveLength(3)
 
     // Nothing failed after a time in the future.
-    const none = await srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: new Date(Date.now() + 60_000).toISOString() })
+    const none = await f.srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: new Date(Date.now() + 60_000).toISOString() })
     expect(none.status).toBe(202)
     expect(none.body).toEqual({ count: 0 })
 
     rcv.setHandler(() => ({ status: 200 }))
-    const rec = await srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: before })
+    const rec = await f.srv.api('POST', `/v1/tenants/${t}/endpoints/${ep.id}/recover`, { since: before })
     expect(rec.status).toBe(202)
     expect(rec.body).toEqual({ count: 3 })
     await rcv.waitForHits(6)
@@ -148,7 +122,7 @@ describe.concurrent('manual retry and recovery', () => {
       expect(d.attemptCount).toBe(2)
       expect(d.attempts[1]).toMatchObject({ trigger: 'manual', success: true })
     }
-    const stillFailed = await srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
+    const stillFailed = await f.srv.api('GET', `/v1/tenants/${t}/deliveries?status=failed`)
     expect(stillFailed.body.data).toHaveLength(3)
     expect(stillFailed.body.data.every((d: any) => d.endpointId !== ep.id)).toBe(true)
     expect(other.hits).toHaveLength(3)

@@ -4,12 +4,12 @@
  * operator's own endpoints raise none. Every request goes to 127.0.0.1.
  */
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReceiver, type Receiver, type ReceiverHandler, type ReceiverHit } from '../helpers/receiver.js'
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { sleep, useFixture } from '../helpers/fixture.js'
+import type { Receiver, ReceiverHit } from '../helpers/receiver.js'
+import { eventually } from '../helpers/server.js'
 
 const DISABLE_AFTER_MS = 1500
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface OpEvent {
   id: string
@@ -20,50 +20,28 @@ interface OpEvent {
 }
 
 describe.concurrent('operational events', () => {
-  let srv: TestServer
+  const f = useFixture('ops', { disableAfterMs: DISABLE_AFTER_MS })
+  const { receiver, tenant, endpoint } = f
   let ops: Receiver
   let opsSecret: string
-  const receivers: Receiver[] = []
-  let tenants = 0
 
   beforeAll(async () => {
-    srv = await startTestServer({ disableAfterMs: DISABLE_AFTER_MS })
-    ops = await startReceiver()
-    receivers.push(ops)
+    ops = await receiver()
     // The _operator tenant exists from the start.
-    const ep = await srv.api('POST', '/v1/tenants/_operator/endpoints', { url: `${ops.url}/ops` })
+    const ep = await f.srv.api('POST', '/v1/tenants/_operator/endpoints', { url: `${ops.url}/ops` })
     expect(ep.status, JSON.stringify(ep.body)).toBe(201)
-    opsSecret = (await srv.api('GET', `/v1/tenants/_operator/endpoints/${ep.body.id}/secret`)).body.secret
-  })
-  afterAll(async () => {
-    for (const r of receivers) await r.close()
-    await srv?.close()
+    opsSecret = (await f.srv.api('GET', `/v1/tenants/_operator/endpoints/${ep.body.id}/secret`)).body.secret
   })
 
-  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-    const r = await startReceiver(handler)
-    receivers.push(r)
-    return r
-  }
-  async function tenant(): Promise<string> {
-    const id = `ops-${++tenants}`
-    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
-    return id
-  }
-  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
-    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
-    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
-    return ep.body
-  }
   async function publish(tenantId: string, type = 'order.created'): Promise<{ eventId: string; deliveryId: string }> {
-    const pub = await srv.api('POST', `/v1/tenants/${tenantId}/events`, { type, payload: { n: 1 } })
+    const pub = await f.srv.api('POST', `/v1/tenants/${tenantId}/events`, { type, payload: { n: 1 } })
     expect(pub.status).toBe(202)
-    const list = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
     return { eventId: pub.body.id, deliveryId: list.body.data[0]?.id }
   }
   async function finished(tenantId: string, deliveryId: string): Promise<any> {
     return eventually(async () => {
-      const d = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)
+      const d = await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)
       return d.body.status !== 'pending' ? d.body : null
     }, 8000)
   }
@@ -121,7 +99,7 @@ describe.concurrent('operational events', () => {
     expectSigned(e)
     const failed = await waitForOp(ep.id, 'delivery.failed')
     expect(failed.data).toMatchObject({ deliveryId, lastStatusCode: 410 })
-    const now = await srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
+    const now = await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
     expect(now.body).toMatchObject({ enabled: false, disabledReason: expect.any(String) })
   })
 
@@ -133,7 +111,7 @@ describe.concurrent('operational events', () => {
     const first = await publish(t)
     await finished(t, first.deliveryId)
     await waitForOp(ep.id, 'delivery.failed')
-    expect((await srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled).toBe(true)
+    expect((await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled).toBe(true)
 
     await sleep(DISABLE_AFTER_MS + 200)
     const second = await publish(t)
@@ -144,7 +122,7 @@ describe.concurrent('operational events', () => {
     expect(since).toBeGreaterThanOrEqual(firstAt - 1000)
     expect(since).toBeLessThan(firstAt + DISABLE_AFTER_MS)
     expectSigned(e)
-    const after = await srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
+    const after = await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
     expect(after.body).toMatchObject({ enabled: false, disabledReason: expect.any(String) })
     expect((await publish(t)).deliveryId).toBeUndefined()
   })
@@ -198,7 +176,7 @@ describe.concurrent('operational events', () => {
     await sleep(DISABLE_AFTER_MS + 200)
 
     rcv.setHandler(() => ({ status: 500 }))
-    const patched = await srv.api('PATCH', `/v1/tenants/${t}/endpoints/${ep.id}`, { enabled: true })
+    const patched = await f.srv.api('PATCH', `/v1/tenants/${t}/endpoints/${ep.id}`, { enabled: true })
     expect(patched.body).toMatchObject({ enabled: true, disabledReason: null })
     const { deliveryId } = await publish(t)
     expect((await finished(t, deliveryId)).status).toBe('failed')
@@ -206,7 +184,7 @@ describe.concurrent('operational events', () => {
     await sleep(300)
     // The failure before the disabling is not part of the new streak.
     expect(opEvents(ep.id, 'endpoint.disabled')).toHaveLength(1)
-    expect((await srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled).toBe(true)
+    expect((await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled).toBe(true)
   })
 
   it('failures of the _operator tenant\'s own endpoints raise no operational events', async () => {
@@ -220,12 +198,12 @@ describe.concurrent('operational events', () => {
     await waitForOp(ep.id, 'delivery.failed')
     await bad.waitForHits(1)
     await eventually(async () => {
-      const list = await srv.api('GET', `/v1/tenants/_operator/deliveries?endpointId=${badEp.id}&status=failed`)
+      const list = await f.srv.api('GET', `/v1/tenants/_operator/deliveries?endpointId=${badEp.id}&status=failed`)
       return list.body.data.length >= 1
     })
     await sleep(500)
     expect(opEvents(badEp.id)).toHaveLength(0)
-    const events = await srv.api('GET', '/v1/tenants/_operator/events?limit=250')
+    const events = await f.srv.api('GET', '/v1/tenants/_operator/events?limit=250')
     expect(events.body.data.filter((e: any) => e.payload.endpointId === badEp.id)).toHaveLength(0)
   })
 })

@@ -5,9 +5,10 @@
  * Every request goes to 127.0.0.1. Tests run concurrently, each in its own tenant.
  */
 import net from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReceiver, type Receiver, type ReceiverHandler, type ReceiverHit } from '../helpers/receiver.js'
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import type { Receiver, ReceiverHit } from '../helpers/receiver.js'
+import { useFixture, sleep } from '../helpers/fixture.js'
+import { eventually } from '../helpers/server.js'
 
 /** Timers, the settle batch and a claim on a busy 2-core machine: what a wait may exceed its delay by. */
 const SLACK_MS = 1000
@@ -23,49 +24,22 @@ async function unusedPort(): Promise<number> {
   return port
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const gaps = (hits: ReceiverHit[]): number[] => hits.slice(1).map((h, i) => h.receivedAt - hits[i]!.receivedAt)
 
 describe.concurrent('delivery outcomes and retries', () => {
-  let srv: TestServer
-  const receivers: Receiver[] = []
-  let tenants = 0
-
-  beforeAll(async () => {
-    srv = await startTestServer()
-  })
-  afterAll(async () => {
-    // Receivers first: a hanging request then ends at once instead of holding the shutdown.
-    for (const r of receivers) await r.close()
-    await srv?.close()
-  })
-
-  async function receiver(handler?: ReceiverHandler): Promise<Receiver> {
-    const r = await startReceiver(handler)
-    receivers.push(r)
-    return r
-  }
-  async function tenant(): Promise<string> {
-    const id = `out-${++tenants}`
-    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
-    return id
-  }
-  async function endpoint(tenantId: string, body: Record<string, unknown>): Promise<any> {
-    const ep = await srv.api('POST', `/v1/tenants/${tenantId}/endpoints`, body)
-    expect(ep.status, JSON.stringify(ep.body)).toBe(201)
-    return ep.body
-  }
+  const f = useFixture('out')
+  const { receiver, tenant, endpoint } = f
   /** Publishes one event to the tenant's single endpoint and returns its delivery id. */
   async function publish(tenantId: string, type = 'order.created'): Promise<{ eventId: string; deliveryId: string }> {
-    const pub = await srv.api('POST', `/v1/tenants/${tenantId}/events`, { type, payload: { n: 1 } })
+    const pub = await f.srv.api('POST', `/v1/tenants/${tenantId}/events`, { type, payload: { n: 1 } })
     expect(pub.status).toBe(202)
     expect(pub.body.deliveryCount).toBe(1)
-    const list = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries?eventId=${pub.body.id}`)
     return { eventId: pub.body.id, deliveryId: list.body.data[0].id }
   }
   async function finished(tenantId: string, deliveryId: string, timeoutMs = 10_000): Promise<any> {
     return eventually(async () => {
-      const d = await srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)
+      const d = await f.srv.api('GET', `/v1/tenants/${tenantId}/deliveries/${deliveryId}`)
       return d.body.status !== 'pending' ? d.body : null
     }, timeoutMs)
   }
@@ -85,9 +59,9 @@ describe.concurrent('delivery outcomes and retries', () => {
     const rcv = await receiver((req) => ({ status: req.url === '/204' ? 204 : 200 }))
     await endpoint(t, { url: `${rcv.url}/200` })
     await endpoint(t, { url: `${rcv.url}/204` })
-    const pub = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'a.b', payload: {} })
+    const pub = await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'a.b', payload: {} })
     expect(pub.body.deliveryCount).toBe(2)
-    const list = await srv.api('GET', `/v1/tenants/${t}/deliveries?eventId=${pub.body.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${t}/deliveries?eventId=${pub.body.id}`)
     for (const dl of list.body.data) {
       const d = await finished(t, dl.id)
       expect(d).toMatchObject({ status: 'succeeded', attemptCount: 1, nextAttemptAt: null })
@@ -249,16 +223,16 @@ describe.concurrent('delivery outcomes and retries', () => {
     const d = await expectFailedAtOnce(t, deliveryId, rcv)
     expect(d.attempts[0].response.status).toBe(410)
     const after = await eventually(async () => {
-      const r = await srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
+      const r = await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)
       return r.body.enabled === false ? r.body : null
     })
     expect(typeof after.disabledReason).toBe('string')
     expect(after.disabledReason.length).toBeGreaterThan(0)
 
-    const later = await srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.created', payload: { n: 2 } })
+    const later = await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'order.created', payload: { n: 2 } })
     expect(later.status).toBe(202)
     expect(later.body.deliveryCount).toBe(0)
-    const list = await srv.api('GET', `/v1/tenants/${t}/deliveries?endpointId=${ep.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${t}/deliveries?endpointId=${ep.id}`)
     expect(list.body.data).toHaveLength(1)
     await sleep(300)
     expect(rcv.hits).toHaveLength(1)
