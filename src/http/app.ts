@@ -85,8 +85,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req, reply) => {
+    // A worker serves only /healthz and /metrics (API.md, Running).
+    if (deps.role === 'worker' && req.url !== '/healthz' && req.url !== '/metrics') {
+      return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker: it serves only /healthz and /metrics.')
+    }
     if (!req.url.startsWith('/v1/')) return
-    if (deps.role === 'worker') return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker and serves no API.')
     req.principal = await deps.access.authenticate(req.headers.authorization)
     if (req.principal === null) return sendProblem(reply, 'unauthorized')
     if (req.principal.kind === 'admin') return
