@@ -13,6 +13,7 @@ import { EndpointService } from './services/endpoints.js'
 import { Publisher } from './services/publisher.js'
 import { loadSecretBox } from './services/secret-keys.js'
 import { openStore } from './store/open-store.js'
+import { startHeapTrim } from './heap-trim.js'
 import { VERSION } from './version.js'
 
 
@@ -31,6 +32,9 @@ const BUILT_IN_EVENT_TYPES: ReadonlyArray<[string, string]> = [
   ['request.error', 'Gateway: any non-2xx answer or a timeout.'],
   ['request.completed', 'Gateway: every request, when it is done.'],
 ]
+
+/** Heap size past which the main thread asks for a full collection (see heap-trim.ts). */
+const HEAP_SOFT_LIMIT_MB = 80
 
 /** How long a graceful stop waits for HTTP requests in progress before closing their sockets. */
 const CLOSE_GRACE_MS = 1000
@@ -106,6 +110,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   dispatcher?.start()
+  const stopHeapTrim = startHeapTrim(HEAP_SOFT_LIMIT_MB)
 
   let closing: Promise<void> | null = null
   return {
@@ -119,6 +124,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         const grace = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS)
         await app.close()
         clearTimeout(grace)
+        stopHeapTrim()
         await publisher.drain()
         await dispatcher?.stop()
         await health.idle()
