@@ -9,7 +9,6 @@ export const errorCatalog = {
   forbidden: { status: 403, title: 'Forbidden', detail: 'This token may not act on that resource.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },
-  method_not_allowed: { status: 405, title: 'Method not allowed', detail: 'The route exists but not for this method.' },
   tenant_exists: { status: 409, title: 'Tenant exists', detail: 'A tenant with this id already exists.' },
   event_type_exists: { status: 409, title: 'Event type exists', detail: 'An event type with this name already exists.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the limit (1 MiB by default).' },

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
 import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
-import { createSender } from './delivery/sender.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
 import { createMetrics } from './http/metrics.js'
@@ -52,7 +51,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = openStore(config)
   const box = loadSecretBox(config.encryptionKey, config.dataDir)
   const policy = createAddressPolicy(config.allowedNetworks)
-  const sender = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks }) : createSender({ policy })
+  // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
+  // would cost every start ~40 ms.
+  const sender = config.senderThread
+    ? createThreadedSender({ allowedNetworks: config.allowedNetworks })
+    : (await import('./delivery/sender.js')).createSender({ policy })
   const directory = new EndpointDirectory(store, box)
   const access = new Access(store)
   const generatedAdminToken = await access.init(config.adminToken)

@@ -6,7 +6,8 @@
 import { Agent } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
-import { BLOCKED_CODE, createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
+import { createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
+import { BLOCKED_CODE } from './url-target.js'
 
 export interface OutboundRequest {
   method: string

@@ -9,12 +9,15 @@ import type { Publisher } from '../services/publisher.js'
 import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
 import { errorHandler, sendProblem } from './error-handler.js'
+import { lazyCompilers } from './lazy-compilers.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
 import { eventRoutes } from './routes/events.js'
 import { eventTypeRoutes } from './routes/event-types.js'
 import { opsRoutes } from './routes/ops.js'
 import { tenantRoutes } from './routes/tenants.js'
+
+const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false }
 
 export interface AppDeps {
   store: Store
@@ -43,7 +46,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.maxPayloadBytes,
     // No coercion and no defaults: bodies are validated as sent (see coerce-query.ts), and a PATCH
     // body gains no field its sender left out.
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false } },
     return503OnClosing: true,
     // On close, idle keep-alive sockets are closed at once; requests in progress (a publish
     // waiting for its commit) are answered first.
@@ -70,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (schema !== undefined) req.query = coerceQuery(schema, req.query)
   })
 
+  const compilers = lazyCompilers(AJV_OPTIONS)
+  app.setValidatorCompiler(compilers.validatorCompiler)
+  app.setSerializerCompiler(compilers.serializerCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 'route_not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`))
 

@@ -9,7 +9,7 @@ import type dns from 'node:dns'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAddressPolicy } from '../../src/core/address-class.js'
-import { checkUrlTarget, type LookupAll } from '../../src/delivery/address-guard.js'
+import { checkUrlTarget, type LookupAll } from '../../src/delivery/url-target.js'
 import { createSender, MAX_RESPONSE_BODY_BYTES, type OutboundRequest, type Sender } from '../../src/delivery/sender.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 
