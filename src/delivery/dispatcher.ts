@@ -252,7 +252,14 @@ export class Dispatcher {
 
   private queueSettlement(d: DueDelivery, target: SendTarget, attempt: Attempt | null, step: NextStep): void {
     // Every request built here carries the default envelope (buildOutboundRequest).
-    const base = { deliveryId: d.id, leaseOwner: this.o.owner, claimedAttemptCount: d.attemptCount, attempt, envelopeBody: true }
+    const base = {
+      deliveryId: d.id,
+      leaseOwner: this.o.owner,
+      claimedAttemptCount: d.attemptCount,
+      claimedTrigger: d.trigger,
+      attempt,
+      envelopeBody: true,
+    }
     const s: Settlement =
       step.kind === 'retry'
         ? { ...base, status: 'pending', nextAttemptAt: this.now() + step.delayMs }
@@ -273,11 +280,13 @@ export class Dispatcher {
     this.settleBuffer = []
     this.settling = this.settling.then(async () => {
       let applied: boolean[]
+      let written = true
       try {
         applied = await this.o.store.settle(batch.map((b) => b.s))
       } catch {
         // The store refused the write: the leases stand, so the deliveries come back when they expire.
         applied = batch.map(() => false)
+        written = false
       }
       let nextRetry = Number.POSITIVE_INFINITY
       for (const b of batch) {
@@ -285,6 +294,13 @@ export class Dispatcher {
         if (b.s.status === 'pending') nextRetry = Math.min(nextRetry, b.s.nextAttemptAt)
       }
       if (nextRetry !== Number.POSITIVE_INFINITY && !this.stopped) this.armTimer(nextRetry)
+      // A settle refused because the delivery changed under the attempt (a manual retry asked for
+      // meanwhile) may leave it leased to us by a re-claim: hand it back so it is sent now.
+      const refused = written ? batch.filter((_, i) => applied[i] === false).map((b) => b.due.id) : []
+      if (refused.length > 0 && !this.stopped) {
+        await this.o.store.releaseLeases(this.o.owner, refused, this.now()).catch(() => 0)
+        this.wake()
+      }
       this.o.onSettled?.(batch.map((b, i) => ({ due: b.due, target: b.target, attempt: b.s.attempt, step: b.step, applied: applied[i] ?? false })))
     })
     return this.settling

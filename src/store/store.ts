@@ -140,6 +140,11 @@ export type Settlement = {
   leaseOwner: string
   /** The attempt count the claim saw; a settle for an older claim changes nothing. */
   claimedAttemptCount: number
+  /**
+   * The trigger the claim saw. A manual retry requested while the attempt was under way changes
+   * it, and then this settle changes nothing, so the manual attempt still happens.
+   */
+  claimedTrigger: AttemptTrigger
   /** Null when the delivery ends without an attempt (its endpoint was disabled). */
   attempt: Attempt | null
   /** The attempt's body is the event's default envelope (rebuilt from the event on read, not stored twice). */

@@ -163,10 +163,10 @@ for (const dialect of dialects) {
       // A's lease ends; B claims and settles first.
       const [d2] = await store.claimDue({ owner: 'B', now: T0 + 1000, limit: 1, leaseMs: 1000 })
       const won = await store.settle([
-        { deliveryId: d2!.id, leaseOwner: 'B', claimedAttemptCount: 0, attempt: attemptFor(d2!.id, ep.id, 1), envelopeBody: false, status: 'pending', nextAttemptAt: T0 + 5000 },
+        { deliveryId: d2!.id, leaseOwner: 'B', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d2!.id, ep.id, 1), envelopeBody: false, status: 'pending', nextAttemptAt: T0 + 5000 },
       ])
       const lost = await store.settle([
-        { deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, attempt: attemptFor(d!.id, ep.id, 1), envelopeBody: false, status: 'succeeded' },
+        { deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d!.id, ep.id, 1), envelopeBody: false, status: 'succeeded' },
       ])
       expect(won).toEqual([true])
       expect(lost).toEqual([false])
@@ -178,6 +178,21 @@ for (const dialect of dialects) {
       expect(await store.nextDueAt()).toBe(T0 + 5000)
     })
 
+    it('a manual retry asked for during an attempt survives that attempt\'s settle', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id])], T0, 86_400_000)
+      const [d] = await store.claimDue({ owner: 'A', now: T0, limit: 1, leaseMs: 60_000 })
+      expect(await store.requeueManual('t1', d!.id, T0 + 1)).toBe(true)
+      // A re-claims it (it is due again) while its first attempt is still under way.
+      const [again] = await store.claimDue({ owner: 'A', now: T0 + 2, limit: 1, leaseMs: 60_000 })
+      expect(again).toMatchObject({ id: d!.id, trigger: 'manual' })
+      const applied = await store.settle([
+        { deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d!.id, ep.id, 1), envelopeBody: false, status: 'succeeded' },
+      ])
+      expect(applied).toEqual([false])
+      expect(await store.getDelivery('t1', d!.id)).toMatchObject({ status: 'pending' })
+    })
+
     it('rebuilds an envelope body from the event on read', async () => {
       const ep = await endpoint('t1')
       const it1 = item('t1', [ep.id])
@@ -185,7 +200,7 @@ for (const dialect of dialects) {
       const [d] = await store.claimDue({ owner: 'A', now: T0, limit: 1, leaseMs: 1000 })
       const a = attemptFor(d!.id, ep.id, 1)
       a.request.body = `{"id":"${it1.event.id}","type":"a.b","timestamp":"${new Date(T0).toISOString()}","data":{"n":1}}`
-      await store.settle([{ deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, attempt: a, envelopeBody: true, status: 'succeeded' }])
+      await store.settle([{ deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: a, envelopeBody: true, status: 'succeeded' }])
       const [got] = await store.listAttempts(d!.id)
       expect(got!.request.body).toBe(a.request.body)
     })
@@ -197,7 +212,7 @@ for (const dialect of dialects) {
       expect(await store.releaseLeases('A', [claimed[0]!.id], T0)).toBe(1)
       expect(await store.claimDue({ owner: 'B', now: T0, limit: 10, leaseMs: 60_000 })).toHaveLength(1)
       await store.settle(
-        claimed.map((d) => ({ deliveryId: d.id, leaseOwner: d.id === claimed[0]!.id ? 'B' : 'A', claimedAttemptCount: 0, attempt: attemptFor(d.id, ep.id, 1), envelopeBody: false, status: 'failed' as const })),
+        claimed.map((d) => ({ deliveryId: d.id, leaseOwner: d.id === claimed[0]!.id ? 'B' : 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d.id, ep.id, 1), envelopeBody: false, status: 'failed' as const })),
       )
       expect(await store.pendingCount()).toBe(0)
       expect(await store.recoverFailed('t1', ep.id, T0, T0 + 10)).toBe(2)

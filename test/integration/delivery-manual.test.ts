@@ -80,6 +80,22 @@ describe.concurrent('manual retry and recovery', () => {
     expect(rcv.hits).toHaveLength(2)
   })
 
+  it('a retry asked for while the first attempt is under way still gets its manual attempt', async () => {
+    const t = await tenant()
+    let calls = 0
+    const rcv = await receiver(() => (++calls === 1 ? { status: 200, delayMs: 800 } : { status: 200 }))
+    await endpoint(t, { url: `${rcv.url}/hook` })
+    const { deliveryId } = await publish(t)
+    await eventually(async () => calls >= 1)
+    expect((await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)).status).toBe(202)
+    const hits = await rcv.waitForHits(2, 8000)
+    expect(hits).toHaveLength(2)
+    const d = await until(t, deliveryId, (x) => x.status === 'succeeded' && x.attempts.some((a: any) => a.trigger === 'manual'))
+    expect(d.attempts.map((a: any) => a.trigger).sort()).toEqual(['manual', 'scheduled'])
+    await sleep(300)
+    expect(rcv.hits).toHaveLength(2)
+  })
+
   it('retry of an unknown delivery is 404', async () => {
     const t = await tenant()
     const r = await f.srv.api('POST', `/v1/tenants/${t}/deliveries/dlv_doesnotexist/retry`)

@@ -81,7 +81,7 @@ export function createSqliteDeliveries(
     settle: db.prepare(
       `UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, lease_owner = NULL,
          pending_trigger = 'scheduled', one_shot = 0, updated_at = ?
-       WHERE id = ? AND lease_owner = ? AND attempt_count = ?`,
+       WHERE id = ? AND lease_owner = ? AND attempt_count = ? AND pending_trigger = ?`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms,
@@ -216,7 +216,7 @@ export function createSqliteDeliveries(
       if (it.attempt !== null) s.insertAttempt.run(attemptToRow(it.attempt, it.envelopeBody))
       const next = it.status === 'pending' ? it.nextAttemptAt : null
       const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
-      const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount)
+      const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount, it.claimedTrigger)
       return r.changes > 0
     }),
   )
