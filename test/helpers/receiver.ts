@@ -4,6 +4,7 @@
  * delay, or never (`hang`).
  */
 import http from 'node:http'
+import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 
 export interface ReceiverHit {
@@ -148,4 +149,13 @@ export async function startReceiver(handler?: ReceiverHandler, opts: ReceiverOpt
       })
     },
   }
+}
+
+/** A 127.0.0.1 port with nothing listening on it: connections are refused until someone listens. */
+export async function unusedPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }

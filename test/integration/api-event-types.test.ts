@@ -2,24 +2,14 @@
  * API.md "Event types": CRUD, name rules and duplicates.
  * Network rule: the only traffic is to the server on 127.0.0.1.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectInvalid, expectList, expectProblem, guardAgainst5xx, ISO, walkPages } from './api-support.js'
+import { describe, expect, it } from 'vitest'
+import { expectInvalid, expectList, expectProblem, ISO, useApiServer, walkPages } from './api-support.js'
 
 describe('API event types', () => {
-  let srv: TestServer
-  let check5xx: () => void
-  beforeAll(async () => {
-    srv = await startTestServer()
-    check5xx = guardAgainst5xx(srv)
-  })
-  afterEach(() => check5xx())
-  afterAll(async () => {
-    await srv?.close()
-  })
+  const ctx = useApiServer()
 
   it('POST creates with defaults for the optional fields', async () => {
-    const res = await srv.api('POST', '/v1/event-types', { name: 'invoice.paid' })
+    const res = await ctx.srv.api('POST', '/v1/event-types', { name: 'invoice.paid' })
     expect(res.status).toBe(201)
     expect(res.body).toMatchObject({ name: 'invoice.paid' })
     expect(res.body.createdAt).toMatch(ISO)
@@ -34,17 +24,17 @@ describe('API event types', () => {
       schema: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] },
       example: { email: 'a@example.com' },
     }
-    const created = await srv.api('POST', '/v1/event-types', body)
+    const created = await ctx.srv.api('POST', '/v1/event-types', body)
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject(body)
-    const got = await srv.api('GET', '/v1/event-types/user.signed_up')
+    const got = await ctx.srv.api('GET', '/v1/event-types/user.signed_up')
     expect(got.status).toBe(200)
     expect(got.body).toEqual(created.body)
   })
 
   it('accepts names of dot-separated [a-z0-9_-] segments up to 128 characters', async () => {
     for (const name of ['a', 'order-2.line_item.created', 'x'.repeat(128), 'a.b.c.d.e']) {
-      const res = await srv.api('POST', '/v1/event-types', { name })
+      const res = await ctx.srv.api('POST', '/v1/event-types', { name })
       expect({ name, status: res.status }).toEqual({ name, status: 201 })
     }
   })
@@ -59,64 +49,64 @@ describe('API event types', () => {
     ['129 characters', 'x'.repeat(129)],
     ['the empty string', ''],
   ])('a name with %s is a 422 naming /name', async (_what, name) => {
-    expectInvalid(await srv.api('POST', '/v1/event-types', { name }), '/name')
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name }), '/name')
   })
 
   it('a duplicate name is a 409 event_type_exists and keeps the original', async () => {
-    await srv.api('POST', '/v1/event-types', { name: 'dup.type', description: 'first' })
-    expectProblem(await srv.api('POST', '/v1/event-types', { name: 'dup.type', description: 'second' }), 409, 'event_type_exists')
-    expect((await srv.api('GET', '/v1/event-types/dup.type')).body.description).toBe('first')
+    await ctx.srv.api('POST', '/v1/event-types', { name: 'dup.type', description: 'first' })
+    expectProblem(await ctx.srv.api('POST', '/v1/event-types', { name: 'dup.type', description: 'second' }), 409, 'event_type_exists')
+    expect((await ctx.srv.api('GET', '/v1/event-types/dup.type')).body.description).toBe('first')
   })
 
   it('an unknown field, a non-object schema or a too long description is a 422', async () => {
-    expectInvalid(await srv.api('POST', '/v1/event-types', { name: 'x.extra', colour: 'red' }), '/colour')
-    expectInvalid(await srv.api('POST', '/v1/event-types', { name: 'x.schema', schema: 'not a schema' }), '/schema')
-    expectInvalid(await srv.api('POST', '/v1/event-types', { name: 'x.desc', description: 'd'.repeat(1025) }), '/description')
-    expectInvalid(await srv.api('POST', '/v1/event-types', {}), '/name')
-    for (const name of ['x.extra', 'x.schema', 'x.desc']) expectProblem(await srv.api('GET', `/v1/event-types/${name}`), 404, 'not_found')
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'x.extra', colour: 'red' }), '/colour')
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'x.schema', schema: 'not a schema' }), '/schema')
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'x.desc', description: 'd'.repeat(1025) }), '/description')
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', {}), '/name')
+    for (const name of ['x.extra', 'x.schema', 'x.desc']) expectProblem(await ctx.srv.api('GET', `/v1/event-types/${name}`), 404, 'not_found')
   })
 
   it('PATCH changes the given fields and keeps the rest', async () => {
-    const created = await srv.api('POST', '/v1/event-types', { name: 'patch.me', description: 'before', example: { a: 1 } })
-    const patched = await srv.api('PATCH', '/v1/event-types/patch.me', { description: 'after' })
+    const created = await ctx.srv.api('POST', '/v1/event-types', { name: 'patch.me', description: 'before', example: { a: 1 } })
+    const patched = await ctx.srv.api('PATCH', '/v1/event-types/patch.me', { description: 'after' })
     expect(patched.status).toBe(200)
     expect(patched.body).toEqual({ ...created.body, description: 'after', updatedAt: expect.stringMatching(ISO) })
-    const cleared = await srv.api('PATCH', '/v1/event-types/patch.me', { example: null })
+    const cleared = await ctx.srv.api('PATCH', '/v1/event-types/patch.me', { example: null })
     expect(cleared.body).toMatchObject({ name: 'patch.me', description: 'after', example: null })
-    expect((await srv.api('GET', '/v1/event-types/patch.me')).body).toEqual(cleared.body)
+    expect((await ctx.srv.api('GET', '/v1/event-types/patch.me')).body).toEqual(cleared.body)
     // The name is the identity: it cannot be patched.
-    expectInvalid(await srv.api('PATCH', '/v1/event-types/patch.me', { name: 'other.name' }), '/name')
+    expectInvalid(await ctx.srv.api('PATCH', '/v1/event-types/patch.me', { name: 'other.name' }), '/name')
   })
 
   it('DELETE answers 204 and the type is gone', async () => {
-    await srv.api('POST', '/v1/event-types', { name: 'delete.me' })
-    const del = await srv.api('DELETE', '/v1/event-types/delete.me')
+    await ctx.srv.api('POST', '/v1/event-types', { name: 'delete.me' })
+    const del = await ctx.srv.api('DELETE', '/v1/event-types/delete.me')
     expect(del.status).toBe(204)
-    expectProblem(await srv.api('GET', '/v1/event-types/delete.me'), 404, 'not_found')
-    expectProblem(await srv.api('DELETE', '/v1/event-types/delete.me'), 404, 'not_found')
+    expectProblem(await ctx.srv.api('GET', '/v1/event-types/delete.me'), 404, 'not_found')
+    expectProblem(await ctx.srv.api('DELETE', '/v1/event-types/delete.me'), 404, 'not_found')
     // The name may be used again.
-    expect((await srv.api('POST', '/v1/event-types', { name: 'delete.me' })).status).toBe(201)
+    expect((await ctx.srv.api('POST', '/v1/event-types', { name: 'delete.me' })).status).toBe(201)
   })
 
   it('GET, PATCH and DELETE of an unknown type are 404 problems', async () => {
-    expectProblem(await srv.api('GET', '/v1/event-types/no.such.type'), 404, 'not_found')
-    expectProblem(await srv.api('PATCH', '/v1/event-types/no.such.type', { description: 'x' }), 404, 'not_found')
-    expectProblem(await srv.api('DELETE', '/v1/event-types/no.such.type'), 404, 'not_found')
+    expectProblem(await ctx.srv.api('GET', '/v1/event-types/no.such.type'), 404, 'not_found')
+    expectProblem(await ctx.srv.api('PATCH', '/v1/event-types/no.such.type', { description: 'x' }), 404, 'not_found')
+    expectProblem(await ctx.srv.api('DELETE', '/v1/event-types/no.such.type'), 404, 'not_found')
   })
 
   it('lists with pagination, every type once', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `list.t${String(i).padStart(2, '0')}`)
-    for (const name of names) await srv.api('POST', '/v1/event-types', { name })
-    const { items, pages } = await walkPages(srv, '/v1/event-types', 4)
+    for (const name of names) await ctx.srv.api('POST', '/v1/event-types', { name })
+    const { items, pages } = await walkPages(ctx.srv, '/v1/event-types', 4)
     const listed = items.map((t) => t.name)
     expect(listed).toEqual(expect.arrayContaining(names))
     expect(new Set(listed).size).toBe(listed.length)
     expect(pages).toBeGreaterThanOrEqual(3)
-    const first = await srv.api('GET', '/v1/event-types?limit=4')
+    const first = await ctx.srv.api('GET', '/v1/event-types?limit=4')
     expect(expectList(first)).toHaveLength(4)
     expect(typeof first.body.nextCursor).toBe('string')
     for (const t of items) expect(t).toMatchObject({ name: expect.any(String), createdAt: expect.stringMatching(ISO) })
-    expectInvalid(await srv.api('GET', '/v1/event-types?limit=0'), '/query/limit')
-    expectInvalid(await srv.api('GET', '/v1/event-types?limit=251'), '/query/limit')
+    expectInvalid(await ctx.srv.api('GET', '/v1/event-types?limit=0'), '/query/limit')
+    expectInvalid(await ctx.srv.api('GET', '/v1/event-types?limit=251'), '/query/limit')
   })
 })

@@ -3,8 +3,9 @@
  * problem shape of API.md, the shapes of the records it names, and a guard that fails a test when
  * any request it made was answered with a 5xx ("bad input is 400 or 422, never 500").
  */
-import { expect } from 'vitest'
-import type { TestServer } from '../helpers/server.js'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import type { Config } from '../../src/config.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
 
 export interface ApiResponse {
   status: number
@@ -21,6 +22,29 @@ export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
  * Wraps `srv.api` so every 5xx answer is remembered. Call the returned function in `afterEach`:
  * it fails the test that made such a request, naming the request and the answer.
  */
+/**
+ * One server for a describe block, with every test failing if any request it made got a 5xx.
+ * `ctx.srv` is there once beforeAll has run.
+ */
+export function useApiServer(overrides: Partial<Config> = {}): { readonly srv: TestServer } {
+  let srv: TestServer | undefined
+  let check5xx = (): void => {}
+  beforeAll(async () => {
+    srv = await startTestServer(overrides)
+    check5xx = guardAgainst5xx(srv)
+  })
+  afterEach(() => check5xx())
+  afterAll(async () => {
+    await srv?.close()
+  })
+  return {
+    get srv() {
+      if (!srv) throw new Error('the server starts in beforeAll')
+      return srv
+    },
+  }
+}
+
 export function guardAgainst5xx(srv: TestServer): () => void {
   const seen: string[] = []
   const inner = srv.api.bind(srv)

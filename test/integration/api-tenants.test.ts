@@ -2,27 +2,17 @@
  * API.md "Tenants and keys" and "Lists": tenant CRUD, ids, metadata limits and pagination.
  * Network rule: the only traffic is to the server on 127.0.0.1.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectInvalid, expectList, expectProblem, guardAgainst5xx, ISO, walkPages } from './api-support.js'
+import { describe, expect, it } from 'vitest'
+import { expectInvalid, expectList, expectProblem, ISO, useApiServer, walkPages } from './api-support.js'
 
 const TENANT_KEYS = ['createdAt', 'id', 'metadata', 'name', 'updatedAt']
 
 describe('API tenants', () => {
-  let srv: TestServer
-  let check5xx: () => void
-  beforeAll(async () => {
-    srv = await startTestServer()
-    check5xx = guardAgainst5xx(srv)
-  })
-  afterEach(() => check5xx())
-  afterAll(async () => {
-    await srv?.close()
-  })
+  const ctx = useApiServer()
 
   describe('create', () => {
     it('with a chosen id: 201 and the tenant shape', async () => {
-      const res = await srv.api('POST', '/v1/tenants', { id: 'acme', name: 'Acme', metadata: { plan: 'pro', seats: 5 } })
+      const res = await ctx.srv.api('POST', '/v1/tenants', { id: 'acme', name: 'Acme', metadata: { plan: 'pro', seats: 5 } })
       expect(res.status).toBe(201)
       expect(res.body).toEqual({
         id: 'acme',
@@ -35,18 +25,18 @@ describe('API tenants', () => {
     })
 
     it('without an id: a generated tn_ id and empty metadata', async () => {
-      const res = await srv.api('POST', '/v1/tenants', { name: 'Generated' })
+      const res = await ctx.srv.api('POST', '/v1/tenants', { name: 'Generated' })
       expect(res.status).toBe(201)
       expect(res.body).toEqual({ id: expect.stringMatching(/^tn_/), name: 'Generated', metadata: {}, createdAt: expect.stringMatching(ISO), updatedAt: expect.stringMatching(ISO) })
       expect(res.body.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
-      const again = await srv.api('POST', '/v1/tenants', { name: 'Generated' })
+      const again = await ctx.srv.api('POST', '/v1/tenants', { name: 'Generated' })
       expect(again.body.id).not.toBe(res.body.id)
     })
 
     it('409 tenant_exists on a duplicate id, and the original is kept', async () => {
-      expect((await srv.api('POST', '/v1/tenants', { id: 'dup-1', name: 'First' })).status).toBe(201)
-      expectProblem(await srv.api('POST', '/v1/tenants', { id: 'dup-1', name: 'Second' }), 409, 'tenant_exists')
-      expect((await srv.api('GET', '/v1/tenants/dup-1')).body.name).toBe('First')
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'dup-1', name: 'First' })).status).toBe(201)
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants', { id: 'dup-1', name: 'Second' }), 409, 'tenant_exists')
+      expect((await ctx.srv.api('GET', '/v1/tenants/dup-1')).body.name).toBe('First')
     })
 
     it.each([
@@ -57,81 +47,81 @@ describe('API tenants', () => {
       ['65 characters', 'x'.repeat(65)],
       ['the empty string', ''],
     ])('an id with %s is a 422 naming /id', async (_what, id) => {
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id, name: 'Bad' }), '/id')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id, name: 'Bad' }), '/id')
     })
 
     it('ids starting with an underscore are reserved: 422 reserved_tenant, and _operator cannot be deleted', async () => {
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id: '_mine', name: 'Mine' }), '/id', 'reserved_tenant')
-      expectProblem(await srv.api('GET', '/v1/tenants/_mine'), 404, 'not_found')
-      expectProblem(await srv.api('DELETE', '/v1/tenants/_operator'), 422, 'reserved_tenant')
-      expect((await srv.api('GET', '/v1/tenants/_operator')).status).toBe(200)
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: '_mine', name: 'Mine' }), '/id', 'reserved_tenant')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/_mine'), 404, 'not_found')
+      expectProblem(await ctx.srv.api('DELETE', '/v1/tenants/_operator'), 422, 'reserved_tenant')
+      expect((await ctx.srv.api('GET', '/v1/tenants/_operator')).status).toBe(200)
     })
 
     it('accepts every character of [A-Za-z0-9_-] and exactly 64 of them', async () => {
       const long = 'A'.repeat(60) + 'z-9_'
       expect(long).toHaveLength(64)
-      const res = await srv.api('POST', '/v1/tenants', { id: long, name: 'Long' })
+      const res = await ctx.srv.api('POST', '/v1/tenants', { id: long, name: 'Long' })
       expect(res.status).toBe(201)
       expect(res.body.id).toBe(long)
-      expect((await srv.api('GET', `/v1/tenants/${long}`)).body.id).toBe(long)
+      expect((await ctx.srv.api('GET', `/v1/tenants/${long}`)).body.id).toBe(long)
     })
 
     it('a missing name, a wrong type or an unknown field is a 422', async () => {
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id: 'no-name' }), '/name')
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id: 'meta-array', name: 'x', metadata: [1, 2] }), '/metadata')
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id: 'extra', name: 'x', plan: 'pro' }), '/plan')
-      expectProblem(await srv.api('GET', '/v1/tenants/no-name'), 404, 'not_found')
-      expectProblem(await srv.api('GET', '/v1/tenants/extra'), 404, 'not_found')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: 'no-name' }), '/name')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: 'meta-array', name: 'x', metadata: [1, 2] }), '/metadata')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: 'extra', name: 'x', plan: 'pro' }), '/plan')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/no-name'), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/extra'), 404, 'not_found')
     })
 
     it('metadata over 16 KiB is a 422 naming /metadata; 16 KiB fits', async () => {
       const big = { blob: 'x'.repeat(16 * 1024) }
-      expectInvalid(await srv.api('POST', '/v1/tenants', { id: 'big-meta', name: 'Big', metadata: big }), '/metadata')
-      expectProblem(await srv.api('GET', '/v1/tenants/big-meta'), 404, 'not_found')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: 'big-meta', name: 'Big', metadata: big }), '/metadata')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/big-meta'), 404, 'not_found')
       const fits = { blob: 'x'.repeat(16 * 1024 - 20) }
-      expect((await srv.api('POST', '/v1/tenants', { id: 'fit-meta', name: 'Fits', metadata: fits })).status).toBe(201)
-      expectInvalid(await srv.api('PATCH', '/v1/tenants/fit-meta', { metadata: big }), '/metadata')
-      expect((await srv.api('GET', '/v1/tenants/fit-meta')).body.metadata).toEqual(fits)
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'fit-meta', name: 'Fits', metadata: fits })).status).toBe(201)
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/fit-meta', { metadata: big }), '/metadata')
+      expect((await ctx.srv.api('GET', '/v1/tenants/fit-meta')).body.metadata).toEqual(fits)
     })
 
     it('malformed JSON is a 400 malformed_json problem', async () => {
-      expectProblem(await srv.api('POST', '/v1/tenants', '{"id": "x", "name": '), 400, 'malformed_json')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants', '{"id": "x", "name": '), 400, 'malformed_json')
     })
   })
 
   describe('get, patch, delete', () => {
     it('GET returns what POST stored', async () => {
-      const created = await srv.api('POST', '/v1/tenants', { id: 'getme', name: 'Get me', metadata: { a: { b: [1, 'two', null] } } })
-      const got = await srv.api('GET', '/v1/tenants/getme')
+      const created = await ctx.srv.api('POST', '/v1/tenants', { id: 'getme', name: 'Get me', metadata: { a: { b: [1, 'two', null] } } })
+      const got = await ctx.srv.api('GET', '/v1/tenants/getme')
       expect(got.status).toBe(200)
       expect(got.body).toEqual(created.body)
     })
 
     it('PATCH changes the fields given, keeps the rest and moves updatedAt', async () => {
-      const created = await srv.api('POST', '/v1/tenants', { id: 'patchme', name: 'Before', metadata: { keep: true } })
-      const renamed = await srv.api('PATCH', '/v1/tenants/patchme', { name: 'After' })
+      const created = await ctx.srv.api('POST', '/v1/tenants', { id: 'patchme', name: 'Before', metadata: { keep: true } })
+      const renamed = await ctx.srv.api('PATCH', '/v1/tenants/patchme', { name: 'After' })
       expect(renamed.status).toBe(200)
       expect(renamed.body).toEqual({ ...created.body, name: 'After', updatedAt: expect.stringMatching(ISO) })
       expect(Date.parse(renamed.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt))
-      const meta = await srv.api('PATCH', '/v1/tenants/patchme', { metadata: { replaced: 1 } })
+      const meta = await ctx.srv.api('PATCH', '/v1/tenants/patchme', { metadata: { replaced: 1 } })
       expect(meta.body).toMatchObject({ id: 'patchme', name: 'After', metadata: { replaced: 1 }, createdAt: created.body.createdAt })
-      expect((await srv.api('GET', '/v1/tenants/patchme')).body).toEqual(meta.body)
-      expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { id: 'other' }), '/id')
-      expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: '' }), '/name')
-      expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: { first: 'x' } }), '/name')
-      expectInvalid(await srv.api('PATCH', '/v1/tenants/patchme', { name: 42 }), '/name')
+      expect((await ctx.srv.api('GET', '/v1/tenants/patchme')).body).toEqual(meta.body)
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/patchme', { id: 'other' }), '/id')
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/patchme', { name: '' }), '/name')
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/patchme', { name: { first: 'x' } }), '/name')
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/patchme', { name: 42 }), '/name')
     })
 
     it('DELETE answers 204, then the tenant and its resources are gone', async () => {
-      await srv.api('POST', '/v1/tenants', { id: 'deleteme', name: 'Doomed' })
-      const del = await srv.api('DELETE', '/v1/tenants/deleteme')
+      await ctx.srv.api('POST', '/v1/tenants', { id: 'deleteme', name: 'Doomed' })
+      const del = await ctx.srv.api('DELETE', '/v1/tenants/deleteme')
       expect(del.status).toBe(204)
       expect(del.body).toBe(null)
-      expectProblem(await srv.api('GET', '/v1/tenants/deleteme'), 404, 'not_found')
-      expectProblem(await srv.api('DELETE', '/v1/tenants/deleteme'), 404, 'not_found')
-      expectProblem(await srv.api('POST', '/v1/tenants/deleteme/events', { type: 'a.b', payload: {} }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/deleteme'), 404, 'not_found')
+      expectProblem(await ctx.srv.api('DELETE', '/v1/tenants/deleteme'), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants/deleteme/events', { type: 'a.b', payload: {} }), 404, 'not_found')
       // The id is free again.
-      expect((await srv.api('POST', '/v1/tenants', { id: 'deleteme', name: 'Reborn' })).status).toBe(201)
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'deleteme', name: 'Reborn' })).status).toBe(201)
     })
 
     it.each([
@@ -139,27 +129,27 @@ describe('API tenants', () => {
       ['PATCH', { name: 'x' }],
       ['DELETE', undefined],
     ])('%s of an unknown tenant is a 404 problem', async (method, body) => {
-      expectProblem(await srv.api(method, '/v1/tenants/no-such-tenant', body), 404, 'not_found')
+      expectProblem(await ctx.srv.api(method, '/v1/tenants/no-such-tenant', body), 404, 'not_found')
     })
 
     it('the unknown tenant 404 also holds for its sub-resources', async () => {
       for (const list of ['api-keys', 'endpoints', 'events', 'deliveries']) {
-        expectProblem(await srv.api('GET', `/v1/tenants/no-such-tenant/${list}`), 404, 'not_found')
+        expectProblem(await ctx.srv.api('GET', `/v1/tenants/no-such-tenant/${list}`), 404, 'not_found')
       }
-      expectProblem(await srv.api('GET', '/v1/tenants/no-such-tenant/api-keys'), 404, 'not_found')
-      expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/api-keys', { name: 'k' }), 404, 'not_found')
-      expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/endpoints', { url: 'http://127.0.0.1:1/x' }), 404, 'not_found')
-      expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/events', { type: 'a.b', payload: {} }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', '/v1/tenants/no-such-tenant/api-keys'), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants/no-such-tenant/api-keys', { name: 'k' }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants/no-such-tenant/endpoints', { url: 'http://127.0.0.1:1/x' }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants/no-such-tenant/events', { type: 'a.b', payload: {} }), 404, 'not_found')
     })
   })
 
   describe('list', () => {
     it('pages with limit and nextCursor, every tenant exactly once', async () => {
       const ids = Array.from({ length: 23 }, (_, i) => `page-${String(i).padStart(2, '0')}`)
-      for (const id of ids) expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
+      for (const id of ids) expect((await ctx.srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
 
-      const all = await walkPages(srv, '/v1/tenants', 250)
-      const { items, pages } = await walkPages(srv, '/v1/tenants', 5)
+      const all = await walkPages(ctx.srv, '/v1/tenants', 250)
+      const { items, pages } = await walkPages(ctx.srv, '/v1/tenants', 5)
       expect(pages).toBeGreaterThanOrEqual(Math.ceil(all.items.length / 5))
       expect(items.map((t) => t.id)).toEqual(all.items.map((t) => t.id))
       expect(new Set(items.map((t) => t.id)).size).toBe(items.length)
@@ -167,48 +157,48 @@ describe('API tenants', () => {
       for (const t of items) expect(Object.keys(t).sort()).toEqual(TENANT_KEYS)
 
       // A full first page says there may be more; the walk ends with null.
-      const first = await srv.api('GET', '/v1/tenants?limit=5')
+      const first = await ctx.srv.api('GET', '/v1/tenants?limit=5')
       expect(expectList(first)).toHaveLength(5)
       expect(typeof first.body.nextCursor).toBe('string')
-      const second = await srv.api('GET', `/v1/tenants?limit=5&cursor=${encodeURIComponent(first.body.nextCursor)}`)
+      const second = await ctx.srv.api('GET', `/v1/tenants?limit=5&cursor=${encodeURIComponent(first.body.nextCursor)}`)
       const secondIds = expectList(second).map((t) => t.id)
       expect(secondIds.some((id) => first.body.data.some((t: { id: string }) => t.id === id))).toBe(false)
     })
 
     it('defaults to 50 per page', async () => {
-      for (let i = 0; i < 55; i++) await srv.api('POST', '/v1/tenants', { id: `bulk-${i}`, name: 'b' })
-      const res = await srv.api('GET', '/v1/tenants')
+      for (let i = 0; i < 55; i++) await ctx.srv.api('POST', '/v1/tenants', { id: `bulk-${i}`, name: 'b' })
+      const res = await ctx.srv.api('GET', '/v1/tenants')
       expect(expectList(res)).toHaveLength(50)
       expect(typeof res.body.nextCursor).toBe('string')
     })
 
     it('a page past the end is empty with a null cursor', async () => {
-      const all = await walkPages(srv, '/v1/tenants', 250)
+      const all = await walkPages(ctx.srv, '/v1/tenants', 250)
       const total = all.items.length
       expect(total).toBeGreaterThan(1)
       expect(total).toBeLessThan(250)
       // A page that happens to be exactly full still offers a cursor; what follows is empty.
-      const full = await srv.api('GET', `/v1/tenants?limit=${total}`)
+      const full = await ctx.srv.api('GET', `/v1/tenants?limit=${total}`)
       expect(expectList(full)).toHaveLength(total)
       expect(typeof full.body.nextCursor).toBe('string')
-      const after = await srv.api('GET', `/v1/tenants?limit=${total}&cursor=${encodeURIComponent(full.body.nextCursor)}`)
+      const after = await ctx.srv.api('GET', `/v1/tenants?limit=${total}&cursor=${encodeURIComponent(full.body.nextCursor)}`)
       expect(after.body).toEqual({ data: [], nextCursor: null })
-      const short = await srv.api('GET', `/v1/tenants?limit=${total + 1}`)
+      const short = await ctx.srv.api('GET', `/v1/tenants?limit=${total + 1}`)
       expect(expectList(short)).toHaveLength(total)
       expect(short.body.nextCursor).toBe(null)
     })
 
     it.each(['0', '251', '-1', 'abc', '1.5'])('limit=%s is a 422', async (limit) => {
-      expectInvalid(await srv.api('GET', `/v1/tenants?limit=${limit}`), '/query/limit')
+      expectInvalid(await ctx.srv.api('GET', `/v1/tenants?limit=${limit}`), '/query/limit')
     })
 
     it.each(['!!!', 'zzzz', 'not-a-cursor', Buffer.from('a b').toString('base64url')])('cursor=%s, not one a list returned, is a 422 invalid_cursor', async (cursor) => {
-      expectInvalid(await srv.api('GET', `/v1/tenants?cursor=${encodeURIComponent(cursor)}`), '/query/cursor', 'invalid_cursor')
+      expectInvalid(await ctx.srv.api('GET', `/v1/tenants?cursor=${encodeURIComponent(cursor)}`), '/query/cursor', 'invalid_cursor')
     })
 
     it('limit 1 and 250 are accepted', async () => {
-      expect(expectList(await srv.api('GET', '/v1/tenants?limit=1'))).toHaveLength(1)
-      expect((await srv.api('GET', '/v1/tenants?limit=250')).status).toBe(200)
+      expect(expectList(await ctx.srv.api('GET', '/v1/tenants?limit=1'))).toHaveLength(1)
+      expect((await ctx.srv.api('GET', '/v1/tenants?limit=250')).status).toBe(200)
     })
   })
 })

@@ -4,9 +4,8 @@
  * errors retry on the schedule; Retry-After lengthens the wait; 410 disables the endpoint.
  * Every request goes to 127.0.0.1. Tests run concurrently, each in its own tenant.
  */
-import net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import type { Receiver, ReceiverHit } from '../helpers/receiver.js'
+import { unusedPort, type Receiver, type ReceiverHit } from '../helpers/receiver.js'
 import { useFixture, sleep } from '../helpers/fixture.js'
 import { eventually } from '../helpers/server.js'
 
@@ -14,15 +13,6 @@ import { eventually } from '../helpers/server.js'
 const SLACK_MS = 1000
 /** The schedule adds at most 10% jitter. */
 const jittered = (ms: number): number => ms * 1.1
-
-/** A 127.0.0.1 port with nothing listening on it (connection refused). */
-async function unusedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 const gaps = (hits: ReceiverHit[]): number[] => hits.slice(1).map((h, i) => h.receivedAt - hits[i]!.receivedAt)
 

@@ -5,20 +5,11 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { unusedPort } from '../helpers/receiver.js'
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
-
-/** A 127.0.0.1 port with nothing listening on it, to bring a receiver up on later. */
-async function unusedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookrelay-restart-'))
