@@ -42,7 +42,8 @@ declare module 'fastify' {
 /** Builds the HTTP app without listening: main.ts listens, tests use port 0. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.httpLogLevel === 'silent' ? false : { level: deps.httpLogLevel },
+    // Logs go to stderr: stdout carries only what the CLI prints (the listening line, a generated token).
+    logger: deps.httpLogLevel === 'silent' ? false : { level: deps.httpLogLevel, stream: process.stderr },
     bodyLimit: deps.maxPayloadBytes,
     // No coercion and no defaults: bodies are validated as sent (see coerce-query.ts), and a PATCH
     // body gains no field its sender left out.
