@@ -17,6 +17,23 @@ export const presentApiKey = (k: ApiKey, key?: string) => ({
 
 export const presentEventType = (t: EventType) => ({ ...t, createdAt: iso(t.createdAt), updatedAt: iso(t.updatedAt) })
 
+/** What every endpoint sends today: POST, no auth, the default JSON envelope (see EndpointFields). */
+const DEFAULT_SHAPING = {
+  method: 'POST' as const,
+  auth: { type: 'none' as const },
+  headers: {},
+  queryParams: {},
+  payload: {
+    format: 'json' as const,
+    template: null,
+    extraFields: {},
+    includeRequestBody: true,
+    includeResponseBody: true,
+    includeHeaders: false,
+    includeStatusCode: true,
+  },
+}
+
 export const presentEndpoint = (e: Endpoint) => ({
   id: e.id,
   tenantId: e.tenantId,
@@ -31,6 +48,7 @@ export const presentEndpoint = (e: Endpoint) => ({
   timeoutSeconds: e.timeoutSeconds,
   rateLimitPerSecond: e.rateLimitPerSecond,
   metadata: e.metadata,
+  ...DEFAULT_SHAPING,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 })

@@ -66,6 +66,37 @@ export const RetryIn = Type.Object(
   { additionalProperties: false },
 )
 
+const Method = Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET')])
+const AuthType = Type.Union([Type.Literal('none'), Type.Literal('bearer'), Type.Literal('basic'), Type.Literal('header')])
+const Format = Type.Union([Type.Literal('json'), Type.Literal('text')])
+
+/**
+ * Request shaping (API.md, Endpoints: method, auth, headers, queryParams, payload). This version
+ * sends every request as POST with the default JSON envelope: these fields are part of the endpoint's
+ * shape and accept their defaults, and other values are refused with 422 rather than ignored.
+ */
+const PayloadIn = Type.Object(
+  {
+    format: Type.Optional(Format),
+    template: Type.Optional(Type.Union([Type.String({ maxLength: 65536 }), Type.Null()])),
+    extraFields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    includeRequestBody: Type.Optional(Type.Boolean()),
+    includeResponseBody: Type.Optional(Type.Boolean()),
+    includeHeaders: Type.Optional(Type.Boolean()),
+    includeStatusCode: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+const PayloadOut = Type.Object({
+  format: Format,
+  template: Type.Union([Type.String(), Type.Null()]),
+  extraFields: Type.Record(Type.String(), Type.Unknown()),
+  includeRequestBody: Type.Boolean(),
+  includeResponseBody: Type.Boolean(),
+  includeHeaders: Type.Boolean(),
+  includeStatusCode: Type.Boolean(),
+})
+
 export const EndpointFields = {
   name: Type.String({ maxLength: 256 }),
   description: Type.String({ maxLength: 1024 }),
@@ -77,6 +108,11 @@ export const EndpointFields = {
   timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60 }),
   rateLimitPerSecond: Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()]),
   metadata: Metadata,
+  method: Method,
+  auth: Type.Object({ type: AuthType }, { additionalProperties: true }),
+  headers: Type.Record(Type.String(), Type.String(), { maxProperties: 50 }),
+  queryParams: Type.Record(Type.String(), Type.String(), { maxProperties: 50 }),
+  payload: PayloadIn,
 }
 
 export const EndpointOut = Type.Object({
@@ -97,6 +133,11 @@ export const EndpointOut = Type.Object({
   timeoutSeconds: Type.Integer(),
   rateLimitPerSecond: Type.Union([Type.Integer(), Type.Null()]),
   metadata: Json,
+  method: Method,
+  auth: Type.Object({ type: AuthType }),
+  headers: Type.Record(Type.String(), Type.String()),
+  queryParams: Type.Record(Type.String(), Type.String()),
+  payload: PayloadOut,
   createdAt: Time,
   updatedAt: Time,
 })

@@ -26,6 +26,20 @@ export interface EndpointInput {
   timeoutSeconds?: number
   rateLimitPerSecond?: number | null
   metadata?: JsonObject
+  /** Request shaping: accepted at its defaults only in this version (see unsupportedShaping). */
+  method?: string
+  auth?: { type: string }
+  headers?: Record<string, string>
+  queryParams?: Record<string, string>
+  payload?: {
+    format?: string
+    template?: string | null
+    extraFields?: JsonObject
+    includeRequestBody?: boolean
+    includeResponseBody?: boolean
+    includeHeaders?: boolean
+    includeStatusCode?: boolean
+  }
 }
 
 export interface EndpointServiceDeps {
@@ -188,7 +202,7 @@ export class EndpointService {
 
   /** Checks what the schema cannot: URL scheme and target, filter patterns, retry bounds, metadata size. */
   private async validate(ep: Endpoint, input: EndpointInput): Promise<void> {
-    const errors: FieldError[] = []
+    const errors: FieldError[] = unsupportedShaping(input)
     let url: URL | null = null
     try {
       url = new URL(ep.url)
@@ -212,6 +226,31 @@ export class EndpointService {
       if (!check.ok) throw new AppError('url_not_allowed', `The URL is not allowed: ${check.reason}.`, [{ path: '/url', message: check.reason }])
     }
   }
+}
+
+/**
+ * Request shaping beyond the defaults (another method, auth, custom headers or query parameters,
+ * a text body, a template, extra fields, pruned payload fields) is not built yet: refuse it
+ * rather than store a setting that deliveries would not follow.
+ */
+function unsupportedShaping(input: EndpointInput): FieldError[] {
+  const errors: FieldError[] = []
+  const no = (path: string, what: string) => errors.push({ path, message: `${what} is not supported by this version yet` })
+  if (input.method !== undefined && input.method !== 'POST') no('/method', `method ${input.method}`)
+  if (input.auth !== undefined && input.auth.type !== 'none') no('/auth/type', `auth type ${input.auth.type}`)
+  if (input.headers !== undefined && Object.keys(input.headers).length > 0) no('/headers', 'custom headers')
+  if (input.queryParams !== undefined && Object.keys(input.queryParams).length > 0) no('/queryParams', 'custom query parameters')
+  const p = input.payload
+  if (p !== undefined) {
+    if (p.format !== undefined && p.format !== 'json') no('/payload/format', `format ${p.format}`)
+    if (p.template !== undefined && p.template !== null) no('/payload/template', 'a payload template')
+    if (p.extraFields !== undefined && Object.keys(p.extraFields).length > 0) no('/payload/extraFields', 'extra fields')
+    if (p.includeRequestBody === false) no('/payload/includeRequestBody', 'pruning the request body')
+    if (p.includeResponseBody === false) no('/payload/includeResponseBody', 'pruning the response body')
+    if (p.includeHeaders === true) no('/payload/includeHeaders', 'including headers')
+    if (p.includeStatusCode === false) no('/payload/includeStatusCode', 'pruning the status code')
+  }
+  return errors
 }
 
 function mergeRetry(base: RetrySettings, patch: Partial<RetrySettings> | undefined): RetrySettings {

@@ -66,6 +66,32 @@ describe('API endpoints', () => {
       expect((await srv.api('GET', `${T}/endpoints/${res.body.id}`)).body).toEqual(res.body)
     })
 
+    it('shows the request-shaping fields at their defaults, accepts them given as such, refuses the rest', async () => {
+      const shaping = {
+        method: 'POST',
+        auth: { type: 'none' },
+        headers: {},
+        queryParams: {},
+        payload: { format: 'json', template: null, extraFields: {}, includeRequestBody: true, includeResponseBody: true, includeHeaders: false, includeStatusCode: true },
+      }
+      const plain = await srv.api('POST', `${T}/endpoints`, { url: NOWHERE })
+      expect(plain.body).toMatchObject(shaping)
+      const explicit = await srv.api('POST', `${T}/endpoints`, { url: NOWHERE, ...shaping, payload: { format: 'json' } })
+      expect(explicit.status).toBe(201)
+      expect(explicit.body).toMatchObject(shaping)
+      for (const [field, value, path] of [
+        ['method', 'PUT', '/method'],
+        ['auth', { type: 'bearer', token: 't' }, '/auth/type'],
+        ['headers', { 'X-Env': 'prod' }, '/headers'],
+        ['queryParams', { source: 'hookrelay' }, '/queryParams'],
+        ['payload', { template: '{{ event.id }}' }, '/payload/template'],
+        ['payload', { extraFields: { a: 1 } }, '/payload/extraFields'],
+      ] as const) {
+        expectInvalid(await srv.api('POST', `${T}/endpoints`, { url: NOWHERE, [field]: value }), path)
+        expectInvalid(await srv.api('PATCH', `${T}/endpoints/${plain.body.id}`, { [field]: value }), path)
+      }
+    })
+
     it('keeps every field given', async () => {
       const input = {
         url: `${NOWHERE}?x=1`,
