@@ -9,6 +9,7 @@ import { Access } from './services/access.js'
 import { EndpointDirectory } from './services/endpoint-directory.js'
 import { EndpointHealth, OPERATOR_TENANT } from './services/endpoint-health.js'
 import { EndpointService } from './services/endpoints.js'
+import { PayloadSchemas } from './services/payload-schemas.js'
 import { Publisher } from './services/publisher.js'
 import { loadSecretBox } from './services/secret-keys.js'
 import { openStore } from './store/open-store.js'
@@ -72,7 +73,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const owner = `node_${randomBytes(6).toString('hex')}`
   let dispatcher: Dispatcher | null = null
   const metrics = createMetrics({ queueDepth: () => store.pendingCount(), inFlight: () => dispatcher?.inFlightCount ?? 0 })
-  const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size))
+  const schemas = new PayloadSchemas(store)
+  const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size), schemas)
   const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
 
   if (delivers) {
@@ -101,6 +103,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     access,
     publisher,
     endpoints,
+    schemas,
     metrics,
     role: config.role,
     maxPayloadBytes: config.maxPayloadBytes,

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
 import type { Access, Principal } from '../services/access.js'
 import type { EndpointService } from '../services/endpoints.js'
+import type { PayloadSchemas } from '../services/payload-schemas.js'
 import type { Publisher } from '../services/publisher.js'
 import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
@@ -24,6 +25,7 @@ export interface AppDeps {
   access: Access
   publisher: Publisher
   endpoints: EndpointService
+  schemas: PayloadSchemas
   metrics: Metrics
   role: Role
   maxPayloadBytes: number

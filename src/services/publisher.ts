@@ -4,6 +4,7 @@ import type { Endpoint, JsonObject, StoredEvent } from '../core/model.js'
 import { AppError } from '../errors.js'
 import type { DueDelivery, PublishItem, PublishOutcome, Store } from '../store/store.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
+import type { PayloadSchemas } from './payload-schemas.js'
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000
 /** Publishes in one group commit at most; the rest wait for the next. */
@@ -75,6 +76,8 @@ export class Publisher {
     private readonly now: () => number = Date.now,
     /** Told the size of each group commit (metrics). */
     private readonly onCommit: (size: number) => void = () => {},
+    /** Event types' JSON Schemas; a payload that does not validate is refused. Default none. */
+    private readonly schemas: PayloadSchemas | null = null,
   ) {}
 
   /** Attaches the local dispatcher once it exists (it needs the publisher for operator events). */
@@ -85,6 +88,7 @@ export class Publisher {
   async publish(tenantId: string, input: PublishInput): Promise<PublishResult> {
     const candidates = await this.directory.fanOutCandidates(tenantId)
     if (candidates === null) throw new AppError('not_found', `Tenant ${tenantId} not found.`)
+    await this.schemas?.checkPayload(input.type, input.payload)
     return this.publishTo(tenantId, input, candidates.filter((ep) => endpointWants(ep, input.type, input.channels ?? [])))
   }
 

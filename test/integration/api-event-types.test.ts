@@ -109,4 +109,23 @@ describe('API event types', () => {
     expectInvalid(await ctx.srv.api('GET', '/v1/event-types?limit=0'), '/query/limit')
     expectInvalid(await ctx.srv.api('GET', '/v1/event-types?limit=251'), '/query/limit')
   })
+
+  describe('JSON Schema', () => {
+    it('refuses an invalid schema, and publishes of a payload that does not validate', async () => {
+      expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.bad', schema: { type: 'no-such-type' } }), '/schema')
+      const schema = { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } }
+      expect((await ctx.srv.api('POST', '/v1/event-types', { name: 'invoice.schemaed', schema })).status).toBe(201)
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'sch', name: 'Schemas' })).status).toBe(201)
+      const ok = await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'invoice.schemaed', payload: { amount: 3 } })
+      expect(ok.status).toBe(202)
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'invoice.schemaed', payload: {} }), '/payload/amount')
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'invoice.schemaed', payload: { amount: 'x' } }), '/payload/amount')
+      // A changed schema applies to the next publish.
+      const patched = await ctx.srv.api('PATCH', '/v1/event-types/invoice.schemaed', { schema: { type: 'object', required: ['currency'] } })
+      expect(patched.status).toBe(200)
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'invoice.schemaed', payload: { amount: 3 } }), '/payload/currency')
+      // Types without a schema take any object.
+      expect((await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'free.form', payload: { anything: [1] } })).status).toBe(202)
+    })
+  })
 })

@@ -8,7 +8,7 @@ import { EventTypeName, EventTypeOut, ListQuery, listOf } from '../schemas.js'
 const JsonObject = Type.Record(Type.String(), Type.Unknown())
 const NameParams = Type.Object({ name: Type.String() })
 
-export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store }) => {
+export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, schemas }) => {
   app.post(
     '/v1/event-types',
     {
@@ -27,6 +27,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
       },
     },
     async (req, reply) => {
+      if (req.body.schema) schemas.checkSchema(req.body.schema)
       const now = Date.now()
       const t = {
         name: req.body.name,
@@ -37,6 +38,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
         updatedAt: now,
       }
       if (!(await store.createEventType(t))) throw new AppError('event_type_exists', `Event type ${t.name} already exists.`)
+      schemas.invalidate(t.name)
       return reply.code(201).send(presentEventType(t))
     },
   )
@@ -71,14 +73,17 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
       },
     },
     async (req) => {
+      if (req.body?.schema) schemas.checkSchema(req.body.schema)
       const t = await store.updateEventType(req.params.name, req.body ?? {}, Date.now())
       if (!t) throw notFound(`Event type ${req.params.name}`)
+      schemas.invalidate(req.params.name)
       return presentEventType(t)
     },
   )
 
   app.delete('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams } }, async (req, reply) => {
     if (!(await store.deleteEventType(req.params.name))) throw notFound(`Event type ${req.params.name}`)
+    schemas.invalidate(req.params.name)
     return reply.code(204).send()
   })
 }

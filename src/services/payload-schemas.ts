@@ -1,0 +1,64 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import formatsModule from 'ajv-formats'
+import type { JsonObject } from '../core/model.js'
+import { AppError, type FieldError } from '../errors.js'
+import type { Store } from '../store/store.js'
+
+// ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
+const addFormats = formatsModule.default
+
+/**
+ * Event types' JSON Schemas (API.md: a payload that does not validate against its type's schema is
+ * refused with 422). Compiled validators are cached per type; a change made in this process
+ * invalidates at once, and entries expire after `ttlMs` (default 5 s) for changes made elsewhere.
+ */
+export class PayloadSchemas {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false })
+  private readonly cache = new Map<string, { at: number; validate: Promise<ValidateFunction | null> }>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = 5000,
+  ) {
+    addFormats(this.ajv)
+  }
+
+  /** Throws a 422 naming `/schema` when the schema itself cannot be compiled. */
+  checkSchema(schema: JsonObject): void {
+    try {
+      this.ajv.compile(schema)
+    } catch (err) {
+      const message = `is not a valid JSON Schema: ${(err as Error).message}`
+      throw new AppError('validation_failed', `/schema ${message}`, [{ path: '/schema', message }])
+    }
+  }
+
+  /** Throws a 422 with the failing paths (under `/payload`) when the payload does not validate. */
+  async checkPayload(type: string, payload: unknown): Promise<void> {
+    const validate = await this.validatorFor(type)
+    if (validate === null || validate(payload)) return
+    const errors = (validate.errors ?? []).map(toFieldError)
+    throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
+  }
+
+  invalidate(type: string): void {
+    this.cache.delete(type)
+  }
+
+  private validatorFor(type: string): Promise<ValidateFunction | null> {
+    const t = this.now()
+    const hit = this.cache.get(type)
+    if (hit && t - hit.at < this.ttlMs) return hit.validate
+    const validate = this.store.getEventType(type).then((et) => (et?.schema ? this.ajv.compile(et.schema) : null))
+    this.cache.set(type, { at: t, validate })
+    validate.catch(() => this.cache.delete(type))
+    return validate
+  }
+}
+
+function toFieldError(e: ErrorObject): FieldError {
+  let path = `/payload${e.instancePath}`
+  if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') path += `/${e.params.missingProperty}`
+  return { path, message: e.message ?? 'is invalid' }
+}
