@@ -1,10 +1,10 @@
-import { newId } from '../core/ids.js'
 import { RateLimiter } from '../core/rate-limiter.js'
 import type { Attempt } from '../core/model.js'
 import { buildOutboundRequest } from '../core/outbound-request.js'
-import { nextStep, parseRetryAfter, retryPolicyFor, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
+import { nextStep, parseRetryAfter, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { DueDelivery, Settlement, Store } from '../store/store.js'
+import { attemptRecord } from './attempt-record.js'
 import type { SendResult, Sender } from './sender.js'
 
 /** What the dispatcher reports after each settled delivery: endpoint health and operator events hang off it. */
@@ -226,26 +226,18 @@ export class Dispatcher {
     const result = await this.o.sender.send({ ...request, timeoutMs: ep.timeoutSeconds * 1000 })
     const outcome = outcomeOf(result, this.now())
     const attemptsMade = d.attemptCount + 1
-    const policy = retryPolicyFor(ep.retry)
+    const policy = target.retryPolicy
     const step = nextStep(outcome, attemptsMade, d.oneShot ? { ...policy, enabled: false } : policy, this.random)
-    const attempt: Attempt = {
-      id: newId('att'),
+    const attempt = attemptRecord({
       deliveryId: d.id,
       endpointId: d.endpointId,
       tenantId: d.tenantId,
       attemptNumber: attemptsMade,
       trigger: d.trigger,
-      startedAt: result.startedAt,
-      durationMs: result.durationMs,
       request,
-      response: result.response,
-      error:
-        result.error ??
-        (result.response && (result.response.status < 200 || result.response.status > 299)
-          ? { kind: 'http', message: `HTTP ${result.response.status}` }
-          : null),
+      result,
       success: step.kind === 'succeeded',
-    }
+    })
     this.o.onAttempt?.(attempt)
     this.queueSettlement(d, target, attempt, step)
   }
@@ -379,15 +371,7 @@ function outcomeOf(r: SendResult, now: number): AttemptOutcome {
     return retryAfterMs === undefined ? { kind: 'response', status } : { kind: 'response', status, retryAfterMs }
   }
   const e = r.error ?? { kind: 'network', message: 'no response' }
-  switch (e.kind) {
-    case 'timeout':
-      return { kind: 'timeout' }
-    case 'tls':
-    case 'blocked':
-    case 'template':
-    case 'network':
-      return { kind: e.kind, message: e.message }
-    default:
-      return { kind: 'network', message: e.message }
-  }
+  if (e.kind === 'timeout') return { kind: 'timeout' }
+  // A sender never reports `http` (any status is a response); should one, it is a network failure.
+  return { kind: e.kind === 'http' ? 'network' : e.kind, message: e.message }
 }

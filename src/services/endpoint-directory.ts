@@ -1,4 +1,5 @@
 import type { Endpoint } from '../core/model.js'
+import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
 import type { Store } from '../store/store.js'
 import type { SecretBox } from './secret-keys.js'
 
@@ -9,6 +10,8 @@ export interface SendTarget {
   secrets: string[]
   /** When the previous secret stops signing, so the cache entry expires with it. */
   validUntil: number
+  /** The endpoint's retry settings as the dispatcher applies them, worked out once per load. */
+  retryPolicy: RetryPolicy
 }
 
 /**
@@ -61,7 +64,7 @@ export class EndpointDirectory {
         secrets.push(this.box.open(sealed.previous))
         validUntil = sealed.previousExpiresAt
       }
-      return { endpoint, secrets, validUntil }
+      return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry) }
     })()
     this.targets.set(endpointId, { at: this.now(), value })
     value.catch(() => this.targets.delete(endpointId))

@@ -4,6 +4,8 @@ import { newId } from '../core/ids.js'
 import type { Attempt, Endpoint, JsonObject, RetrySettings, StoredEvent } from '../core/model.js'
 import { buildOutboundRequest } from '../core/outbound-request.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
+import { metadataTooLarge } from '../core/limits.js'
+import { attemptRecord } from '../delivery/attempt-record.js'
 import { checkUrlTarget } from '../delivery/url-target.js'
 import type { Sender } from '../delivery/sender.js'
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
@@ -12,7 +14,6 @@ import type { EndpointDirectory } from './endpoint-directory.js'
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
-const MAX_METADATA_BYTES = 16 * 1024
 const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
 
 export interface EndpointInput {
@@ -163,20 +164,7 @@ export class EndpointService {
     const status = result.response?.status
     const success = status !== undefined && status >= 200 && status <= 299
     const deliveryId = newId('dlv', now)
-    const attempt: Attempt = {
-      id: newId('att'),
-      deliveryId,
-      endpointId: id,
-      tenantId,
-      attemptNumber: 1,
-      trigger: 'test',
-      startedAt: result.startedAt,
-      durationMs: result.durationMs,
-      request,
-      response: result.response,
-      error: result.error ?? (success || status === undefined ? null : { kind: 'http', message: `HTTP ${status}` }),
-      success,
-    }
+    const attempt = attemptRecord({ deliveryId, endpointId: id, tenantId, attemptNumber: 1, trigger: 'test', request, result, success })
     const done = this.now()
     await this.d.store.recordTestDelivery(
       { id: deliveryId, tenantId, eventId: event.id, endpointId: id, status: success ? 'succeeded' : 'failed', attemptCount: 1, nextAttemptAt: null, createdAt: now, updatedAt: done },
@@ -219,7 +207,7 @@ export class EndpointService {
     if (r.maxRetries > maxAllowed) {
       errors.push({ path: '/retry/maxRetries', message: r.schedule ? `must be at most ${maxAllowed} (the schedule's length)` : 'must be between 0 and 5' })
     }
-    if (Buffer.byteLength(JSON.stringify(ep.metadata)) > MAX_METADATA_BYTES) errors.push({ path: '/metadata', message: 'must be at most 16 KiB' })
+    if (metadataTooLarge(ep.metadata)) errors.push({ path: '/metadata', message: 'must be at most 16 KiB' })
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     if (input.url !== undefined) {
       const check = await checkUrlTarget(ep.url, this.d.policy)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AppError } from '../../errors.js'
 import type { AppDeps } from '../app.js'
+import { parseTime } from '../parse-time.js'
 import { decodeCursor, page, presentAttempt, presentEndpoint } from '../present.js'
 import { AttemptOut, EndpointFields, EndpointOut, EventTypeName, ListQuery, listOf } from '../schemas.js'
 
@@ -33,12 +33,6 @@ const StatsOut = Type.Object({
  */
 const noBodyIsEmpty = async (req: { body: unknown }): Promise<void> => {
   req.body ??= {}
-}
-
-function parseTime(value: string, path: string): number {
-  const t = Date.parse(value)
-  if (Number.isNaN(t)) throw new AppError('validation_failed', `${path}: must be an ISO 8601 time`, [{ path, message: 'must be an ISO 8601 time' }])
-  return t
 }
 
 export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { endpoints }) => {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AppError, notFound } from '../../errors.js'
+import { notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
+import { parseTime } from '../parse-time.js'
 import { decodeCursor, eventJson, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
 import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf } from '../schemas.js'
 
@@ -26,11 +27,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     },
     async (req, reply) => {
       const b = req.body
-      let occurredAt: number | undefined
-      if (b.occurredAt !== undefined) {
-        occurredAt = Date.parse(b.occurredAt)
-        if (Number.isNaN(occurredAt)) throw new AppError('validation_failed', '/occurredAt: must be an ISO 8601 time', [{ path: '/occurredAt', message: 'must be an ISO 8601 time' }])
-      }
+      const occurredAt = b.occurredAt === undefined ? undefined : parseTime(b.occurredAt, '/occurredAt')
       const result = await publisher.publish(req.params.tenantId, {
         type: b.type,
         payload: b.payload,

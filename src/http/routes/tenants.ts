@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { newId } from '../../core/ids.js'
+import { metadataTooLarge } from '../../core/limits.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, presentApiKey, presentTenant } from '../present.js'
 import { ApiKeyOut, ListQuery, listOf, Metadata, TenantId, TenantOut } from '../schemas.js'
 
-const MAX_METADATA_BYTES = 16 * 1024
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
 function checkMetadata(metadata: unknown): void {
-  if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+  if (metadata !== undefined && metadataTooLarge(metadata)) {
     throw new AppError('validation_failed', '/metadata: must be at most 16 KiB', [{ path: '/metadata', message: 'must be at most 16 KiB' }])
   }
 }
