@@ -37,12 +37,53 @@ export interface RetrySettings {
   schedule: number[] | null
 }
 
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'GET'
+
+/** A credential at rest: sealed with the secret box, beside the masked hint the API shows instead. */
+export interface SealedCredential {
+  sealed: string
+  hint: string
+}
+
+/** How requests authenticate to the endpoint. Credentials are sealed at rest (C = SealedCredential). */
+export type EndpointAuth<C = SealedCredential> =
+  | { type: 'none' }
+  | { type: 'bearer'; token: C }
+  | { type: 'basic'; username: string; password: C }
+  | { type: 'header'; name: string; value: C }
+
+/** What the body looks like (API.md, Endpoints: payload). */
+export interface PayloadSettings {
+  /** `json` (application/json) or `text` (text/plain). Default json. */
+  format: 'json' | 'text'
+  /** A Liquid template for the body; null sends the default envelope. Default null. */
+  template: string | null
+  /** Static fields merged into a JSON body, over what is there. Default {}. */
+  extraFields: JsonObject
+  /** Keep `request.body` in the event data. Default true. */
+  includeRequestBody: boolean
+  /** Keep `response.body`. Default true. */
+  includeResponseBody: boolean
+  /** Keep `request.headers` and `response.headers`. Default false. */
+  includeHeaders: boolean
+  /** Keep `response.status`. Default true. */
+  includeStatusCode: boolean
+}
+
 export interface Endpoint {
   id: string
   tenantId: string
   name: string
   description: string
+  /** May be a Liquid template over `tenant.metadata` and `endpoint.metadata`. */
   url: string
+  method: HttpMethod
+  auth: EndpointAuth
+  /** Sent on every request; values may be Liquid like the URL. */
+  headers: Record<string, string>
+  /** Added to the URL's query, replacing parameters of the same name. */
+  queryParams: Record<string, string>
+  payload: PayloadSettings
   enabled: boolean
   disabledReason: string | null
   eventTypes: string[]

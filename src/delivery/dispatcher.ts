@@ -1,10 +1,10 @@
 import { RateLimiter } from '../core/rate-limiter.js'
 import type { Attempt } from '../core/model.js'
-import { buildOutboundRequest } from '../core/outbound-request.js'
 import { nextStep, parseRetryAfter, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { DueDelivery, Settlement, Store } from '../store/store.js'
 import { attemptRecord } from './attempt-record.js'
+import { sendAttempt } from './send-attempt.js'
 import type { SendResult, Sender } from './sender.js'
 
 /** What the dispatcher reports after each settled delivery: endpoint health and operator events hang off it. */
@@ -216,14 +216,8 @@ export class Dispatcher {
       this.queueSettlement(d, target, null, step)
       return
     }
-    const startedAt = this.now()
-    const request = buildOutboundRequest({
-      url: ep.url,
-      event: { id: d.eventId, type: d.eventType, occurredAt: d.occurredAt, payloadJson: d.payloadJson },
-      secrets: target.secrets,
-      nowMs: startedAt,
-    })
-    const result = await this.o.sender.send({ ...request, timeoutMs: ep.timeoutSeconds * 1000 })
+    const event = { id: d.eventId, type: d.eventType, occurredAt: d.occurredAt, payloadJson: d.payloadJson }
+    const { result, logged, envelope } = await sendAttempt(this.o.sender, target, event, this.now())
     const outcome = outcomeOf(result, this.now())
     const attemptsMade = d.attemptCount + 1
     const policy = target.retryPolicy
@@ -234,23 +228,22 @@ export class Dispatcher {
       tenantId: d.tenantId,
       attemptNumber: attemptsMade,
       trigger: d.trigger,
-      request,
+      request: logged,
       result,
       success: step.kind === 'succeeded',
     })
     this.o.onAttempt?.(attempt)
-    this.queueSettlement(d, target, attempt, step)
+    this.queueSettlement(d, target, attempt, step, envelope)
   }
 
-  private queueSettlement(d: DueDelivery, target: SendTarget, attempt: Attempt | null, step: NextStep): void {
-    // Every request built here carries the default envelope (buildOutboundRequest).
+  private queueSettlement(d: DueDelivery, target: SendTarget, attempt: Attempt | null, step: NextStep, envelope = false): void {
     const base = {
       deliveryId: d.id,
       leaseOwner: this.o.owner,
       claimedAttemptCount: d.attemptCount,
       claimedTrigger: d.trigger,
       attempt,
-      envelopeBody: true,
+      envelopeBody: envelope,
     }
     const s: Settlement =
       step.kind === 'retry'

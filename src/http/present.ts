@@ -1,5 +1,6 @@
 import type { ApiKey, Attempt, Delivery, Endpoint, EventType, StoredEvent, Tenant } from '../core/model.js'
 import { AppError } from '../errors.js'
+import { presentAuth } from '../services/endpoint-auth.js'
 
 // Records as the API shows them: times as ISO 8601 strings in UTC, payloads as JSON.
 
@@ -17,29 +18,17 @@ export const presentApiKey = (k: ApiKey, key?: string) => ({
 
 export const presentEventType = (t: EventType) => ({ ...t, createdAt: iso(t.createdAt), updatedAt: iso(t.updatedAt) })
 
-/** What every endpoint sends today: POST, no auth, the default JSON envelope (see EndpointFields). */
-const DEFAULT_SHAPING = {
-  method: 'POST' as const,
-  auth: { type: 'none' as const },
-  headers: {},
-  queryParams: {},
-  payload: {
-    format: 'json' as const,
-    template: null,
-    extraFields: {},
-    includeRequestBody: true,
-    includeResponseBody: true,
-    includeHeaders: false,
-    includeStatusCode: true,
-  },
-}
-
 export const presentEndpoint = (e: Endpoint) => ({
   id: e.id,
   tenantId: e.tenantId,
   name: e.name,
   description: e.description,
   url: e.url,
+  method: e.method,
+  auth: presentAuth(e.auth),
+  headers: e.headers,
+  queryParams: e.queryParams,
+  payload: e.payload,
   enabled: e.enabled,
   disabledReason: e.disabledReason,
   eventTypes: e.eventTypes,
@@ -48,7 +37,6 @@ export const presentEndpoint = (e: Endpoint) => ({
   timeoutSeconds: e.timeoutSeconds,
   rateLimitPerSecond: e.rateLimitPerSecond,
   metadata: e.metadata,
-  ...DEFAULT_SHAPING,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),
 })

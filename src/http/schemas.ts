@@ -66,41 +66,64 @@ export const RetryIn = Type.Object(
   { additionalProperties: false },
 )
 
-const Method = Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET')])
-const AuthType = Type.Union([Type.Literal('none'), Type.Literal('bearer'), Type.Literal('basic'), Type.Literal('header')])
-const Format = Type.Union([Type.Literal('json'), Type.Literal('text')])
-
-/**
- * Request shaping (API.md, Endpoints: method, auth, headers, queryParams, payload). This version
- * sends every request as POST with the default JSON envelope: these fields are part of the endpoint's
- * shape and accept their defaults, and other values are refused with 422 rather than ignored.
- */
-const PayloadIn = Type.Object(
-  {
-    format: Type.Optional(Format),
-    template: Type.Optional(Type.Union([Type.String({ maxLength: 65536 }), Type.Null()])),
-    extraFields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    includeRequestBody: Type.Optional(Type.Boolean()),
-    includeResponseBody: Type.Optional(Type.Boolean()),
-    includeHeaders: Type.Optional(Type.Boolean()),
-    includeStatusCode: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-)
-const PayloadOut = Type.Object({
-  format: Format,
-  template: Type.Union([Type.String(), Type.Null()]),
-  extraFields: Type.Record(Type.String(), Type.Unknown()),
-  includeRequestBody: Type.Boolean(),
-  includeResponseBody: Type.Boolean(),
-  includeHeaders: Type.Boolean(),
-  includeStatusCode: Type.Boolean(),
+const Method = Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET')], {
+  description: 'Default POST. GET sends the JSON body\'s top-level fields as query parameters (objects and arrays JSON-encoded), no body, and signs the query string in place of the body.',
 })
+const AuthType = Type.Union([Type.Literal('none'), Type.Literal('bearer'), Type.Literal('basic'), Type.Literal('header')])
+const Format = Type.Union([Type.Literal('json'), Type.Literal('text')], { description: 'json (application/json) or text (text/plain). Default json.' })
+
+/** Auth: the fields of its type. Credentials (token, password, value) are never returned in full. */
+const AuthIn = Type.Object(
+  {
+    type: AuthType,
+    token: Type.Optional(Type.String({ maxLength: 8192, description: 'bearer: sent as `Authorization: Bearer <token>`.' })),
+    username: Type.Optional(Type.String({ maxLength: 256, description: 'basic.' })),
+    password: Type.Optional(Type.String({ maxLength: 1024, description: 'basic.' })),
+    name: Type.Optional(Type.String({ maxLength: 256, description: 'header: the header name.' })),
+    value: Type.Optional(Type.String({ maxLength: 8192, description: 'header: the header value.' })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'How requests authenticate: {"type":"none"}, {"type":"bearer","token"}, {"type":"basic","username","password"} or {"type":"header","name","value"}. Encrypted at rest; reads show a masked hint, which may be sent back unchanged to keep the stored credential.',
+  },
+)
+const AuthOut = Type.Object({
+  type: AuthType,
+  token: Type.Optional(Type.String({ description: 'Masked hint.' })),
+  username: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String({ description: 'Masked hint.' })),
+  name: Type.Optional(Type.String()),
+  value: Type.Optional(Type.String({ description: 'Masked hint.' })),
+})
+
+const payloadFields = {
+  format: Format,
+  template: Type.Union([Type.String({ maxLength: 65536 }), Type.Null()], {
+    description:
+      'A Liquid template for the body, rendered with `event` (id, type, timestamp, data), `endpoint` and `tenant` (id, name, metadata). Output is not escaped: serialize values into JSON with the `json` filter. Default null: the {id, type, timestamp, data} envelope.',
+  }),
+  extraFields: Type.Record(Type.String(), Type.Unknown(), { description: 'Static fields merged over the top level of a JSON body. Default {}.' }),
+  includeRequestBody: Type.Boolean({ description: "Keep request.body in a gateway-shaped payload (request.* events). Default true." }),
+  includeResponseBody: Type.Boolean({ description: 'Keep response.body. Default true.' }),
+  includeHeaders: Type.Boolean({ description: 'Keep request.headers and response.headers. Default false.' }),
+  includeStatusCode: Type.Boolean({ description: 'Keep response.status. Default true.' }),
+}
+const PayloadIn = Type.Object(
+  Object.fromEntries(Object.entries(payloadFields).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof typeof payloadFields]: ReturnType<typeof Type.Optional<(typeof payloadFields)[K]>>
+  },
+  { additionalProperties: false, description: 'A partial object keeps the current (or default) value of each field it leaves out.' },
+)
+const PayloadOut = Type.Object(payloadFields)
 
 export const EndpointFields = {
   name: Type.String({ maxLength: 256 }),
   description: Type.String({ maxLength: 1024 }),
-  url: Type.String({ maxLength: 2048, description: 'http:// or https://' }),
+  url: Type.String({
+    maxLength: 2048,
+    description: 'http:// or https://. May be Liquid over tenant.metadata and endpoint.metadata, e.g. {{ tenant.metadata.hookUrl }}; the rendered URL is what the SSRF guard checks.',
+  }),
   enabled: Type.Boolean(),
   eventTypes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100 }),
   channels: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }),
@@ -109,11 +132,33 @@ export const EndpointFields = {
   rateLimitPerSecond: Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()]),
   metadata: Metadata,
   method: Method,
-  auth: Type.Object({ type: AuthType }, { additionalProperties: true }),
-  headers: Type.Record(Type.String(), Type.String(), { maxProperties: 50 }),
-  queryParams: Type.Record(Type.String(), Type.String(), { maxProperties: 50 }),
+  auth: AuthIn,
+  headers: Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 }), {
+    maxProperties: 50,
+    description: 'Sent on every request; values may be Liquid like the URL. Framing headers (host, content-length, transfer-encoding, connection...) and webhook-* are refused.',
+  }),
+  queryParams: Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2048 }), {
+    maxProperties: 50,
+    description: "Added to the URL's query, replacing parameters of the same name.",
+  }),
   payload: PayloadIn,
 }
+
+/** OpenAPI examples of whole endpoints (see the README's Recipes for more). */
+export const endpointExamples = [
+  {
+    name: 'Slack errors',
+    url: 'https://hooks.slack.com/services/T000/B000/XXXX',
+    eventTypes: ['request.server_error'],
+    payload: { template: '{"text": {{ "Route " | append: event.data.route | append: " answered " | append: event.data.response.status | json }}}' },
+  },
+  {
+    name: 'Zapier',
+    url: 'https://hooks.zapier.com/hooks/catch/123456/abcdef/',
+    eventTypes: ['invoice.*'],
+    payload: { template: '{"event": {{ event.type | json }}, "invoice": {{ event.data | json }}}', extraFields: { source: 'hookrelay' } },
+  },
+]
 
 export const EndpointOut = Type.Object({
   id: Type.String(),
@@ -134,7 +179,7 @@ export const EndpointOut = Type.Object({
   rateLimitPerSecond: Type.Union([Type.Integer(), Type.Null()]),
   metadata: Json,
   method: Method,
-  auth: Type.Object({ type: AuthType }),
+  auth: AuthOut,
   headers: Type.Record(Type.String(), Type.String()),
   queryParams: Type.Record(Type.String(), Type.String()),
   payload: PayloadOut,

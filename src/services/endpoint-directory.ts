@@ -1,5 +1,6 @@
-import type { Endpoint } from '../core/model.js'
+import type { Endpoint, EndpointAuth } from '../core/model.js'
 import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
+import { compileShape, type RequestShape } from '../core/shaping/request-shape.js'
 import type { Store } from '../store/store.js'
 import type { SecretBox } from './secret-keys.js'
 
@@ -12,6 +13,10 @@ export interface SendTarget {
   validUntil: number
   /** The endpoint's retry settings as the dispatcher applies them, worked out once per load. */
   retryPolicy: RetryPolicy
+  /** The request settings compiled, with the tenant's and endpoint's values for templates. */
+  shape: RequestShape
+  /** Set when a template no longer compiles (saved by an older version): attempts fail with kind `template`. */
+  shapeError: string | null
 }
 
 /**
@@ -57,6 +62,8 @@ export class EndpointDirectory {
     const value = (async (): Promise<SendTarget | null> => {
       const [endpoint, sealed] = await Promise.all([this.store.getEndpoint(null, endpointId), this.store.getSecrets(endpointId)])
       if (!endpoint || !sealed) return null
+      const tenant = await this.store.getTenant(endpoint.tenantId)
+      if (!tenant) return null
       const now = this.now()
       const secrets = [this.box.open(sealed.current)]
       let validUntil = Number.POSITIVE_INFINITY
@@ -64,7 +71,10 @@ export class EndpointDirectory {
         secrets.push(this.box.open(sealed.previous))
         validUntil = sealed.previousExpiresAt
       }
-      return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry) }
+      const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
+      const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth))
+      const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
+      return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
     })()
     this.targets.set(endpointId, { at: this.now(), value })
     value.catch(() => this.targets.delete(endpointId))
@@ -79,9 +89,29 @@ export class EndpointDirectory {
     return this.box.open(sealed)
   }
 
+  /** The auth settings with their credentials in the clear, as requests need them. */
+  openAuth(auth: EndpointAuth): EndpointAuth<string> {
+    switch (auth.type) {
+      case 'none':
+        return auth
+      case 'bearer':
+        return { type: 'bearer', token: this.box.open(auth.token.sealed) }
+      case 'basic':
+        return { type: 'basic', username: auth.username, password: this.box.open(auth.password.sealed) }
+      case 'header':
+        return { type: 'header', name: auth.name, value: this.box.open(auth.value.sealed) }
+    }
+  }
+
   /** Forget what is cached for a tenant (its fan-out) and, if given, one endpoint. */
   invalidate(tenantId: string, endpointId?: string): void {
     this.tenants.delete(tenantId)
     if (endpointId !== undefined) this.targets.delete(endpointId)
+  }
+
+  /** A tenant's name or metadata changed: every send target may render it, so all are reloaded. */
+  forgetTenant(tenantId: string): void {
+    this.tenants.delete(tenantId)
+    this.targets.clear()
   }
 }

@@ -1,15 +1,18 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
-import type { Attempt, Endpoint, JsonObject, RetrySettings, StoredEvent } from '../core/model.js'
-import { buildOutboundRequest } from '../core/outbound-request.js'
+import type { Attempt, Endpoint, EndpointAuth, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
+import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
+import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
 import { metadataTooLarge } from '../core/limits.js'
 import { attemptRecord } from '../delivery/attempt-record.js'
+import { sendAttempt } from '../delivery/send-attempt.js'
 import { checkUrlTarget } from '../delivery/url-target.js'
 import type { Sender } from '../delivery/sender.js'
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.js'
+import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
 
 /** How long a rotated-out secret keeps signing beside the new one. */
@@ -27,20 +30,12 @@ export interface EndpointInput {
   timeoutSeconds?: number
   rateLimitPerSecond?: number | null
   metadata?: JsonObject
-  /** Request shaping: accepted at its defaults only in this version (see unsupportedShaping). */
-  method?: string
-  auth?: { type: string }
+  method?: HttpMethod
+  auth?: AuthInput
   headers?: Record<string, string>
   queryParams?: Record<string, string>
-  payload?: {
-    format?: string
-    template?: string | null
-    extraFields?: JsonObject
-    includeRequestBody?: boolean
-    includeResponseBody?: boolean
-    includeHeaders?: boolean
-    includeStatusCode?: boolean
-  }
+  /** Fields left out keep their value (their default on create). */
+  payload?: Partial<PayloadSettings>
 }
 
 export interface EndpointServiceDeps {
@@ -72,6 +67,11 @@ export class EndpointService {
       name: input.name ?? '',
       description: input.description ?? '',
       url: input.url,
+      method: input.method ?? 'POST',
+      auth: { type: 'none' },
+      headers: input.headers ?? {},
+      queryParams: input.queryParams ?? {},
+      payload: { ...DEFAULT_PAYLOAD, ...input.payload },
       enabled: input.enabled ?? true,
       disabledReason: null,
       eventTypes: input.eventTypes ?? [],
@@ -84,7 +84,7 @@ export class EndpointService {
       createdAt: now,
       updatedAt: now,
     }
-    await this.validate(endpoint, input)
+    endpoint.auth = await this.validate(endpoint, input, null)
     await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: null, previousExpiresAt: null })
     this.d.directory.invalidate(tenantId, endpoint.id)
     return endpoint
@@ -103,12 +103,18 @@ export class EndpointService {
 
   async update(tenantId: string, id: string, input: EndpointInput): Promise<Endpoint> {
     const current = await this.get(tenantId, id)
-    const patch: EndpointPatch = { ...input, retry: input.retry ? mergeRetry(current.retry, input.retry) : undefined }
+    const patch: EndpointPatch = {
+      ...input,
+      auth: undefined, // sealed below, once validated
+      retry: input.retry ? mergeRetry(current.retry, input.retry) : undefined,
+      payload: input.payload ? { ...current.payload, ...input.payload } : undefined,
+    }
     for (const k of Object.keys(patch) as Array<keyof EndpointPatch>) if (patch[k] === undefined) delete patch[k]
     // Re-enabling clears the reason and the failure streak that led to the disabling.
     if (input.enabled === true && !current.enabled) Object.assign(patch, { disabledReason: null, failingSince: null })
     if (input.enabled === false && current.enabled) patch.disabledReason = null
-    await this.validate({ ...current, ...patch }, input)
+    const auth = await this.validate({ ...current, ...patch }, input, current.auth)
+    if (input.auth !== undefined) patch.auth = auth
     const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
     if (!updated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)
@@ -143,7 +149,7 @@ export class EndpointService {
 
   /** Sends one event to this endpoint now, whatever its filters, and returns the recorded attempt. */
   async test(tenantId: string, id: string, input: { eventType?: string; payload?: JsonObject }): Promise<Attempt> {
-    const ep = await this.get(tenantId, id)
+    await this.get(tenantId, id)
     const target = await this.d.directory.sendTarget(id)
     if (!target) throw notFound(`Endpoint ${id}`)
     const now = this.now()
@@ -159,12 +165,11 @@ export class EndpointService {
       createdAt: now,
       deliveryCount: 1,
     }
-    const request = buildOutboundRequest({ url: ep.url, event, secrets: target.secrets, nowMs: now })
-    const result = await this.d.sender.send({ ...request, timeoutMs: ep.timeoutSeconds * 1000 })
+    const { result, logged } = await sendAttempt(this.d.sender, target, event, now)
     const status = result.response?.status
     const success = status !== undefined && status >= 200 && status <= 299
     const deliveryId = newId('dlv', now)
-    const attempt = attemptRecord({ deliveryId, endpointId: id, tenantId, attemptNumber: 1, trigger: 'test', request, result, success })
+    const attempt = attemptRecord({ deliveryId, endpointId: id, tenantId, attemptNumber: 1, trigger: 'test', request: logged, result, success })
     const done = this.now()
     await this.d.store.recordTestDelivery(
       { id: deliveryId, tenantId, eventId: event.id, endpointId: id, status: success ? 'succeeded' : 'failed', attemptCount: 1, nextAttemptAt: null, createdAt: now, updatedAt: done },
@@ -188,17 +193,39 @@ export class EndpointService {
     return count
   }
 
-  /** Checks what the schema cannot: URL scheme and target, filter patterns, retry bounds, metadata size. */
-  private async validate(ep: Endpoint, input: EndpointInput): Promise<void> {
-    const errors: FieldError[] = unsupportedShaping(input)
-    let url: URL | null = null
-    try {
-      url = new URL(ep.url)
-    } catch {
-      errors.push({ path: '/url', message: 'must be an absolute http:// or https:// URL' })
+  /** A tenant's name or metadata changed: endpoints that render them must see the new values. */
+  tenantChanged(tenantId: string): void {
+    this.d.directory.forgetTenant(tenantId)
+  }
+
+  /**
+   * Checks what the schema cannot: the URL (after Liquid) and its target, filter patterns, retry
+   * bounds, metadata size, auth, headers and templates. Returns the auth to store.
+   */
+  private async validate(ep: Endpoint, input: EndpointInput, currentAuth: EndpointAuth | null): Promise<EndpointAuth> {
+    const errors: FieldError[] = []
+    let auth: EndpointAuth = { type: 'none' }
+    let plain: EndpointAuth<string> = { type: 'none' }
+    if (input.auth === undefined && currentAuth !== null) {
+      auth = currentAuth
+      plain = this.d.directory.openAuth(currentAuth)
+    } else {
+      const resolved = resolveAuth(input.auth ?? { type: 'none' }, currentAuth, this.d.directory)
+      if (resolved.ok) ({ auth, plain } = resolved)
+      else errors.push(...resolved.errors)
     }
-    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') errors.push({ path: '/url', message: 'must use http:// or https://' })
-    if (url && (url.username || url.password)) errors.push({ path: '/url', message: 'must not carry credentials' })
+    errors.push(...shapeRuleErrors(ep, plain))
+    const tenant = await this.d.store.getTenant(ep.tenantId)
+    if (!tenant) throw notFound(`Tenant ${ep.tenantId}`)
+    const compiled = compileShape(ep, { id: tenant.id, name: tenant.name, metadata: tenant.metadata }, plain)
+    errors.push(...compiled.errors)
+    let url: URL | null = null
+    if (compiled.errors.length === 0) {
+      const target = renderTarget(compiled.shape)
+      if (target.ok) url = new URL(target.url)
+      else errors.push({ path: target.path, message: target.message })
+    }
+    if (url && (url.username || url.password)) errors.push({ path: '/url', message: 'must not carry credentials; use auth' })
     ep.eventTypes.forEach((p, i) => {
       if (!isValidEventTypePattern(p)) errors.push({ path: `/eventTypes/${i}`, message: 'must be an event type name or a pattern with * segments' })
     })
@@ -208,37 +235,15 @@ export class EndpointService {
       errors.push({ path: '/retry/maxRetries', message: r.schedule ? `must be at most ${maxAllowed} (the schedule's length)` : 'must be between 0 and 5' })
     }
     if (metadataTooLarge(ep.metadata)) errors.push({ path: '/metadata', message: 'must be at most 16 KiB' })
+    if (metadataTooLarge(ep.payload.extraFields)) errors.push({ path: '/payload/extraFields', message: 'must be at most 16 KiB' })
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
-    if (input.url !== undefined) {
-      const check = await checkUrlTarget(ep.url, this.d.policy)
+    // The target is checked again (after DNS) when the rendered URL may have changed.
+    if (url && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
+      const check = await checkUrlTarget(url.href, this.d.policy)
       if (!check.ok) throw new AppError('url_not_allowed', `The URL is not allowed: ${check.reason}.`, [{ path: '/url', message: check.reason }])
     }
+    return auth
   }
-}
-
-/**
- * Request shaping beyond the defaults (another method, auth, custom headers or query parameters,
- * a text body, a template, extra fields, pruned payload fields) is not built yet: refuse it
- * rather than store a setting that deliveries would not follow.
- */
-function unsupportedShaping(input: EndpointInput): FieldError[] {
-  const errors: FieldError[] = []
-  const no = (path: string, what: string) => errors.push({ path, message: `${what} is not supported by this version yet` })
-  if (input.method !== undefined && input.method !== 'POST') no('/method', `method ${input.method}`)
-  if (input.auth !== undefined && input.auth.type !== 'none') no('/auth/type', `auth type ${input.auth.type}`)
-  if (input.headers !== undefined && Object.keys(input.headers).length > 0) no('/headers', 'custom headers')
-  if (input.queryParams !== undefined && Object.keys(input.queryParams).length > 0) no('/queryParams', 'custom query parameters')
-  const p = input.payload
-  if (p !== undefined) {
-    if (p.format !== undefined && p.format !== 'json') no('/payload/format', `format ${p.format}`)
-    if (p.template !== undefined && p.template !== null) no('/payload/template', 'a payload template')
-    if (p.extraFields !== undefined && Object.keys(p.extraFields).length > 0) no('/payload/extraFields', 'extra fields')
-    if (p.includeRequestBody === false) no('/payload/includeRequestBody', 'pruning the request body')
-    if (p.includeResponseBody === false) no('/payload/includeResponseBody', 'pruning the response body')
-    if (p.includeHeaders === true) no('/payload/includeHeaders', 'including headers')
-    if (p.includeStatusCode === false) no('/payload/includeStatusCode', 'pruning the status code')
-  }
-  return errors
 }
 
 function mergeRetry(base: RetrySettings, patch: Partial<RetrySettings> | undefined): RetrySettings {

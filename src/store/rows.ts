@@ -1,5 +1,5 @@
-import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, StoredEvent } from '../core/model.js'
-import { defaultBody } from '../core/outbound-request.js'
+import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HttpMethod, PayloadSettings, StoredEvent } from '../core/model.js'
+import { DEFAULT_PAYLOAD, defaultBody } from '../core/shaping/payload-body.js'
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js'
 
 // Row <-> record conversions shared by the dialects once their driver has produced plain numbers.
@@ -13,6 +13,11 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   name: r.name,
   description: r.description,
   url: r.url,
+  method: r.method as HttpMethod,
+  auth: parseJson(r.auth),
+  headers: parseJson(r.headers),
+  queryParams: parseJson(r.query_params),
+  payload: { ...DEFAULT_PAYLOAD, ...parseJson<Partial<PayloadSettings>>(r.payload) },
   enabled: !!r.enabled,
   disabledReason: r.disabled_reason,
   eventTypes: parseJson(r.event_types),

@@ -27,6 +27,13 @@ export interface EndpointRow {
   name: string
   description: string
   url: string
+  method: string
+  /** JSON: EndpointAuth with sealed credentials. */
+  auth: string
+  headers: string
+  query_params: string
+  /** JSON: PayloadSettings; fields left out take their defaults. */
+  payload: string
   enabled: number
   disabled_reason: string | null
   event_types: string

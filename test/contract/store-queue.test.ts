@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
+import { DEFAULT_PAYLOAD } from '../../src/core/shaping/payload-body.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { PublishItem, Store } from '../../src/store/store.js'
 
@@ -41,6 +42,11 @@ for (const dialect of dialects) {
         name: '',
         description: '',
         url: 'http://127.0.0.1:1/x',
+        method: 'POST',
+        auth: { type: 'none' },
+        headers: {},
+        queryParams: {},
+        payload: DEFAULT_PAYLOAD,
         enabled: true,
         disabledReason: null,
         eventTypes: [],

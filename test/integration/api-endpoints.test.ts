@@ -66,7 +66,7 @@ describe('API endpoints', () => {
       expect((await srv.api('GET', `${T}/endpoints/${res.body.id}`)).body).toEqual(res.body)
     })
 
-    it('shows the request-shaping fields at their defaults, accepts them given as such, refuses the rest', async () => {
+    it('shows the request-shaping fields at their defaults and accepts them given as such', async () => {
       const shaping = {
         method: 'POST',
         auth: { type: 'none' },
@@ -79,17 +79,6 @@ describe('API endpoints', () => {
       const explicit = await srv.api('POST', `${T}/endpoints`, { url: NOWHERE, ...shaping, payload: { format: 'json' } })
       expect(explicit.status).toBe(201)
       expect(explicit.body).toMatchObject(shaping)
-      for (const [field, value, path] of [
-        ['method', 'PUT', '/method'],
-        ['auth', { type: 'bearer', token: 't' }, '/auth/type'],
-        ['headers', { 'X-Env': 'prod' }, '/headers'],
-        ['queryParams', { source: 'hookrelay' }, '/queryParams'],
-        ['payload', { template: '{{ event.id }}' }, '/payload/template'],
-        ['payload', { extraFields: { a: 1 } }, '/payload/extraFields'],
-      ] as const) {
-        expectInvalid(await srv.api('POST', `${T}/endpoints`, { url: NOWHERE, [field]: value }), path)
-        expectInvalid(await srv.api('PATCH', `${T}/endpoints/${plain.body.id}`, { [field]: value }), path)
-      }
     })
 
     it('keeps every field given', async () => {

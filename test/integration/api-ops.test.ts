@@ -89,6 +89,20 @@ describe('API operations', () => {
     expect(paths.filter((p) => p.includes(':'))).toEqual([])
   })
 
+  it('describes every endpoint option, with a Slack and a Zapier example', async () => {
+    const doc = (await srv.api('GET', '/openapi.json', undefined, { token: null })).body
+    const body = doc.paths['/v1/tenants/{tenantId}/endpoints'].post.requestBody.content['application/json']
+    const props = body.schema.properties
+    for (const field of ['method', 'auth', 'headers', 'queryParams', 'payload', 'url']) expect(props[field]?.description, field).toEqual(expect.any(String))
+    expect(Object.keys(props.payload.properties).sort()).toEqual(
+      ['extraFields', 'format', 'includeHeaders', 'includeRequestBody', 'includeResponseBody', 'includeStatusCode', 'template'],
+    )
+    expect(Object.keys(props.auth.properties).sort()).toEqual(['name', 'password', 'token', 'type', 'username', 'value'])
+    const examples = JSON.stringify(body.examples ?? body.schema.examples)
+    expect(examples).toContain('hooks.slack.com')
+    expect(examples).toContain('hooks.zapier.com')
+  })
+
   it('GET /docs serves an HTML page', async () => {
     const res = await fetch(`${srv.url}/docs`, { redirect: 'follow' })
     expect(res.status).toBe(200)

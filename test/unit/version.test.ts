@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { expect, it } from 'vitest'
-import { USER_AGENT } from '../../src/core/outbound-request.js'
+import { USER_AGENT } from '../../src/core/shaping/outbound-request.js'
 import { VERSION } from '../../src/version.js'
 
 it('VERSION and the user agent follow package.json', () => {

@@ -3,14 +3,14 @@ import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
 import { parseTime } from '../parse-time.js'
 import { decodeCursor, page, presentAttempt, presentEndpoint } from '../present.js'
-import { AttemptOut, EndpointFields, EndpointOut, EventTypeName, ListQuery, listOf } from '../schemas.js'
+import { AttemptOut, EndpointFields, EndpointOut, endpointExamples, EventTypeName, ListQuery, listOf } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 const EndpointParams = Type.Object({ tenantId: Type.String(), endpointId: Type.String() })
 const opt = Object.fromEntries(Object.entries(EndpointFields).map(([k, v]) => [k, Type.Optional(v)])) as {
   [K in keyof typeof EndpointFields]: ReturnType<typeof Type.Optional<(typeof EndpointFields)[K]>>
 }
-const EndpointCreate = Type.Object({ ...opt, url: EndpointFields.url }, { additionalProperties: false })
+const EndpointCreate = Type.Object({ ...opt, url: EndpointFields.url }, { additionalProperties: false, examples: endpointExamples })
 const EndpointPatch = Type.Object(opt, { additionalProperties: false })
 const SecretOut = Type.Object({ secret: Type.String() })
 const Iso = Type.String({ format: 'date-time' })

@@ -15,7 +15,7 @@ function checkMetadata(metadata: unknown): void {
   }
 }
 
-export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access }) => {
+export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints }) => {
   app.post(
     '/v1/tenants',
     {
@@ -69,6 +69,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
       checkMetadata(req.body?.metadata)
       const t = await store.updateTenant(req.params.tenantId, req.body ?? {}, Date.now())
       if (!t) throw notFound(`Tenant ${req.params.tenantId}`)
+      endpoints.tenantChanged(t.id)
       return presentTenant(t)
     },
   )

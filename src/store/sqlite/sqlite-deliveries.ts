@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { AttemptTrigger } from '../../core/model.js'
-import { defaultBody } from '../../core/outbound-request.js'
+import { defaultBody } from '../../core/shaping/payload-body.js'
 import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow, type AttemptRowWithEvent } from '../rows.js'
 import type { DeliveryRow, EventRow } from '../schema.js'
 import type {

@@ -269,6 +269,11 @@ function endpointColumns(p: EndpointPatch): Partial<EndpointRow> {
   if (p.name !== undefined) c.name = p.name
   if (p.description !== undefined) c.description = p.description
   if (p.url !== undefined) c.url = p.url
+  if (p.method !== undefined) c.method = p.method
+  if (p.auth !== undefined) c.auth = JSON.stringify(p.auth)
+  if (p.headers !== undefined) c.headers = JSON.stringify(p.headers)
+  if (p.queryParams !== undefined) c.query_params = JSON.stringify(p.queryParams)
+  if (p.payload !== undefined) c.payload = JSON.stringify(p.payload)
   if (p.enabled !== undefined) c.enabled = p.enabled ? 1 : 0
   if (p.disabledReason !== undefined) c.disabled_reason = p.disabledReason
   if (p.eventTypes !== undefined) c.event_types = JSON.stringify(p.eventTypes)

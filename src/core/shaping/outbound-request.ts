@@ -1,0 +1,67 @@
+import type { AttemptRequest } from '../model.js'
+import { VERSION } from '../../version.js'
+import { signatureHeader } from '../signing/standard-webhooks.js'
+import { renderBody, type OutboundEvent } from './payload-body.js'
+import { fieldsAsParams, withQueryParams } from './query-string.js'
+import { renderTarget, type RequestShape } from './request-shape.js'
+
+export const USER_AGENT = `hookrelay/${VERSION}`
+
+export type BuiltRequest =
+  /** `logged` is `request` with the auth credential masked; `envelope`: the body is the event's default envelope. */
+  | { ok: true; request: AttemptRequest; logged: AttemptRequest; envelope: boolean }
+  /** A template failed: nothing is sent, and the attempt records what was known with error kind `template`. */
+  | { ok: false; logged: AttemptRequest; message: string }
+
+/**
+ * The exact request of one attempt, shaped by the endpoint's settings and signed per Standard
+ * Webhooks: `webhook-id` is the event id (the same on every attempt and endpoint, so receivers can
+ * deduplicate), `webhook-timestamp` this attempt's time, one `v1,` signature per active secret.
+ * A GET has no body: its fields go in the query, and the signature covers the query string as sent.
+ */
+export function buildOutboundRequest(args: { shape: RequestShape; event: OutboundEvent; secrets: readonly string[]; nowMs: number }): BuiltRequest {
+  const { shape, event } = args
+  const get = shape.method === 'GET'
+  const fail = (url: string, message: string): BuiltRequest => ({ ok: false, logged: { method: shape.method, url, headers: {}, body: '' }, message })
+  const target = renderTarget(shape)
+  if (!target.ok) return fail(shape.url.source, `${target.path.slice(1)} ${target.message}`)
+  const rendered = renderBody({
+    event,
+    settings: shape.payload,
+    template: shape.body,
+    endpoint: shape.endpoint,
+    tenant: shape.tenant,
+    wantValue: get,
+  })
+  if (!rendered.ok) return fail(target.url, rendered.message)
+  let url = withQueryParams(target.url, shape.queryParams)
+  let body = rendered.body
+  let signed = body
+  if (get) {
+    const v = rendered.value
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(url, 'a GET request needs the body to be a JSON object, whose fields become the query')
+    // Normalized as the sender will send it, so the signed query string is byte for byte the one on the wire.
+    const sent = new URL(withQueryParams(url, fieldsAsParams(v as Record<string, unknown>)))
+    url = sent.href
+    signed = sent.search.slice(1)
+    body = ''
+  } else if (url !== target.url || shape.url.template !== null) {
+    url = new URL(url).href
+  }
+  const ts = Math.floor(args.nowMs / 1000)
+  const headers: Record<string, string> = {}
+  if (!get) headers['content-type'] = shape.payload.format === 'json' ? 'application/json' : 'text/plain'
+  headers['user-agent'] = USER_AGENT
+  for (const [name, value] of target.headers) headers[name.toLowerCase()] = value
+  const common = {
+    'webhook-id': event.id,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signatureHeader(args.secrets, event.id, ts, signed),
+  }
+  const request: AttemptRequest = { method: shape.method, url, headers: { ...headers, ...common }, body }
+  if (shape.auth === null) return { ok: true, request, logged: request, envelope: rendered.envelope }
+  const name = shape.auth.name.toLowerCase()
+  request.headers = { ...headers, [name]: shape.auth.value, ...common }
+  const logged = { ...request, headers: { ...headers, [name]: shape.auth.masked, ...common } }
+  return { ok: true, request, logged, envelope: rendered.envelope }
+}

@@ -1,0 +1,29 @@
+import type { AttemptRequest } from '../core/model.js'
+import type { OutboundEvent } from '../core/shaping/payload-body.js'
+import { buildOutboundRequest } from '../core/shaping/outbound-request.js'
+import type { SendTarget } from '../services/endpoint-directory.js'
+import type { SendResult, Sender } from './sender.js'
+
+export interface SentAttempt {
+  result: SendResult
+  /** The request as the attempt log keeps it: the auth credential masked. */
+  logged: AttemptRequest
+  /** The body was the event's default envelope, which the event row already holds. */
+  envelope: boolean
+}
+
+/**
+ * Builds the endpoint's request for one event and sends it. A template that fails to render is an
+ * outcome like a refused connection: nothing is sent, and the result says why with kind `template`.
+ */
+export async function sendAttempt(sender: Sender, target: SendTarget, event: OutboundEvent, nowMs: number): Promise<SentAttempt> {
+  const built = target.shapeError
+    ? { ok: false as const, logged: { method: target.shape.method, url: target.endpoint.url, headers: {}, body: '' }, message: target.shapeError }
+    : buildOutboundRequest({ shape: target.shape, event, secrets: target.secrets, nowMs })
+  if (!built.ok) {
+    const error = { kind: 'template' as const, message: built.message }
+    return { result: { startedAt: nowMs, durationMs: 0, response: null, error }, logged: built.logged, envelope: false }
+  }
+  const result = await sender.send({ ...built.request, body: built.request.method === 'GET' ? null : built.request.body, timeoutMs: target.endpoint.timeoutSeconds * 1000 })
+  return { result, logged: built.logged, envelope: built.envelope }
+}
