@@ -8,7 +8,7 @@ export function ratioRow({ scenario, value, unit, baseline, baselineLabel, targe
   const ratio = baseline > 0 && value != null ? value / baseline : null
   return {
     scenario, value: round(value), unit, measured: fmt(value, unit),
-    baselineValue: baseline == null ? null : round(baseline), baseline: baseline == null ? 'n/a (baseline missing)' : `${fmt(baseline, unit === 'publishes/s' ? 'req/s' : unit)} (${baselineLabel})`,
+    baselineValue: baseline == null ? null : round(baseline), baseline: baseline == null ? 'n/a (baseline missing)' : `${fmt(baseline, unit === 'publishes/s' || unit === 'ingests/s' ? 'req/s' : unit)} (${baselineLabel})`,
     ratio: ratio == null ? null : round(ratio, 3), target: `ratio >= ${target}`,
     pass: ratio == null ? null : !forceFail && ratio >= target, note,
   }

@@ -16,6 +16,7 @@ import { errorRow, markdownTable } from './report.mjs'
 import { rawLimit } from './scenarios/raw-limit.mjs'
 import { bareFastify } from './scenarios/bare-fastify.mjs'
 import { publish } from './scenarios/publish.mjs'
+import { ingest } from './scenarios/ingest.mjs'
 import { endToEnd } from './scenarios/end-to-end.mjs'
 import { drain } from './scenarios/drain.mjs'
 import { latency } from './scenarios/latency.mjs'
@@ -118,6 +119,7 @@ const SCENARIOS = [
   { id: 'raw', fn: rawLimit, baseline: 'raw', timeoutMs: () => cfg.durationMs + cfg.warmupMs + 60_000 },
   { id: 'bare', fn: bareFastify, baseline: 'bare', timeoutMs: () => cfg.durationMs + cfg.warmupMs + 60_000 },
   { id: 'publish', fn: publish, timeoutMs: () => 2 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
+  { id: 'ingest', fn: ingest, timeoutMs: () => 3 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
   { id: 'e2e', fn: endToEnd, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'drain', fn: drain, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },

@@ -37,6 +37,10 @@ export interface Config {
   logLevel: string
   /** HOOKRELAY_SENDER_THREAD: make delivery HTTP requests on a worker thread (1) or the main thread (0). Default 1. */
   senderThread: boolean
+  /** HOOKRELAY_RETENTION: how long logs of received requests are kept (seconds or ISO 8601). Default 30 days. */
+  retentionMs: number
+  /** HOOKRELAY_PUBLIC_URL: the base of the URLs the API shows (a source's ingestUrl). Default: the request's own host. */
+  publicUrl: string | null
 }
 
 export const defaultConfig: Config = {
@@ -56,6 +60,8 @@ export const defaultConfig: Config = {
   sqliteSynchronous: 'FULL',
   logLevel: 'info',
   senderThread: true,
+  retentionMs: 30 * 24 * 3600 * 1000,
+  publicUrl: null,
 }
 
 export interface Flags {
@@ -85,6 +91,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const disableAfter = pick(undefined, 'HOOKRELAY_DISABLE_AFTER')
   const disableAfterMs = disableAfter === undefined ? defaultConfig.disableAfterMs : parseDuration(disableAfter)
   if (disableAfterMs === null) throw new Error(`HOOKRELAY_DISABLE_AFTER must be seconds or an ISO 8601 duration, got "${disableAfter}"`)
+  const retention = pick(undefined, 'HOOKRELAY_RETENTION')
+  const retentionMs = retention === undefined ? defaultConfig.retentionMs : parseDuration(retention)
+  if (retentionMs === null || retentionMs <= 0) throw new Error(`HOOKRELAY_RETENTION must be seconds or an ISO 8601 duration, got "${retention}"`)
+  const publicUrl = pick(undefined, 'HOOKRELAY_PUBLIC_URL')?.replace(/\/+$/, '') ?? null
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new Error(`HOOKRELAY_PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`)
   const port = int(pick(flags.port, 'HOOKRELAY_PORT'), '--port', defaultConfig.port, 0)
   if (port > 65535) throw new Error(`--port must be at most 65535`)
   return {
@@ -107,5 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     sqliteSynchronous: sync,
     logLevel: pick(undefined, 'HOOKRELAY_LOG_LEVEL') ?? defaultConfig.logLevel,
     senderThread: (pick(undefined, 'HOOKRELAY_SENDER_THREAD') ?? '1') !== '0',
+    retentionMs,
+    publicUrl,
   }
 }

@@ -6,6 +6,8 @@ export const errorCatalog = {
   malformed_json: { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' },
   bad_request: { status: 400, title: 'Bad request', detail: 'The request could not be read.' },
   unauthorized: { status: 401, title: 'Unauthorized', detail: 'A valid bearer token is required.' },
+  verification_failed: { status: 401, title: 'Verification failed', detail: "The webhook's signature is missing or does not verify with the source's secret." },
+  invalid_event: { status: 400, title: 'Invalid event', detail: 'The received webhook lacks what this route needs (a track call needs `event`).' },
   forbidden: { status: 403, title: 'Forbidden', detail: 'This token may not act on that resource.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },

@@ -4,6 +4,10 @@ import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
+import { Ingest } from './inbound/ingest.js'
+import { RequestLog } from './inbound/request-log.js'
+import { startRetention } from './inbound/retention.js'
+import { SourceCache } from './inbound/source-cache.js'
 import { createMetrics } from './http/metrics.js'
 import { Access } from './services/access.js'
 import { EndpointDirectory } from './services/endpoint-directory.js'
@@ -12,6 +16,7 @@ import { EndpointService } from './services/endpoints.js'
 import { PayloadSchemas } from './services/payload-schemas.js'
 import { Publisher } from './services/publisher.js'
 import { loadSecretBox } from './services/secret-keys.js'
+import { SourceService } from './services/sources.js'
 import { openStore } from './store/open-store.js'
 import { startHeapTrim } from './heap-trim.js'
 import { VERSION } from './version.js'
@@ -97,12 +102,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const wake = () => dispatcher?.wake()
   const endpoints = new EndpointService({ store, directory, policy, sender, wake })
+  const sourceCache = new SourceCache(store, box)
+  const sources = new SourceService(store, box, sourceCache)
+  const requestLog = new RequestLog(store)
+  const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store })
+  const stopRetention = startRetention(store, config.retentionMs)
 
   const app = await buildApp({
     store,
     access,
     publisher,
     endpoints,
+    sources,
+    ingest,
+    publicUrl: config.publicUrl,
     schemas,
     metrics,
     role: config.role,
@@ -131,6 +144,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await app.close()
         clearTimeout(grace)
         stopHeapTrim()
+        stopRetention()
+        await requestLog.flush()
         await publisher.drain()
         await dispatcher?.stop()
         await health.idle()

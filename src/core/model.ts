@@ -1,3 +1,5 @@
+import type { Mapping } from './mappings.js'
+
 /**
  * The domain records as the services and the store exchange them. Times are epoch milliseconds
  * inside the process; the HTTP layer turns them into ISO 8601 strings.
@@ -160,4 +162,60 @@ export interface Attempt {
   response: AttemptResponse | null
   error: { kind: ErrorKind; message: string } | null
   success: boolean
+}
+
+/** How a source authenticates what it receives (API.md, Inbound sources). */
+export type VerificationType = 'none' | 'hmac' | 'standard-webhooks' | 'stripe' | 'github' | 'shopify' | 'slack'
+
+export interface SourceVerification {
+  type: VerificationType
+  /** hmac only: the signature header. Default X-Hookrelay-Signature. */
+  header: string | null
+  /** hmac only. Default hex. */
+  encoding: 'hex' | 'base64' | null
+  /** hmac only: text before the signature (`sha256=`). Default none. */
+  prefix: string | null
+  /** Clock difference allowed either way by the schemes that sign a timestamp. Default 300. */
+  toleranceSeconds: number
+}
+
+export interface Source {
+  id: string
+  tenantId: string
+  name: string
+  enabled: boolean
+  verification: SourceVerification
+  /** The masked hint of the current secret; null for verification `none`. */
+  secretHint: string | null
+  /** Where the event type is: a dot path into the body or `$headers.<name>`. Default `event_type`. */
+  eventTypePath: string
+  /** Where the event time is; it becomes the published event's occurredAt. Default none. */
+  timestampPath: string | null
+  idempotency: { keyPath: string; windowSeconds: number } | null
+  mappings: Mapping[]
+  createdAt: number
+  updatedAt: number
+}
+
+export type SourceRequestStatus = 'accepted' | 'duplicate' | 'verification_failed' | 'invalid'
+
+export interface SourceAction {
+  action: 'publish'
+  status: 'succeeded' | 'skipped' | 'failed'
+  error: string | null
+  eventId: string | null
+}
+
+/** One request a source received, as its log keeps it (secrets in headers redacted). */
+export interface SourceRequest {
+  id: string
+  sourceId: string
+  receivedAt: number
+  status: SourceRequestStatus
+  eventType: string | null
+  idempotencyKey: string | null
+  /** Why it was refused (verification_failed, invalid). */
+  error: string | null
+  actions: SourceAction[]
+  request: { method: string; path: string; headers: Record<string, string>; body: string }
 }

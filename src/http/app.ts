@@ -4,9 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
 import type { Access, Principal } from '../services/access.js'
+import type { Ingest } from '../inbound/ingest.js'
 import type { EndpointService } from '../services/endpoints.js'
 import type { PayloadSchemas } from '../services/payload-schemas.js'
 import type { Publisher } from '../services/publisher.js'
+import type { SourceService } from '../services/sources.js'
 import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
 import { errorHandler, sendProblem } from './error-handler.js'
@@ -15,7 +17,9 @@ import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
 import { eventRoutes } from './routes/events.js'
 import { eventTypeRoutes } from './routes/event-types.js'
+import { inboundRoutes } from './routes/inbound.js'
 import { opsRoutes } from './routes/ops.js'
+import { sourceRoutes } from './routes/sources.js'
 import { tenantRoutes } from './routes/tenants.js'
 
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false }
@@ -25,6 +29,10 @@ export interface AppDeps {
   access: Access
   publisher: Publisher
   endpoints: EndpointService
+  sources: SourceService
+  ingest: Ingest
+  /** HOOKRELAY_PUBLIC_URL: the base of URLs shown (ingestUrl); null = the request's own host. */
+  publicUrl: string | null
   schemas: PayloadSchemas
   metrics: Metrics
   role: Role
@@ -111,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventTypeRoutes, deps)
   await app.register(endpointRoutes, deps)
   await app.register(eventRoutes, deps)
+  await app.register(sourceRoutes, deps)
+  await app.register(inboundRoutes, deps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

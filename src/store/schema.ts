@@ -19,6 +19,43 @@ export interface Database {
   idempotency_keys: { tenant_id: string; key: string; event_id: string; created_at: number }
   deliveries: DeliveryRow
   attempts: AttemptRow
+  sources: SourceRow
+  source_requests: SourceRequestRow
+  source_idempotency: { source_id: string; key: string; expires_at: number }
+}
+
+export interface SourceRow {
+  id: string
+  tenant_id: string
+  name: string
+  enabled: number
+  verification: string
+  secret_sealed: string | null
+  secret_hint: string | null
+  previous_secret_sealed: string | null
+  previous_expires_at: number | null
+  event_type_path: string
+  timestamp_path: string | null
+  idempotency: string | null
+  mappings: string
+  created_at: number
+  updated_at: number
+}
+
+export interface SourceRequestRow {
+  seq: number
+  id: string
+  source_id: string
+  received_at: number
+  status: string
+  event_type: string | null
+  idempotency_key: string | null
+  error: string | null
+  actions: string
+  method: string
+  path: string
+  headers: string
+  body: string
 }
 
 export interface EndpointRow {

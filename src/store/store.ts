@@ -7,6 +7,8 @@ import type {
   Endpoint,
   EventType,
   JsonObject,
+  Source,
+  SourceRequest,
   StoredEvent,
   Tenant,
 } from '../core/model.js'
@@ -17,7 +19,7 @@ import type {
  * creation order), newest first unless said otherwise.
  */
 export interface Store
-  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog {
+  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore {
   readonly dialect: 'sqlite' | 'postgres'
   close(): Promise<void>
 }
@@ -201,4 +203,34 @@ export interface DeliveryLog {
   ): Promise<Delivery[]>
   listAttempts(deliveryId: string): Promise<Attempt[]>
   endpointStats(endpointId: string, since: number): Promise<EndpointStats>
+}
+
+export type SourcePatch = Partial<
+  Pick<Source, 'name' | 'enabled' | 'verification' | 'secretHint' | 'eventTypePath' | 'timestampPath' | 'idempotency' | 'mappings'>
+>
+
+/** A received request to log and, when it carried one, the idempotency key it claims until `expiresAt`. */
+export interface SourceRequestWrite {
+  log: SourceRequest
+  claim: { key: string; expiresAt: number } | null
+}
+
+export interface SourceStore {
+  /** `secrets` null for verification `none`. */
+  createSource(source: Source, secrets: SealedSecrets | null): Promise<void>
+  /** With tenantId null the source is looked up by id alone (the ingest route's view). */
+  getSource(tenantId: string | null, id: string): Promise<Source | null>
+  listSources(tenantId: string, page: Page): Promise<Source[]>
+  updateSource(tenantId: string, id: string, patch: SourcePatch, now: number): Promise<Source | null>
+  deleteSource(tenantId: string, id: string): Promise<boolean>
+  getSourceSecrets(id: string): Promise<SealedSecrets | null>
+  setSourceSecrets(id: string, secrets: SealedSecrets | null, hint: string | null, now: number): Promise<void>
+  /** Logs received requests and records their idempotency keys, in one transaction. */
+  recordSourceRequests(items: SourceRequestWrite[]): Promise<void>
+  /** Whether a key was claimed for this source and its window has not ended at `now`. */
+  hasIdempotencyClaim(sourceId: string, key: string, now: number): Promise<boolean>
+  /** Newest first. */
+  listSourceRequests(sourceId: string, page: Page): Promise<SourceRequest[]>
+  /** Deletes logged requests received before `before`, and idempotency keys expired by then. */
+  pruneSourceRequests(before: number): Promise<number>
 }

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { AttemptTrigger } from '../../core/model.js'
 import { defaultBody } from '../../core/shaping/payload-body.js'
+import { relaxedCommitFor } from './relaxed-commit.js'
 import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow, type AttemptRowWithEvent } from '../rows.js'
 import type { DeliveryRow, EventRow } from '../schema.js'
 import type {
@@ -30,19 +31,7 @@ export function createSqliteDeliveries(
   // process crash. Publishes are then made power-safe by walSync before they are answered; claims
   // and settlements need not be: what power loss could undo there is a lease or an outcome, so a
   // delivery is sent again (at-least-once), never an accepted event lost. CRUD keeps the setting.
-  const relaxed = db.prepare('PRAGMA synchronous = NORMAL')
-  const configured = db.prepare(`PRAGMA synchronous = ${synchronous}`)
-  const relaxedCommit = <A extends unknown[], R>(fn: (...args: A) => R) =>
-    synchronous === 'NORMAL'
-      ? fn
-      : (...args: A): R => {
-          relaxed.run()
-          try {
-            return fn(...args)
-          } finally {
-            configured.run()
-          }
-        }
+  const relaxedCommit = relaxedCommitFor(db, synchronous)
 
   const s = {
     findIdem: db.prepare<[string, string], { event_id: string; created_at: number }>(

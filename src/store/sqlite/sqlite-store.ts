@@ -6,6 +6,7 @@ import type { ApiKey, EventType, Tenant } from '../../core/model.js'
 import { endpointFromRow, eventFromRow, parseJson } from '../rows.js'
 import type { Database, EndpointRow } from '../schema.js'
 import type { EndpointPatch, SealedSecrets, Store } from '../store.js'
+import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
 import { createWalSync } from './wal-sync.js'
@@ -41,6 +42,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const synchronous = opts.synchronous ?? 'FULL'
   const walSync = path === ':memory:' || synchronous === 'NORMAL' ? null : createWalSync(`${path}-wal`)
   const deliveries = createSqliteDeliveries(db, synchronous, walSync)
+  const sources = createSqliteSources(db, k, synchronous)
 
   const tenantFromRow = (r: Database['tenants']): Tenant => ({
     id: r.id,
@@ -70,6 +72,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   return {
     dialect: 'sqlite',
     ...deliveries,
+    ...sources,
 
     async getSetting(key) {
       const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()

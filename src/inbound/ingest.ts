@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto'
+import { asEventTime, readPath, type PathSource } from '../core/field-paths.js'
+import { newId } from '../core/ids.js'
+import { mappingMatches, planAction } from '../core/mappings.js'
+import type { Source, SourceAction, SourceRequest } from '../core/model.js'
+import { AppError, notFound } from '../errors.js'
+import type { Publisher } from '../services/publisher.js'
+import type { Store } from '../store/store.js'
+import { redactHeaders } from './redact-headers.js'
+import type { RequestLog } from './request-log.js'
+import type { SourceCache } from './source-cache.js'
+import { verifiers } from './verifiers/index.js'
+
+export interface ReceivedRequest {
+  sourceId: string
+  /** `POST /in/{id}/track`: a Segment track call. */
+  track: boolean
+  method: string
+  path: string
+  /** Header names lowercased, as Node gives them. */
+  headers: Record<string, string | string[] | undefined>
+  /** The body exactly as received: signatures are checked on these bytes, before any parsing. */
+  rawBody: Buffer
+}
+
+export interface IngestAnswer {
+  /** 202 accepted, 200 a duplicate (a track call answers 204 either way). */
+  status: 200 | 202
+  body: { accepted: true; eventType: string | null; duplicate: boolean }
+}
+
+/** Bodies of refused requests are kept up to this much in the log: enough to debug, not a flood's worth. */
+const REFUSED_BODY_BYTES = 64 * 1024
+/** Idempotency keys remembered in memory (the database holds them all); oldest forgotten first. */
+const RECENT_KEYS = 100_000
+
+/**
+ * What /in does with a request (API.md, Inbound sources): verify the signature on the raw bytes,
+ * parse, find the event type, time and idempotency key by path, run the matching mappings (each a
+ * publish into the tenant's outbound pipeline), and log the request with what its actions did.
+ * Refusals are AppErrors (404, 401, 400), logged first; everything else answers 202 or 200.
+ */
+export class Ingest {
+  private readonly recent = new Map<string, number>()
+
+  constructor(
+    private readonly d: {
+      cache: SourceCache
+      log: RequestLog
+      publisher: Pick<Publisher, 'publish'>
+      store: Pick<Store, 'hasIdempotencyClaim'>
+      now?: () => number
+    },
+  ) {}
+
+  async handle(req: ReceivedRequest): Promise<IngestAnswer> {
+    const target = await this.d.cache.get(req.sourceId)
+    // A disabled source answers as if it did not exist: its URL no longer takes anything.
+    if (!target || !target.source.enabled) throw notFound(`Source ${req.sourceId}`)
+    const src = target.source
+    const now = (this.d.now ?? Date.now)()
+    const v = src.verification
+    const logged = (status: SourceRequest['status'], fields: Partial<SourceRequest>): SourceRequest => ({
+      id: newId('req', now),
+      sourceId: src.id,
+      receivedAt: now,
+      status,
+      eventType: null,
+      idempotencyKey: null,
+      error: null,
+      actions: [],
+      request: {
+        method: req.method,
+        path: req.path,
+        headers: redactHeaders(req.headers, v.header),
+        body: status === 'accepted' || status === 'duplicate' ? req.rawBody.toString('utf8') : req.rawBody.subarray(0, REFUSED_BODY_BYTES).toString('utf8'),
+      },
+      ...fields,
+    })
+
+    const verified = verifiers[v.type]({
+      rawBody: req.rawBody,
+      headers: req.headers,
+      secrets: target.secrets,
+      nowMs: now,
+      toleranceSeconds: v.toleranceSeconds,
+      ...(v.header !== null ? { header: v.header } : {}),
+      ...(v.encoding !== null ? { encoding: v.encoding } : {}),
+      ...(v.prefix !== null ? { prefix: v.prefix } : {}),
+    })
+    if (!verified.ok) {
+      await this.d.log.write({ log: logged('verification_failed', { error: verified.reason }), claim: null })
+      throw new AppError('verification_failed', `The signature did not verify: ${verified.reason}.`)
+    }
+
+    let body: unknown
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'))
+    } catch {
+      await this.d.log.write({ log: logged('invalid', { error: 'the body is not valid JSON' }), claim: null })
+      throw new AppError('malformed_json')
+    }
+    const from: PathSource = { body, headers: req.headers }
+    const call = req.track ? trackCall(body) : null
+    if (req.track && call === null) {
+      await this.d.log.write({ log: logged('invalid', { error: 'a track call needs an event' }), claim: null })
+      throw new AppError('invalid_event', 'A Segment track call needs `event`, the name of what happened, as a non-empty string.')
+    }
+    const eventType = call ? call.event : textAt(from, src.eventTypePath)
+    const timeText = src.timestampPath !== null ? readPath(from, src.timestampPath) : call?.timestamp
+    const occurredAt = asEventTime(timeText) ?? now
+
+    const key = src.idempotency ? textAt(from, src.idempotency.keyPath) : null
+    let claim: { key: string; expiresAt: number } | null = null
+    if (key !== null && src.idempotency) {
+      if (await this.seen(src.id, key, now)) {
+        await this.d.log.write({ log: logged('duplicate', { eventType, idempotencyKey: key }), claim: null })
+        return { status: 200, body: { accepted: true, eventType, duplicate: true } }
+      }
+      claim = { key, expiresAt: now + src.idempotency.windowSeconds * 1000 }
+      this.remember(src.id, key, claim.expiresAt)
+    }
+
+    const actions = await this.runMappings(src, from, eventType, occurredAt, key)
+    await this.d.log.write({ log: logged('accepted', { eventType, idempotencyKey: key, actions }), claim })
+    return { status: 202, body: { accepted: true, eventType, duplicate: false } }
+  }
+
+  /** Every matching mapping, published together (they share a group commit); each outcome is recorded. */
+  private runMappings(src: Source, from: PathSource, eventType: string | null, occurredAt: number, key: string | null): Promise<SourceAction[]> {
+    return Promise.all(
+      src.mappings.flatMap((m, i) => {
+        if (!mappingMatches(m, eventType)) return []
+        const plan = planAction(m, from, eventType)
+        if (plan.status !== 'publish') return [Promise.resolve<SourceAction>({ action: 'publish', status: plan.status, error: plan.error, eventId: null })]
+        // A provider's retry after a crash that lost the idempotency record must not publish twice:
+        // the outbound event carries a key of its own, derived from the received one.
+        const idempotencyKey = key === null ? null : `in:${src.id}:${i}:${createHash('sha256').update(key).digest('base64url')}`
+        return [
+          this.d.publisher.publish(src.tenantId, { type: plan.type, payload: plan.payload, occurredAt, idempotencyKey }).then(
+            (r): SourceAction => ({ action: 'publish', status: 'succeeded', error: null, eventId: r.event.id }),
+            (e: unknown): SourceAction => ({ action: 'publish', status: 'failed', error: describe(e), eventId: null }),
+          ),
+        ]
+      }),
+    )
+  }
+
+  private async seen(sourceId: string, key: string, now: number): Promise<boolean> {
+    const until = this.recent.get(`${sourceId}\n${key}`)
+    if (until !== undefined) return until > now
+    return this.d.store.hasIdempotencyClaim(sourceId, key, now)
+  }
+
+  private remember(sourceId: string, key: string, until: number): void {
+    if (this.recent.size >= RECENT_KEYS) {
+      // Forget the oldest tenth; the database still answers for them.
+      let n = RECENT_KEYS / 10
+      for (const k of this.recent.keys()) {
+        this.recent.delete(k)
+        if (--n === 0) break
+      }
+    }
+    this.recent.set(`${sourceId}\n${key}`, until)
+  }
+}
+
+/** A value at a path as text: strings as they are, numbers as written; anything else is no value. */
+function textAt(from: PathSource, path: string): string | null {
+  const v = readPath(from, path)
+  if (typeof v === 'string') return v === '' ? null : v
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  return null
+}
+
+/** A Segment track call's event name and time; null when it has no event. */
+function trackCall(body: unknown): { event: string; timestamp: unknown } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null
+  const b = body as Record<string, unknown>
+  if (typeof b.event !== 'string' || b.event.trim() === '') return null
+  return { event: b.event, timestamp: b.timestamp }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof AppError) return e.errors.length > 0 ? `${e.message} (${e.errors.map((x) => `${x.path}: ${x.message}`).join('; ')})` : e.message
+  return 'the event could not be published'
+}
