@@ -77,7 +77,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   const owner = `node_${randomBytes(6).toString('hex')}`
   let dispatcher: Dispatcher | null = null
-  const metrics = createMetrics({ queueDepth: () => store.pendingCount(), inFlight: () => dispatcher?.inFlightCount ?? 0 })
+  const requestLog = new RequestLog(store)
+  const metrics = createMetrics({
+    queueDepth: () => store.pendingCount(),
+    inFlight: () => dispatcher?.inFlightCount ?? 0,
+    droppedRequestLogs: () => requestLog.dropped,
+  })
   const schemas = new PayloadSchemas(store)
   const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size), schemas)
   const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
@@ -104,8 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const endpoints = new EndpointService({ store, directory, policy, sender, wake })
   const sourceCache = new SourceCache(store, box)
   const sources = new SourceService(store, box, sourceCache)
-  const requestLog = new RequestLog(store)
-  const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store })
+  const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store, onReceived: (status) => metrics.received.inc({ status }) })
   const stopRetention = startRetention(store, config.retentionMs)
 
   const app = await buildApp({

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /** The Prometheus metrics of one server (a registry per server, so tests can run several). */
-export function createMetrics(collect: { queueDepth: () => Promise<number>; inFlight: () => number }) {
+export function createMetrics(collect: { queueDepth: () => Promise<number>; inFlight: () => number; droppedRequestLogs?: () => number }) {
   const registry = new Registry()
   const deliveries = new Counter({
     name: 'hookrelay_deliveries_total',
@@ -38,7 +38,21 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
       this.set(collect.inFlight())
     },
   })
-  return { registry, deliveries, attemptSeconds, published, groupCommits }
+  const received = new Counter({
+    name: 'hookrelay_inbound_requests_total',
+    help: 'Requests received by sources, by status: accepted, duplicate, verification_failed, invalid.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'hookrelay_inbound_logs_dropped',
+    help: 'Refused inbound requests not logged because the log writer was full (a flood); counted since start.',
+    registers: [registry],
+    collect() {
+      this.set(collect.droppedRequestLogs?.() ?? 0)
+    },
+  })
+  return { registry, deliveries, attemptSeconds, published, groupCommits, received }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

@@ -49,6 +49,8 @@ export class Ingest {
       log: RequestLog
       publisher: Pick<Publisher, 'publish'>
       store: Pick<Store, 'hasIdempotencyClaim'>
+      /** Told the status of every request received (metrics). */
+      onReceived?: (status: SourceRequest['status']) => void
       now?: () => number
     },
   ) {}
@@ -60,23 +62,26 @@ export class Ingest {
     const src = target.source
     const now = (this.d.now ?? Date.now)()
     const v = src.verification
-    const logged = (status: SourceRequest['status'], fields: Partial<SourceRequest>): SourceRequest => ({
-      id: newId('req', now),
-      sourceId: src.id,
-      receivedAt: now,
-      status,
-      eventType: null,
-      idempotencyKey: null,
-      error: null,
-      actions: [],
-      request: {
-        method: req.method,
-        path: req.path,
-        headers: redactHeaders(req.headers, v.header),
-        body: status === 'accepted' || status === 'duplicate' ? req.rawBody.toString('utf8') : req.rawBody.subarray(0, REFUSED_BODY_BYTES).toString('utf8'),
-      },
-      ...fields,
-    })
+    const logged = (status: SourceRequest['status'], fields: Partial<SourceRequest>): SourceRequest => {
+      this.d.onReceived?.(status)
+      return {
+        id: newId('req', now),
+        sourceId: src.id,
+        receivedAt: now,
+        status,
+        eventType: null,
+        idempotencyKey: null,
+        error: null,
+        actions: [],
+        request: {
+          method: req.method,
+          path: req.path,
+          headers: redactHeaders(req.headers, v.header),
+          body: status === 'accepted' || status === 'duplicate' ? req.rawBody.toString('utf8') : req.rawBody.subarray(0, REFUSED_BODY_BYTES).toString('utf8'),
+        },
+        ...fields,
+      }
+    }
 
     const verified = verifiers[v.type]({
       rawBody: req.rawBody,

@@ -12,6 +12,8 @@ export class RequestLog {
   private scheduled = false
   private writing: Promise<void> = Promise.resolve()
   private droppedCount = 0
+  /** Queued plus taken for a write not yet committed: what the bound applies to. */
+  private pending = 0
 
   constructor(
     private readonly store: Pick<Store, 'recordSourceRequests'>,
@@ -28,10 +30,11 @@ export class RequestLog {
 
   write(item: SourceRequestWrite): Promise<void> {
     const refused = item.log.status === 'verification_failed' || item.log.status === 'invalid'
-    if (refused && this.queue.length >= this.maxQueued) {
+    if (refused && this.pending >= this.maxQueued) {
       this.droppedCount++
       return Promise.resolve()
     }
+    this.pending++
     return new Promise<void>((done) => {
       this.queue.push({ item, done })
       if (this.queue.length >= this.batchSize) void this.flush()
@@ -54,6 +57,7 @@ export class RequestLog {
         // A log that cannot be written must not fail the request it describes: the events it
         // published are committed already. Nothing else to do here.
       }
+      this.pending -= batch.length
       for (const b of batch) b.done()
       if (this.queue.length > 0) void this.flush()
     })
