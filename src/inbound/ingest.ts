@@ -126,21 +126,24 @@ export class Ingest {
       this.remember(src.id, key, claim.expiresAt)
     }
 
-    const actions = await this.runMappings(src, from, eventType, occurredAt, key)
+    const actions = await this.runMappings(src, from, eventType, occurredAt, key, now)
     await this.d.log.write({ log: logged('accepted', { eventType, idempotencyKey: key, actions }), claim })
     return { status: 202, body: { accepted: true, eventType, duplicate: false } }
   }
 
   /** Every matching mapping, published together (they share a group commit); each outcome is recorded. */
-  private runMappings(src: Source, from: PathSource, eventType: string | null, occurredAt: number, key: string | null): Promise<SourceAction[]> {
+  private runMappings(src: Source, from: PathSource, eventType: string | null, occurredAt: number, key: string | null, receivedAt: number): Promise<SourceAction[]> {
     return Promise.all(
       src.mappings.flatMap((m, i) => {
         if (!mappingMatches(m, eventType)) return []
         const plan = planAction(m, from, eventType)
         if (plan.status !== 'publish') return [Promise.resolve<SourceAction>({ action: 'publish', status: plan.status, error: plan.error, eventId: null })]
         // A provider's retry after a crash that lost the idempotency record must not publish twice:
-        // the outbound event carries a key of its own, derived from the received one.
-        const idempotencyKey = key === null ? null : `in:${src.id}:${i}:${createHash('sha256').update(key).digest('base64url')}`
+        // the outbound event carries a key of its own, derived from the received one and from the
+        // window it arrived in, so the same key after the source's window publishes again.
+        const windowMs = (src.idempotency?.windowSeconds ?? 0) * 1000
+        const idempotencyKey =
+          key === null ? null : `in:${src.id}:${i}:${Math.floor(receivedAt / windowMs)}:${createHash('sha256').update(key).digest('base64url')}`
         return [
           this.d.publisher.publish(src.tenantId, { type: plan.type, payload: plan.payload, occurredAt, idempotencyKey }).then(
             (r): SourceAction => ({ action: 'publish', status: 'succeeded', error: null, eventId: r.event.id }),

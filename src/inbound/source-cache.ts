@@ -40,6 +40,10 @@ export class SourceCache implements SourceChanges {
     this.entries.delete(sourceId)
   }
 
+  forgetAll(): void {
+    this.entries.clear()
+  }
+
   private load(sourceId: string): Promise<IngestTarget | null> {
     const value = (async (): Promise<IngestTarget | null> => {
       const [source, sealed] = await Promise.all([this.store.getSource(null, sourceId), this.store.getSourceSecrets(sourceId)])

@@ -48,6 +48,7 @@ const PROVIDER_ISSUED: ReadonlySet<VerificationType> = new Set(['stripe', 'shopi
 /** Told whenever a source changes, so the ingest path's cache forgets it. */
 export interface SourceChanges {
   forget(sourceId: string): void
+  forgetAll(): void
 }
 
 /**
@@ -149,6 +150,11 @@ export class SourceService {
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.store.deleteSource(tenantId, id))) throw notFound(`Source ${id}`)
     this.changes.forget(id)
+  }
+
+  /** A tenant was deleted, and its sources with it: nothing cached may keep taking their requests. */
+  tenantDeleted(): void {
+    this.changes.forgetAll()
   }
 
   async revealSecret(tenantId: string, id: string): Promise<string> {

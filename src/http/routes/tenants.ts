@@ -15,7 +15,7 @@ function checkMetadata(metadata: unknown): void {
   }
 }
 
-export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints }) => {
+export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints, sources }) => {
   app.post(
     '/v1/tenants',
     {
@@ -78,6 +78,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     if (req.params.tenantId.startsWith('_')) throw new AppError('reserved_tenant')
     if (!(await store.deleteTenant(req.params.tenantId))) throw notFound(`Tenant ${req.params.tenantId}`)
     access.forget()
+    endpoints.tenantChanged(req.params.tenantId)
+    sources.tenantDeleted()
     return reply.code(204).send()
   })
 
