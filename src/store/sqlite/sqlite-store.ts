@@ -6,6 +6,7 @@ import type { ApiKey, EventType, Tenant } from '../../core/model.js'
 import { endpointFromRow, eventFromRow, parseJson } from '../rows.js'
 import type { Database, EndpointRow } from '../schema.js'
 import type { EndpointPatch, SealedSecrets, Store } from '../store.js'
+import { startCheckpointer, type Checkpointer } from './checkpointer.js'
 import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
@@ -38,6 +39,15 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   // 16 MB of page cache: the hot pages are the queue's index and the newest rows; more only adds RSS.
   db.pragma('cache_size = -16000')
   migrateSqlite(db)
+  // Checkpoints move to their own thread (see checkpointer.ts). The auto-checkpoint stays as the
+  // bound: at 8,192 pages (32 MiB of WAL) a commit checkpoints what the thread has not copied yet
+  // and the WAL starts over, cut back to 64 MiB if it grew past that.
+  let checkpointer: Checkpointer | null = null
+  if (path !== ':memory:') {
+    db.pragma('wal_autocheckpoint = 8192')
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+    checkpointer = startCheckpointer(path)
+  }
   const k = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) })
   const synchronous = opts.synchronous ?? 'FULL'
   const walSync = path === ':memory:' || synchronous === 'NORMAL' ? null : createWalSync(`${path}-wal`)
@@ -255,6 +265,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     },
 
     async close() {
+      await checkpointer?.stop()
       await k.destroy() // closes the better-sqlite3 handle too
     },
   }
