@@ -5,7 +5,7 @@ import { mappingMatches, planAction } from '../core/mappings.js'
 import type { Source, SourceAction, SourceRequest } from '../core/model.js'
 import { AppError, notFound } from '../errors.js'
 import type { Publisher } from '../services/publisher.js'
-import type { Store } from '../store/store.js'
+import type { SourceRequestWrite, Store } from '../store/store.js'
 import { redactHeaders } from './redact-headers.js'
 import type { RequestLog } from './request-log.js'
 import type { SourceCache } from './source-cache.js'
@@ -62,7 +62,7 @@ export class Ingest {
     const src = target.source
     const now = (this.d.now ?? Date.now)()
     const v = src.verification
-    const logged = (status: SourceRequest['status'], fields: Partial<SourceRequest>): SourceRequest => {
+    const logged = (status: SourceRequest['status'], fields: Partial<Omit<SourceRequest, 'request'>>): SourceRequestWrite['log'] => {
       this.d.onReceived?.(status)
       return {
         id: newId('req', now),
@@ -77,7 +77,7 @@ export class Ingest {
           method: req.method,
           path: req.path,
           headers: redactHeaders(req.headers, v.header),
-          body: status === 'accepted' || status === 'duplicate' ? req.rawBody.toString('utf8') : req.rawBody.subarray(0, REFUSED_BODY_BYTES).toString('utf8'),
+          body: status === 'accepted' || status === 'duplicate' ? req.rawBody : req.rawBody.subarray(0, REFUSED_BODY_BYTES),
         },
         ...fields,
       }

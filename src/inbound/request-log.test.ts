@@ -13,7 +13,7 @@ const entry = (n: number, status: SourceRequest['status']): SourceRequestWrite =
     idempotencyKey: null,
     error: null,
     actions: [],
-    request: { method: 'POST', path: '/in/src_1', headers: {}, body: '' },
+    request: { method: 'POST', path: '/in/src_1', headers: {}, body: Buffer.alloc(0) },
   },
   claim: null,
 })

@@ -55,7 +55,8 @@ export interface SourceRequestRow {
   method: string
   path: string
   headers: string
-  body: string
+  /** The bytes received (a BLOB). */
+  body: Buffer
 }
 
 export interface EndpointRow {

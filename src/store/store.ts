@@ -209,9 +209,12 @@ export type SourcePatch = Partial<
   Pick<Source, 'name' | 'enabled' | 'verification' | 'secretHint' | 'eventTypePath' | 'timestampPath' | 'idempotency' | 'mappings'>
 >
 
-/** A received request to log and, when it carried one, the idempotency key it claims until `expiresAt`. */
+/**
+ * A received request to log and, when it carried one, the idempotency key it claims until
+ * `expiresAt`. The body goes in as the bytes received: no decoding on the way in.
+ */
 export interface SourceRequestWrite {
-  log: SourceRequest
+  log: Omit<SourceRequest, 'request'> & { request: Omit<SourceRequest['request'], 'body'> & { body: Buffer } }
   claim: { key: string; expiresAt: number } | null
 }
 

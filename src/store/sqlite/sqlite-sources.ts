@@ -30,7 +30,7 @@ const requestFromRow = (r: SourceRequestRow): SourceRequest => ({
   idempotencyKey: r.idempotency_key,
   error: r.error,
   actions: parseJson<SourceAction[]>(r.actions),
-  request: { method: r.method, path: r.path, headers: parseJson(r.headers), body: r.body },
+  request: { method: r.method, path: r.path, headers: parseJson(r.headers), body: Buffer.isBuffer(r.body) ? r.body.toString('utf8') : String(r.body) },
 })
 
 function sourceColumns(p: SourcePatch): Partial<SourceRow> {
