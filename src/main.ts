@@ -54,7 +54,7 @@ export interface RunningServer {
 
 /** Wires the store, services, dispatcher and HTTP app, and listens. Everything else is in the parts. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const store = openStore(config)
+  const store = await openStore(config)
   const box = loadSecretBox(config.encryptionKey, config.dataDir)
   const policy = createAddressPolicy(config.allowedNetworks)
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here

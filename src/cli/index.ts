@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--database-url <url>', 'postgres://... (HOOKRELAY_DATABASE_URL)')
     .action(async (opts: { dataDir?: string; databaseUrl?: string }) => {
       const config = loadConfig(process.env, opts)
-      const store = openStore(config) // opening migrates
+      const store = await openStore(config) // opening migrates
       await store.close()
       process.stdout.write('hookrelay: migrations applied\n')
     })

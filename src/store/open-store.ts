@@ -1,11 +1,15 @@
 import type { Config } from '../config.js'
+import { openPostgresStore } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
-/** The store a config asks for: PostgreSQL for a postgres:// URL, SQLite in the data directory otherwise. */
-export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous'>): Store {
+/**
+ * The store a config asks for: PostgreSQL for a postgres:// URL, SQLite in the data directory
+ * otherwise. Async because opening PostgreSQL connects and migrates over the network.
+ */
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous'>): Promise<Store> {
   if (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new Error('PostgreSQL support is not built yet; run without --database-url to use SQLite.')
+    return openPostgresStore({ url: config.databaseUrl })
   }
   if (config.databaseUrl !== null && !config.databaseUrl.startsWith('sqlite:')) {
     throw new Error(`Unsupported --database-url "${config.databaseUrl}": use postgres://... or leave it out for SQLite.`)

@@ -112,3 +112,19 @@ export const attemptToRow = (a: Attempt, envelope: boolean): AttemptRow => ({
   error_message: a.error?.message ?? null,
   success: a.success ? 1 : 0,
 })
+
+/** The row of a delivery made and finished outside the queue (an endpoint test): never due, never leased. */
+export const finishedDeliveryRow = (d: Delivery): DeliveryRow => ({
+  id: d.id,
+  tenant_id: d.tenantId,
+  event_id: d.eventId,
+  endpoint_id: d.endpointId,
+  status: d.status,
+  attempt_count: d.attemptCount,
+  next_attempt_at: null,
+  lease_owner: null,
+  pending_trigger: 'scheduled',
+  one_shot: 0,
+  created_at: d.createdAt,
+  updated_at: d.updatedAt,
+})

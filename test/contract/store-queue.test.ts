@@ -1,64 +1,32 @@
 /**
  * The queue half of the Store contract: group commit, leases, settlement. Runs against every
- * dialect this build has (SQLite today; each dialect joins `dialects` below).
+ * dialect (test/contract/dialects.ts): SQLite in both synchronous modes, and PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
-import { DEFAULT_PAYLOAD } from '../../src/core/shaping/payload-body.js'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { PublishItem, Store } from '../../src/store/store.js'
+import { contractDialects } from './dialects.js'
+import { endpointRecord } from '../helpers/records.js'
 
-const dialects: Array<{ name: string; open: (dir: string) => Store }> = [
-  { name: 'sqlite', open: (dir) => openSqliteStore({ dataDir: dir, synchronous: 'NORMAL' }) },
-  // FULL takes the other publish path: commit, then a flush of the WAL before answering.
-  { name: 'sqlite (synchronous FULL)', open: (dir) => openSqliteStore({ dataDir: dir, synchronous: 'FULL' }) },
-]
+const dialects = await contractDialects({ sqliteFull: true })
 
 const T0 = 1_800_000_000_000
 
 for (const dialect of dialects) {
-  describe(`${dialect.name}: delivery queue`, () => {
-    let dir: string
+  ;(dialect.skip === null ? describe : describe.skip)(`${dialect.name}: delivery queue${dialect.skip === null ? '' : ` (skipped: ${dialect.skip})`}`, () => {
     let store: Store
 
+    beforeAll(() => dialect.setup())
+    afterAll(() => dialect.teardown())
     beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'hookrelay-contract-'))
-      store = dialect.open(dir)
+      store = await dialect.open()
       for (const id of ['t1', 't2']) await store.createTenant({ id, name: id, metadata: {}, createdAt: T0, updatedAt: T0 })
     })
-    afterEach(async () => {
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    afterEach(() => dialect.close(store))
 
     async function endpoint(tenantId: string): Promise<Endpoint> {
-      const ep: Endpoint = {
-        id: newId('ep'),
-        tenantId,
-        name: '',
-        description: '',
-        url: 'http://127.0.0.1:1/x',
-        method: 'POST',
-        auth: { type: 'none' },
-        headers: {},
-        queryParams: {},
-        payload: DEFAULT_PAYLOAD,
-        enabled: true,
-        disabledReason: null,
-        eventTypes: [],
-        channels: [],
-        retry: { enabled: true, maxRetries: 3, schedule: null },
-        timeoutSeconds: 30,
-        rateLimitPerSecond: null,
-        metadata: {},
-        failingSince: null,
-        createdAt: T0,
-        updatedAt: T0,
-      }
+      const ep = endpointRecord({ tenantId, createdAt: T0, updatedAt: T0 })
       await store.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
       return ep
     }
@@ -182,6 +150,17 @@ for (const dialect of dialects) {
       expect(attempts).toHaveLength(2)
       expect(attempts[0]!.request.body).toBe('{"custom":true}')
       expect(await store.nextDueAt()).toBe(T0 + 5000)
+    })
+
+    it('a delivery settled twice in one batch is settled once', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id])], T0, 86_400_000)
+      const [d] = await store.claimDue({ owner: 'A', now: T0, limit: 1, leaseMs: 1000 })
+      const settle = (status: 'succeeded' | 'failed') =>
+        ({ deliveryId: d!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d!.id, ep.id, 1), envelopeBody: false, status }) as const
+      expect(await store.settle([settle('failed'), settle('succeeded')])).toEqual([true, false])
+      expect(await store.getDelivery('t1', d!.id)).toMatchObject({ status: 'failed', attemptCount: 1 })
+      expect(await store.listAttempts(d!.id)).toHaveLength(2)
     })
 
     it('a manual retry asked for during an attempt survives that attempt\'s settle', async () => {

@@ -5,6 +5,7 @@ import { generateSecret } from '../signing/standard-webhooks.js'
 import { buildOutboundRequest, USER_AGENT } from './outbound-request.js'
 import { DEFAULT_PAYLOAD, defaultBody } from './payload-body.js'
 import { compileShape } from './request-shape.js'
+import { endpointRecord } from '../../../test/helpers/records.js'
 
 const secret = generateSecret()
 /** Now, in whole seconds: the receiver library checks the signed timestamp against its clock. */
@@ -13,30 +14,7 @@ const event = { id: 'evt_1', type: 'invoice.paid', occurredAt: NOW - 1000, paylo
 const tenant = { id: 't1', name: 'Acme', metadata: { port: 8123, key: 'k-123' } }
 
 function endpoint(over: Partial<Endpoint> = {}): Endpoint {
-  return {
-    id: 'ep_1',
-    tenantId: 't1',
-    name: 'hook',
-    description: '',
-    url: 'http://127.0.0.1:9/hook',
-    method: 'POST',
-    auth: { type: 'none' },
-    headers: {},
-    queryParams: {},
-    payload: DEFAULT_PAYLOAD,
-    enabled: true,
-    disabledReason: null,
-    eventTypes: [],
-    channels: [],
-    retry: { enabled: true, maxRetries: 3, schedule: null },
-    timeoutSeconds: 30,
-    rateLimitPerSecond: null,
-    metadata: { path: 'in' },
-    failingSince: null,
-    createdAt: 0,
-    updatedAt: 0,
-    ...over,
-  }
+  return endpointRecord({ tenantId: 't1', id: 'ep_1', name: 'hook', url: 'http://127.0.0.1:9/hook', metadata: { path: 'in' }, ...over })
 }
 
 function build(over: Partial<Endpoint> = {}, auth: EndpointAuth<string> = { type: 'none' }) {

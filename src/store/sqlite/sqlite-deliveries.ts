@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { AttemptTrigger } from '../../core/model.js'
 import { defaultBody } from '../../core/shaping/payload-body.js'
 import { relaxedCommitFor } from './relaxed-commit.js'
-import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow, type AttemptRowWithEvent } from '../rows.js'
+import { attemptFromRow, attemptToRow, deliveryFromRow, eventFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
 import type { DeliveryRow, EventRow } from '../schema.js'
 import type {
   DeliveryLog,
@@ -217,20 +217,7 @@ export function createSqliteDeliveries(
   const recordTest = db.transaction((...args: Parameters<HotPath['recordTestDelivery']>) => {
     const [d, ev, attempt] = args
     s.insertEvent.run(eventToRow(ev))
-    s.insertDeliveryRow.run({
-      id: d.id,
-      tenant_id: d.tenantId,
-      event_id: d.eventId,
-      endpoint_id: d.endpointId,
-      status: d.status,
-      attempt_count: d.attemptCount,
-      next_attempt_at: null,
-      lease_owner: null,
-      pending_trigger: 'scheduled',
-      one_shot: 0,
-      created_at: d.createdAt,
-      updated_at: d.updatedAt,
-    })
+    s.insertDeliveryRow.run(finishedDeliveryRow(d))
     s.insertAttempt.run(attemptToRow(attempt, attempt.request.body === defaultBody(ev)))
   })
 

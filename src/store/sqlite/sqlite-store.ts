@@ -2,11 +2,10 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ApiKey, EventType, Tenant } from '../../core/model.js'
-import { endpointFromRow, eventFromRow, parseJson } from '../rows.js'
-import type { Database, EndpointRow } from '../schema.js'
-import type { EndpointPatch, SealedSecrets, Store } from '../store.js'
+import type { Database } from '../schema.js'
+import type { Store } from '../store.js'
 import { startCheckpointer, type Checkpointer } from './checkpointer.js'
+import { createKyselyCrud } from '../kysely-crud.js'
 import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
@@ -59,248 +58,21 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   const deliveries = createSqliteDeliveries(db, synchronous, walSync)
   const sources = createSqliteSources(db, k, synchronous)
 
-  const tenantFromRow = (r: Database['tenants']): Tenant => ({
-    id: r.id,
-    name: r.name,
-    metadata: parseJson(r.metadata),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  })
-  const eventTypeFromRow = (r: Database['event_types']): EventType => ({
-    name: r.name,
-    description: r.description,
-    schema: r.schema === null ? null : parseJson(r.schema),
-    example: r.example === null ? null : parseJson(r.example),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  })
-  const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name' | 'created_at'>): ApiKey => ({
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    createdAt: r.created_at,
-  })
   const isUniqueViolation = (err: unknown): boolean =>
     (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
     (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+
+  const crud = createKyselyCrud(k, isUniqueViolation)
 
   return {
     dialect: 'sqlite',
     ...deliveries,
     ...sources,
-
-    async getSetting(key) {
-      const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()
-      return row?.value ?? null
-    },
-    async initSetting(key, value) {
-      await k.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
-      const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
-      return row.value
-    },
-
-    async createTenant(t) {
-      try {
-        await k
-          .insertInto('tenants')
-          .values({ id: t.id, name: t.name, metadata: JSON.stringify(t.metadata), created_at: t.createdAt, updated_at: t.updatedAt })
-          .execute()
-        return true
-      } catch (err) {
-        if (isUniqueViolation(err)) return false
-        throw err
-      }
-    },
-    async getTenant(id) {
-      const row = await k.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst()
-      return row ? tenantFromRow(row) : null
-    },
-    async listTenants(page) {
-      let q = k.selectFrom('tenants').selectAll().orderBy('id', 'asc').limit(page.limit)
-      if (page.after !== null) q = q.where('id', '>', page.after)
-      return (await q.execute()).map(tenantFromRow)
-    },
-    async updateTenant(id, patch, now) {
-      const set: Partial<Database['tenants']> = { updated_at: now }
-      if (patch.name !== undefined) set.name = patch.name
-      if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata)
-      const row = await k.updateTable('tenants').set(set).where('id', '=', id).returningAll().executeTakeFirst()
-      return row ? tenantFromRow(row) : null
-    },
-    async deleteTenant(id) {
-      const r = await k.deleteFrom('tenants').where('id', '=', id).executeTakeFirst()
-      return r.numDeletedRows > 0n
-    },
-    async createApiKey(key, keyHash) {
-      await k
-        .insertInto('api_keys')
-        .values({ id: key.id, tenant_id: key.tenantId, name: key.name, key_hash: keyHash, created_at: key.createdAt })
-        .execute()
-    },
-    async findApiKey(keyHash) {
-      const row = await k
-        .selectFrom('api_keys')
-        .select(['id', 'tenant_id', 'name', 'created_at'])
-        .where('key_hash', '=', keyHash)
-        .executeTakeFirst()
-      return row ? apiKeyFromRow(row) : null
-    },
-    async listApiKeys(tenantId, page) {
-      let q = k
-        .selectFrom('api_keys')
-        .select(['id', 'tenant_id', 'name', 'created_at'])
-        .where('tenant_id', '=', tenantId)
-        .orderBy('id', 'desc')
-        .limit(page.limit)
-      if (page.after !== null) q = q.where('id', '<', page.after)
-      return (await q.execute()).map(apiKeyFromRow)
-    },
-    async deleteApiKey(tenantId, id) {
-      const r = await k.deleteFrom('api_keys').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
-      return r.numDeletedRows > 0n
-    },
-
-    async createEventType(t) {
-      try {
-        await k
-          .insertInto('event_types')
-          .values({
-            name: t.name,
-            description: t.description,
-            schema: t.schema === null ? null : JSON.stringify(t.schema),
-            example: t.example === null ? null : JSON.stringify(t.example),
-            created_at: t.createdAt,
-            updated_at: t.updatedAt,
-          })
-          .execute()
-        return true
-      } catch (err) {
-        if (isUniqueViolation(err)) return false
-        throw err
-      }
-    },
-    async getEventType(name) {
-      const row = await k.selectFrom('event_types').selectAll().where('name', '=', name).executeTakeFirst()
-      return row ? eventTypeFromRow(row) : null
-    },
-    async listEventTypes(page) {
-      let q = k.selectFrom('event_types').selectAll().orderBy('name', 'asc').limit(page.limit)
-      if (page.after !== null) q = q.where('name', '>', page.after)
-      return (await q.execute()).map(eventTypeFromRow)
-    },
-    async updateEventType(name, patch, now) {
-      const set: Partial<Database['event_types']> = { updated_at: now }
-      if (patch.description !== undefined) set.description = patch.description
-      if (patch.schema !== undefined) set.schema = patch.schema === null ? null : JSON.stringify(patch.schema)
-      if (patch.example !== undefined) set.example = patch.example === null ? null : JSON.stringify(patch.example)
-      const row = await k.updateTable('event_types').set(set).where('name', '=', name).returningAll().executeTakeFirst()
-      return row ? eventTypeFromRow(row) : null
-    },
-    async deleteEventType(name) {
-      const r = await k.deleteFrom('event_types').where('name', '=', name).executeTakeFirst()
-      return r.numDeletedRows > 0n
-    },
-
-    async createEndpoint(ep, secrets) {
-      await k
-        .insertInto('endpoints')
-        .values({
-          id: ep.id,
-          tenant_id: ep.tenantId,
-          created_at: ep.createdAt,
-          updated_at: ep.updatedAt,
-          // Every column is present for a whole endpoint; the helper's Partial type cannot say so.
-          ...(endpointColumns(ep) as Omit<EndpointRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_expires_at'>),
-          secret_sealed: secrets.current,
-          previous_secret_sealed: secrets.previous,
-          previous_expires_at: secrets.previousExpiresAt,
-        })
-        .execute()
-    },
-    async getEndpoint(tenantId, id) {
-      let q = k.selectFrom('endpoints').selectAll().where('id', '=', id)
-      if (tenantId !== null) q = q.where('tenant_id', '=', tenantId)
-      const row = await q.executeTakeFirst()
-      return row ? endpointFromRow(row) : null
-    },
-    async listEndpoints(tenantId, page) {
-      let q = k.selectFrom('endpoints').selectAll().where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(page.limit)
-      if (page.after !== null) q = q.where('id', '<', page.after)
-      return (await q.execute()).map(endpointFromRow)
-    },
-    async listEnabledEndpoints(tenantId) {
-      const rows = await k.selectFrom('endpoints').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', 1).execute()
-      return rows.map(endpointFromRow)
-    },
-    async updateEndpoint(tenantId, id, patch, now) {
-      let q = k.updateTable('endpoints').set({ ...endpointColumns(patch), updated_at: now }).where('id', '=', id)
-      if (tenantId !== null) q = q.where('tenant_id', '=', tenantId)
-      const row = await q.returningAll().executeTakeFirst()
-      return row ? endpointFromRow(row) : null
-    },
-    async deleteEndpoint(tenantId, id) {
-      const r = await k.deleteFrom('endpoints').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
-      return r.numDeletedRows > 0n
-    },
-    async getSecrets(endpointId) {
-      const row = await k
-        .selectFrom('endpoints')
-        .select(['secret_sealed', 'previous_secret_sealed', 'previous_expires_at'])
-        .where('id', '=', endpointId)
-        .executeTakeFirst()
-      return row ? sealedFromRow(row) : null
-    },
-    async setSecrets(endpointId, s, now) {
-      await k
-        .updateTable('endpoints')
-        .set({ secret_sealed: s.current, previous_secret_sealed: s.previous, previous_expires_at: s.previousExpiresAt, updated_at: now })
-        .where('id', '=', endpointId)
-        .execute()
-    },
-
-    async getEvent(tenantId, id) {
-      const row = await k.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
-      return row ? eventFromRow(row) : null
-    },
-    async listEvents(tenantId, filter, page) {
-      let q = k.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(page.limit)
-      if (filter.type !== undefined) q = q.where('type', '=', filter.type)
-      if (page.after !== null) q = q.where('id', '<', page.after)
-      return (await q.execute()).map(eventFromRow)
-    },
+    ...crud,
 
     async close() {
       await checkpointer?.stop()
       await k.destroy() // closes the better-sqlite3 handle too
     },
   }
-}
-
-const sealedFromRow = (r: Pick<EndpointRow, 'secret_sealed' | 'previous_secret_sealed' | 'previous_expires_at'>): SealedSecrets => ({
-  current: r.secret_sealed,
-  previous: r.previous_secret_sealed,
-  previousExpiresAt: r.previous_expires_at,
-})
-
-/** The writable columns of an endpoint, for the fields present. */
-function endpointColumns(p: EndpointPatch): Partial<EndpointRow> {
-  const c: Partial<EndpointRow> = {}
-  if (p.name !== undefined) c.name = p.name
-  if (p.description !== undefined) c.description = p.description
-  if (p.url !== undefined) c.url = p.url
-  if (p.method !== undefined) c.method = p.method
-  if (p.auth !== undefined) c.auth = JSON.stringify(p.auth)
-  if (p.headers !== undefined) c.headers = JSON.stringify(p.headers)
-  if (p.queryParams !== undefined) c.query_params = JSON.stringify(p.queryParams)
-  if (p.payload !== undefined) c.payload = JSON.stringify(p.payload)
-  if (p.enabled !== undefined) c.enabled = p.enabled ? 1 : 0
-  if (p.disabledReason !== undefined) c.disabled_reason = p.disabledReason
-  if (p.eventTypes !== undefined) c.event_types = JSON.stringify(p.eventTypes)
-  if (p.channels !== undefined) c.channels = JSON.stringify(p.channels)
-  if (p.retry !== undefined) c.retry = JSON.stringify(p.retry)
-  if (p.timeoutSeconds !== undefined) c.timeout_seconds = p.timeoutSeconds
-  if (p.rateLimitPerSecond !== undefined) c.rate_limit_per_second = p.rateLimitPerSecond
-  if (p.metadata !== undefined) c.metadata = JSON.stringify(p.metadata)
-  if (p.failingSince !== undefined) c.failing_since = p.failingSince
-  return c
 }

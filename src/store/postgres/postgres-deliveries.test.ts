@@ -1,0 +1,141 @@
+import pg from 'pg'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { newId } from '../../core/ids.js'
+import type { Attempt, Endpoint, StoredEvent } from '../../core/model.js'
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
+import type { PublishItem, Settlement, Store } from '../store.js'
+import { openPostgresStore } from './postgres-store.js'
+import { endpointRecord } from '../../../test/helpers/records.js'
+
+// What only PostgreSQL has: several nodes (here two stores, each its own pool, as two worker
+// processes would have) on one database.
+
+const T0 = 1_800_000_000_000
+const up = await postgresAvailable()
+
+describe.skipIf(!up)('postgres: several nodes on one database', () => {
+  let db: TestDatabase
+  let a: Store
+  let b: Store
+  let ep: Endpoint
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    ;[a, b] = await Promise.all([openPostgresStore({ url: db.url, poolSize: 4 }), openPostgresStore({ url: db.url, poolSize: 4 })])
+  })
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()])
+    await db?.drop()
+  })
+  beforeEach(async () => {
+    await a.deleteTenant('t1')
+    await a.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T0, updatedAt: T0 })
+    ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
+    await a.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
+  })
+
+  function item(key: string | null = null): PublishItem {
+    const event: StoredEvent = { id: newId('evt'), tenantId: 't1', type: 'a.b', payloadJson: '{}', channels: [], idempotencyKey: key, occurredAt: T0, createdAt: T0, deliveryCount: 1 }
+    return { event, deliveries: [{ id: newId('dlv'), endpointId: ep.id, leaseOwner: null, nextAttemptAt: T0 }] }
+  }
+  function settlement(deliveryId: string, owner: string): Settlement {
+    const attempt: Attempt = {
+      id: newId('att'),
+      deliveryId,
+      endpointId: ep.id,
+      tenantId: 't1',
+      attemptNumber: 1,
+      trigger: 'scheduled',
+      startedAt: T0,
+      durationMs: 1,
+      request: { method: 'POST', url: ep.url, headers: {}, body: owner },
+      response: { status: 200, headers: {}, body: '' },
+      error: null,
+      success: true,
+    }
+    return { deliveryId, leaseOwner: owner, claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt, envelopeBody: false, status: 'succeeded' }
+  }
+
+  it('workers claiming the same backlog at once never get the same delivery', async () => {
+    const backlog = 600
+    const items = Array.from({ length: backlog }, () => item())
+    await a.publishBatch(items, T0, 86_400_000)
+    const got = new Map<string, string[]>([['A', []], ['B', []]])
+    // Each store claims with several calls at once (its pool has 4 connections), round after round.
+    for (;;) {
+      const rounds = await Promise.all(
+        [a, a, a, b, b, b].map(async (s, i) => {
+          const owner = s === a ? 'A' : 'B'
+          const claimed = await s.claimDue({ owner, now: T0 + 1, limit: 25 + i, leaseMs: 60_000 })
+          got.get(owner)!.push(...claimed.map((d) => d.id))
+          return claimed.length
+        }),
+      )
+      if (rounds.every((n) => n === 0)) break
+    }
+    const all = [...got.get('A')!, ...got.get('B')!]
+    expect(all).toHaveLength(backlog)
+    expect(new Set(all).size).toBe(backlog)
+    expect(new Set(all)).toEqual(new Set(items.map((i) => i.deliveries[0]!.id)))
+    expect(got.get('A')!.length).toBeGreaterThan(0)
+    expect(got.get('B')!.length).toBeGreaterThan(0)
+  })
+
+  it('a worker whose lease expired and was claimed by another settles nothing; the new owner settles', async () => {
+    const it1 = item()
+    await a.publishBatch([it1], T0, 86_400_000)
+    const id = it1.deliveries[0]!.id
+    expect(await a.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 1000 })).toMatchObject([{ id }])
+    // A stalls past its lease; B finds the delivery due again.
+    expect(await b.claimDue({ owner: 'B', now: T0 + 999, limit: 10, leaseMs: 1000 })).toEqual([])
+    expect(await b.claimDue({ owner: 'B', now: T0 + 1000, limit: 10, leaseMs: 30_000 })).toMatchObject([{ id }])
+
+    expect(await a.settle([settlement(id, 'A')])).toEqual([false])
+    // Unchanged: still pending and leased to B until its lease ends, so no one else claims it.
+    expect(await a.getDelivery('t1', id)).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: T0 + 31_000 })
+    expect(await a.claimDue({ owner: 'A', now: T0 + 30_999, limit: 10, leaseMs: 1000 })).toEqual([])
+
+    expect(await b.settle([settlement(id, 'B')])).toEqual([true])
+    expect(await a.getDelivery('t1', id)).toMatchObject({ status: 'succeeded', attemptCount: 1 })
+    // Both attempts happened, so both are logged.
+    expect((await a.listAttempts(id)).map((x) => x.request.body).sort()).toEqual(['A', 'B'])
+  })
+
+  it('two nodes publishing one idempotency key at once make one event', async () => {
+    const results = await Promise.all([a.publishBatch([item('same')], T0, 86_400_000), b.publishBatch([item('same')], T0, 86_400_000)])
+    const kinds = results.map(([o]) => o!.kind).sort()
+    expect(kinds).toEqual(['created', 'duplicate'])
+    const created = results.flat().find((o) => o.kind === 'created')!
+    const duplicate = results.flat().find((o) => o.kind === 'duplicate')!
+    expect(duplicate).toMatchObject({ event: { id: (created as { event: StoredEvent }).event.id } })
+    expect(await a.pendingCount()).toBe(1)
+  })
+
+  it('a publish meeting a key another node is writing waits for its commit and answers its event', async () => {
+    const held = item('held')
+    const other = new pg.Client({ connectionString: db.url })
+    await other.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query(
+        `INSERT INTO events (id, tenant_id, type, payload, channels, idempotency_key, occurred_at, created_at, delivery_count)
+         VALUES ($1, 't1', 'a.b', '{}', '[]', 'held', $2, $2, 0)`,
+        [held.event.id, T0],
+      )
+      await other.query(`INSERT INTO idempotency_keys (tenant_id, key, event_id, created_at) VALUES ('t1', 'held', $1, $2)`, [held.event.id, T0])
+      let answered = false
+      const pending = b.publishBatch([item('held')], T0, 86_400_000).finally(() => (answered = true))
+      await new Promise((r) => setTimeout(r, 200))
+      expect(answered).toBe(false)
+      await other.query('COMMIT')
+      expect(await pending).toMatchObject([{ kind: 'duplicate', event: { id: held.event.id, deliveryCount: 0 } }])
+    } finally {
+      await other.end()
+    }
+  })
+
+  it('parses int8 to numbers in its own pools only, leaving pg\'s global parsers alone', async () => {
+    expect(await a.pendingCount()).toBe(0)
+    expect(pg.types.getTypeParser(20, 'text')('12')).toBe('12')
+  })
+})

@@ -1,0 +1,227 @@
+import { sql, type Kysely } from 'kysely'
+import type { AttemptTrigger } from '../../core/model.js'
+import { defaultBody } from '../../core/shaping/payload-body.js'
+import { attemptFromRow, attemptToRow, deliveryFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
+import type { Database, DeliveryRow, EventRow } from '../schema.js'
+import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } from '../store.js'
+import { createPostgresPublish } from './postgres-publish.js'
+
+type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
+
+type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'> &
+  Pick<EventRow, 'type' | 'payload' | 'occurred_at'>
+
+/**
+ * The queue on PostgreSQL, with the SQLite dialect's contract and semantics. What differs is
+ * concurrency: any number of nodes share the table, so a claim locks the rows it takes with
+ * FOR UPDATE SKIP LOCKED (another worker's claim skips them instead of waiting or taking them too),
+ * and a settlement applies only while the claim's lease, attempt count and trigger still hold.
+ * Row sets go in as arrays (`unnest`): one statement per batch, whatever its size.
+ */
+export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
+  const publish = createPostgresPublish(k)
+
+  return {
+    ...publish,
+
+    async claimDue({ owner, now, limit, leaseMs, excludeEndpoints }) {
+      const exclude = excludeEndpoints ?? []
+      // SKIP LOCKED: rows another worker's claim holds are passed over, not waited for. Rows it has
+      // claimed and committed now have next_attempt_at in the future, and the recheck after the
+      // lock drops them, so a delivery is never claimed twice.
+      const rows = await sql<ClaimedRow>`
+        WITH due AS (
+          SELECT id FROM deliveries
+          WHERE status = 'pending' AND next_attempt_at <= ${now}::bigint
+            ${exclude.length === 0 ? sql`` : sql`AND endpoint_id <> ALL(${[...exclude]}::text[])`}
+          ORDER BY next_attempt_at
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+          UPDATE deliveries d SET lease_owner = ${owner}, next_attempt_at = ${now + leaseMs}::bigint
+          FROM due WHERE d.id = due.id
+          RETURNING d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempt_count, d.pending_trigger, d.one_shot
+        )
+        SELECT c.*, e.type, e.payload, e.occurred_at FROM claimed c JOIN events e ON e.id = c.event_id`.execute(k)
+      return rows.rows.map(
+        (r): DueDelivery => ({
+          id: r.id,
+          tenantId: r.tenant_id,
+          endpointId: r.endpoint_id,
+          eventId: r.event_id,
+          eventType: r.type,
+          payloadJson: r.payload,
+          occurredAt: r.occurred_at,
+          attemptCount: r.attempt_count,
+          trigger: r.pending_trigger as AttemptTrigger,
+          oneShot: r.one_shot === 1,
+        }),
+      )
+    },
+
+    async settle(items) {
+      if (items.length === 0) return []
+      const now = Date.now()
+      // One statement is one transaction. A delivery settled twice in one batch would meet itself
+      // in one UPDATE, which applies one row of the two, unpredictably; applied one after another
+      // instead, in one transaction, the second sees the first's change and is refused, as on SQLite.
+      if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(k, items, now)
+      return k.transaction().execute(async (trx) => {
+        const out: boolean[] = []
+        for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
+        return out
+      })
+    },
+
+    async releaseLeases(owner, ids, now) {
+      let q = k.updateTable('deliveries').set({ lease_owner: null, next_attempt_at: now }).where('status', '=', 'pending')
+      if (owner === null) q = q.where('lease_owner', 'is not', null)
+      else q = q.where('lease_owner', '=', owner)
+      if (owner !== null && ids !== null) {
+        if (ids.length === 0) return 0
+        q = q.where(sql<boolean>`id = ANY(${ids}::text[])`)
+      }
+      return Number((await q.executeTakeFirst()).numUpdatedRows)
+    },
+    async nextDueAt() {
+      const row = await k
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      return row?.t ?? null
+    },
+    async pendingCount() {
+      // count() is int8: the pool parses it to a number (postgres-pool.ts).
+      const row = await k
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      return row?.n ?? 0
+    },
+    async requeueManual(tenantId, deliveryId, now) {
+      // SET expressions read the row as it was, so one_shot sees the old status (as on SQLite).
+      const r = await sql`
+        UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
+          next_attempt_at = ${now}::bigint, lease_owner = NULL, pending_trigger = 'manual', updated_at = ${now}::bigint
+        WHERE tenant_id = ${tenantId} AND id = ${deliveryId}`.execute(k)
+      return (r.numAffectedRows ?? 0n) > 0n
+    },
+    async recoverFailed(tenantId, endpointId, since, now) {
+      const r = await k
+        .updateTable('deliveries')
+        .set({ status: 'pending', next_attempt_at: now, lease_owner: null, pending_trigger: 'manual', one_shot: 1, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('endpoint_id', '=', endpointId)
+        .where('status', '=', 'failed')
+        .where('created_at', '>=', since)
+        .executeTakeFirst()
+      return Number(r.numUpdatedRows)
+    },
+    async recordTestDelivery(d, ev, attempt) {
+      await k.transaction().execute(async (trx) => {
+        await trx.insertInto('events').values(eventToRow(ev)).execute()
+        await trx
+          .insertInto('deliveries')
+          .values(finishedDeliveryRow(d))
+          .execute()
+        await trx.insertInto('attempts').values(attemptToRow(attempt, attempt.request.body === defaultBody(ev))).execute()
+      })
+    },
+
+    async getDelivery(tenantId, id) {
+      const row = await k.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
+      return row ? deliveryFromRow(row) : null
+    },
+    async listDeliveries(tenantId, filter, page) {
+      let q = k.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(page.limit)
+      if (filter.endpointId !== undefined) q = q.where('endpoint_id', '=', filter.endpointId)
+      if (filter.eventId !== undefined) q = q.where('event_id', '=', filter.eventId)
+      if (filter.status !== undefined) q = q.where('status', '=', filter.status)
+      if (page.after !== null) q = q.where('id', '<', page.after)
+      return (await q.execute()).map(deliveryFromRow)
+    },
+    async listAttempts(deliveryId) {
+      const rows = await sql<AttemptRowWithEvent>`
+        SELECT a.*, e.id AS ev_id, e.type AS ev_type, e.payload AS ev_payload, e.occurred_at AS ev_occurred_at
+        FROM attempts a JOIN deliveries d ON d.id = a.delivery_id JOIN events e ON e.id = d.event_id
+        WHERE a.delivery_id = ${deliveryId} ORDER BY a.attempt_number, a.id`.execute(k)
+      return rows.rows.map(attemptFromRow)
+    },
+    async endpointStats(endpointId, since) {
+      const counts = await k
+        .selectFrom('deliveries')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('endpoint_id', '=', endpointId)
+        .where('created_at', '>=', since)
+        .groupBy('status')
+        .execute()
+      const by = { pending: 0, succeeded: 0, failed: 0 } as Record<string, number>
+      for (const r of counts) by[r.status] = r.n
+      // Response times count attempts that got a response; p95 is the nearest rank, as on SQLite.
+      const timed = k
+        .selectFrom('attempts')
+        .where('endpoint_id', '=', endpointId)
+        .where('started_at', '>=', since)
+        .where('response_status', 'is not', null)
+      // avg() is numeric: the pool parses it to a number.
+      const agg = await timed.select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.avg<number | null>('duration_ms').as('avg')]).executeTakeFirst()
+      const n = agg?.n ?? 0
+      const p95 =
+        n > 0
+          ? ((await timed.select('duration_ms').orderBy('duration_ms').limit(1).offset(Math.ceil(0.95 * n) - 1).executeTakeFirst())?.duration_ms ?? null)
+          : null
+      const last = await k
+        .selectFrom('attempts')
+        .select(['started_at', 'response_status'])
+        .where('endpoint_id', '=', endpointId)
+        .where('started_at', '>=', since)
+        .orderBy('started_at', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return {
+        total: (by.pending ?? 0) + (by.succeeded ?? 0) + (by.failed ?? 0),
+        succeeded: by.succeeded ?? 0,
+        failed: by.failed ?? 0,
+        pending: by.pending ?? 0,
+        avgResponseMs: agg?.avg === null || agg?.avg === undefined ? null : Math.round(agg.avg),
+        p95ResponseMs: p95,
+        lastAttemptAt: last?.started_at ?? null,
+        lastStatusCode: last?.response_status ?? null,
+      }
+    },
+  }
+}
+
+/** Applies a batch of settlements in one statement; delivery ids must be distinct. */
+async function settleBatch(db: Kysely<Database>, items: Settlement[], now: number): Promise<boolean[]> {
+  const attempts = items.flatMap((it) => (it.attempt === null ? [] : [attemptToRow(it.attempt, it.envelopeBody)]))
+  const applied = await sql<{ id: string }>`
+    WITH v AS (
+      SELECT * FROM unnest(${items.map((it) => it.deliveryId)}::text[], ${items.map((it) => it.status)}::text[],
+        ${items.map((it) => it.claimedAttemptCount + (it.attempt === null ? 0 : 1))}::int[],
+        ${items.map((it) => (it.status === 'pending' ? it.nextAttemptAt : null))}::bigint[], ${items.map((it) => it.leaseOwner)}::text[],
+        ${items.map((it) => it.claimedAttemptCount)}::int[], ${items.map((it) => it.claimedTrigger)}::text[])
+        AS v(id, status, attempt_count, next_attempt_at, lease_owner, claimed_count, claimed_trigger)
+    ), logged AS (
+      -- The attempt happened whatever became of the lease, so it is always logged.
+      INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms,
+        request_method, request_url, request_headers, request_body, response_status, response_headers, response_body,
+        error_kind, error_message, success)
+      SELECT * FROM unnest(${attempts.map((a) => a.id)}::text[], ${attempts.map((a) => a.delivery_id)}::text[],
+        ${attempts.map((a) => a.endpoint_id)}::text[], ${attempts.map((a) => a.tenant_id)}::text[], ${attempts.map((a) => a.attempt_number)}::int[],
+        ${attempts.map((a) => a.trigger)}::text[], ${attempts.map((a) => a.started_at)}::bigint[], ${attempts.map((a) => a.duration_ms)}::int[],
+        ${attempts.map((a) => a.request_method)}::text[], ${attempts.map((a) => a.request_url)}::text[], ${attempts.map((a) => a.request_headers)}::text[],
+        ${attempts.map((a) => a.request_body)}::text[], ${attempts.map((a) => a.response_status)}::int[], ${attempts.map((a) => a.response_headers)}::text[],
+        ${attempts.map((a) => a.response_body)}::text[], ${attempts.map((a) => a.error_kind)}::text[], ${attempts.map((a) => a.error_message)}::text[],
+        ${attempts.map((a) => a.success)}::smallint[])
+    )
+    UPDATE deliveries d SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at, lease_owner = NULL,
+      pending_trigger = 'scheduled', one_shot = 0, updated_at = ${now}::bigint
+    FROM v
+    WHERE d.id = v.id AND d.lease_owner = v.lease_owner AND d.attempt_count = v.claimed_count AND d.pending_trigger = v.claimed_trigger
+    RETURNING d.id`.execute(db)
+  const ids = new Set(applied.rows.map((r) => r.id))
+  return items.map((it) => ids.has(it.deliveryId))
+}

@@ -1,0 +1,43 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import type { Database } from '../schema.js'
+import type { Store } from '../store.js'
+import { createKyselyCrud } from '../kysely-crud.js'
+import { createPostgresDeliveries } from './postgres-deliveries.js'
+import { migratePostgres } from './postgres-migrate.js'
+import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js'
+import { createPostgresSources } from './postgres-sources.js'
+
+/** SQLSTATE unique_violation. */
+const UNIQUE_VIOLATION = '23505'
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === UNIQUE_VIOLATION
+
+/**
+ * The shared store: any number of nodes on one PostgreSQL. Opening connects and applies the
+ * migrations not yet applied (under an advisory lock, see postgres-migrate.ts). CRUD goes through
+ * Kysely exactly as on SQLite; the queue (publish, claim, settle) is in postgres-deliveries.ts.
+ */
+export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Store> {
+  const pool = createPostgresPool(opts)
+  try {
+    await migratePostgres(pool)
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
+  const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const deliveries = createPostgresDeliveries(k)
+  const sources = createPostgresSources(k)
+
+  const crud = createKyselyCrud(k, isUniqueViolation)
+
+  return {
+    dialect: 'postgres',
+    ...deliveries,
+    ...sources,
+    ...crud,
+
+    async close() {
+      await k.destroy() // ends the pool
+    },
+  }
+}
