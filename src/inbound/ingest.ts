@@ -118,12 +118,11 @@ export class Ingest {
     const key = src.idempotency ? textAt(from, src.idempotency.keyPath) : null
     let claim: { key: string; expiresAt: number } | null = null
     if (key !== null && src.idempotency) {
-      if (await this.seen(src.id, key, now)) {
+      claim = { key, expiresAt: now + src.idempotency.windowSeconds * 1000 }
+      if (!(await this.claim(src.id, claim.key, now, claim.expiresAt))) {
         await this.d.log.write({ log: logged('duplicate', { eventType, idempotencyKey: key }), claim: null })
         return { status: 200, body: { accepted: true, eventType, duplicate: true } }
       }
-      claim = { key, expiresAt: now + src.idempotency.windowSeconds * 1000 }
-      this.remember(src.id, key, claim.expiresAt)
     }
 
     const actions = await this.runMappings(src, from, eventType, occurredAt, key, now)
@@ -154,10 +153,16 @@ export class Ingest {
     )
   }
 
-  private async seen(sourceId: string, key: string, now: number): Promise<boolean> {
-    const until = this.recent.get(`${sourceId}\n${key}`)
-    if (until !== undefined) return until > now
-    return this.d.store.hasIdempotencyClaim(sourceId, key, now)
+  /**
+   * Whether this request is the first with its key in the window. The key is taken in memory before
+   * the database is asked, so concurrent repeats in this process see it at once; repeats on other
+   * nodes are caught by the database, or failing that by the outbound idempotency key.
+   */
+  private async claim(sourceId: string, key: string, now: number, until: number): Promise<boolean> {
+    const held = this.recent.get(`${sourceId}\n${key}`)
+    if (held !== undefined && held > now) return false
+    this.remember(sourceId, key, until)
+    return !(await this.d.store.hasIdempotencyClaim(sourceId, key, now))
   }
 
   private remember(sourceId: string, key: string, until: number): void {

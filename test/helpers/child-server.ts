@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { databaseFor } from './postgres.js'
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI_ENTRY = join(REPO_ROOT, 'test/helpers/cli-entry.ts')
@@ -94,9 +95,11 @@ function startChild(args: string[], env: Record<string, string | undefined> | un
 
 /** Starts `hookrelay serve` on 127.0.0.1, port 0, and resolves once it prints its listening line. */
 export async function spawnServer(opts: SpawnOptions): Promise<ChildServer> {
+  // On the PostgreSQL pass the data directory stands for a database, as in server.ts.
+  const database = process.env.HOOKRELAY_TEST_STORE === 'postgres' ? { HOOKRELAY_DATABASE_URL: (await databaseFor(opts.dataDir)).url } : {}
   const { proc, stdout, stderr, exited, onStdout } = startChild(
     ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', opts.dataDir, ...(opts.args ?? [])],
-    opts.env,
+    { ...database, ...opts.env },
   )
   let done = false
   const child: ChildServer = {

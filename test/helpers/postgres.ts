@@ -60,3 +60,28 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () => admin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
   }
 }
+
+// Integration tests on PostgreSQL (HOOKRELAY_TEST_STORE=postgres): a server's data directory stands
+// for its database, so a test that restarts the server on the same data directory gets the same
+// database back. What a test file leaves is dropped after it (vitest-setup.ts).
+const databases = new Map<string, Promise<TestDatabase>>()
+
+export function databaseFor(dataDir: string): Promise<TestDatabase> {
+  let db = databases.get(dataDir)
+  if (!db) {
+    db = createTestDatabase()
+    databases.set(dataDir, db)
+  }
+  return db
+}
+
+/** Drops the database of a data directory, if one was made for it. */
+export async function forgetDatabase(dataDir: string): Promise<void> {
+  const db = databases.get(dataDir)
+  databases.delete(dataDir)
+  if (db) await (await db).drop()
+}
+
+export async function dropTestDatabases(): Promise<void> {
+  await Promise.all([...databases.keys()].map(forgetDatabase))
+}

@@ -1,18 +1,25 @@
 /**
- * Starts the real server in this process on 127.0.0.1:0 with a fresh SQLite data directory, and
- * gives tests a small JSON client for it.
+ * Starts the real server in this process on 127.0.0.1:0 with a fresh store, and gives tests a
+ * small JSON client for it. The store is SQLite in a fresh data directory, or, with
+ * HOOKRELAY_TEST_STORE=postgres (the second pass of `npm test`), a fresh PostgreSQL database.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defaultConfig, type Config } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/main.js'
+import { databaseFor, forgetDatabase } from './postgres.js'
+
+/** Which store the integration tests run on: `sqlite` (default) or `postgres`. */
+export const TEST_STORE = process.env.HOOKRELAY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
 
 export const ADMIN_TOKEN = 'test-admin-token'
 
 export interface TestServer {
   url: string
   dataDir: string
+  /** The PostgreSQL database, when the tests run on PostgreSQL; null on SQLite. */
+  databaseUrl: string | null
   server: RunningServer
   /** Calls the API as the admin unless `token` is given; the body is parsed JSON (or text). */
   api<T = any>(method: string, path: string, body?: unknown, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T; headers: Headers }>
@@ -31,12 +38,14 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     allowedNetworks: ['127.0.0.0/8', '::1/128'],
     logLevel: 'silent',
     sqliteSynchronous: 'NORMAL',
+    ...(TEST_STORE === 'postgres' && overrides.databaseUrl === undefined ? { databaseUrl: (await databaseFor(dataDir)).url } : {}),
     ...overrides,
   }
   const server = await startServer(config)
   return {
     url: server.url,
     dataDir,
+    databaseUrl: config.databaseUrl,
     server,
     async api(method, path, body, opts = {}) {
       const token = opts.token === undefined ? ADMIN_TOKEN : opts.token
@@ -59,7 +68,10 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     },
     async close() {
       await server.close()
-      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true })
+      if (overrides.dataDir === undefined) {
+        rmSync(dataDir, { recursive: true, force: true })
+        await forgetDatabase(dataDir)
+      }
     },
   }
 }

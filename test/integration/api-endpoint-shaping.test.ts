@@ -4,12 +4,11 @@
  * What arrives at a receiver is in delivery-shaping.test.ts.
  * Network rule: endpoint URLs are loopback only; port 1 ones are never contacted.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { expectInvalid, guardAgainst5xx } from './api-support.js'
+import { storedBytes } from '../helpers/stored-bytes.js'
 
 const NOWHERE = 'http://127.0.0.1:1/hook'
 const T = '/v1/tenants/shape'
@@ -57,9 +56,7 @@ describe('API endpoints: request shaping', () => {
     const token = `sk_live_${'plaintext'.repeat(3)}`
     const res = await create({ auth: { type: 'bearer', token }, name: 'at rest' })
     expect(res.status).toBe(201)
-    const files = readdirSync(srv.dataDir).filter((f) => f.startsWith('hookrelay.db'))
-    expect(files).toContain('hookrelay.db')
-    const bytes = Buffer.concat(files.map((f) => readFileSync(join(srv.dataDir, f))))
+    const bytes = await storedBytes(srv)
     expect(bytes.includes('at rest')).toBe(true) // the endpoint is there...
     expect(bytes.includes(token)).toBe(false) // ...its token is not
     expect(bytes.includes(Buffer.from(token).toString('base64'))).toBe(false)

@@ -8,8 +8,6 @@
  * Network rule: loopback only (the test server and a local receiver).
  */
 import { createHmac, randomUUID } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { sign as githubSign } from '@octokit/webhooks-methods'
 import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
@@ -17,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver } from '../helpers/receiver.js'
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
 import { DELIVERY_WAIT_MS, ISO, expectInvalid, expectList, expectProblem, guardAgainst5xx, walkPages, type ApiResponse } from './api-support.js'
+import { storedBytes } from '../helpers/stored-bytes.js'
 
 const SECRET = 'hr_inbound_secret_0123456789abcd'
 const SIG = 'x-hookrelay-signature'
@@ -138,9 +137,7 @@ describe('inbound sources', () => {
       const t = await tenant()
       const secret = `plaintext_${'secretsecret'.repeat(3)}`
       await createSource(t, { name: 'at rest source', verification: { type: 'hmac', secret } })
-      const files = readdirSync(srv.dataDir).filter((f) => f.startsWith('hookrelay.db'))
-      expect(files).toContain('hookrelay.db')
-      const bytes = Buffer.concat(files.map((f) => readFileSync(join(srv.dataDir, f))))
+      const bytes = await storedBytes(srv)
       expect(bytes.includes('at rest source')).toBe(true)
       expect(bytes.includes(secret)).toBe(false)
       expect(bytes.includes(Buffer.from(secret).toString('base64'))).toBe(false)

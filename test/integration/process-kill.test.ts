@@ -11,6 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { childApi, killAllChildren, spawnServer, CHILD_ADMIN_TOKEN } from '../helpers/child-server.js'
 import { startReceiver, type Receiver, type ReceiverHit } from '../helpers/receiver.js'
 
+/**
+ * On SQLite, which serves one node, a restart takes back the dead process's leases at once. On
+ * PostgreSQL another node cannot know the owner is dead: its deliveries come back when their leases
+ * end, so the PostgreSQL pass runs with 5-second leases to see that happen within the test.
+ */
+const LEASE_ENV: Record<string, string> = process.env.HOOKRELAY_TEST_STORE === 'postgres' ? { HOOKRELAY_LEASE_SECONDS: '5' } : {}
+
 const TENANT = 'kill-test'
 const EVENT_TYPE = 'order.created'
 const PARALLEL_PUBLISHERS = 8
@@ -42,7 +49,7 @@ async function runScenario(s: Scenario): Promise<void> {
   cleanups.push(() => fast.close(), () => slow.close())
 
   // --- first life: set up, publish concurrently, SIGKILL mid-stream ---
-  const first = await spawnServer({ dataDir })
+  const first = await spawnServer({ dataDir, env: LEASE_ENV })
   let api = childApi(first.url)
   expect((await api('POST', '/v1/tenants', { id: TENANT, name: 'Kill test' })).status).toBe(201)
   const paths = ['/fast/a', '/slow/b', '/slow/c']
@@ -110,7 +117,7 @@ async function runScenario(s: Scenario): Promise<void> {
   slowDelay = 0
 
   // --- second life: same data directory; everything accepted must arrive everywhere ---
-  const second = await spawnServer({ dataDir })
+  const second = await spawnServer({ dataDir, env: LEASE_ENV })
   api = childApi(second.url)
   const expected = new Set<string>()
   for (const id of accepted) for (const p of paths) expected.add(`${id} ${p}`)
