@@ -55,7 +55,10 @@ export interface RunningServer {
 /** Wires the store, services, dispatcher and HTTP app, and listens. Everything else is in the parts. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const store = await openStore(config)
-  const box = loadSecretBox(config.encryptionKey, config.dataDir)
+  const warn = (m: string) => {
+    if (config.logLevel !== 'silent') process.stderr.write(`hookrelay: ${m}\n`)
+  }
+  const box = await loadSecretBox(config.encryptionKey, config.dataDir, store, warn)
   const policy = createAddressPolicy(config.allowedNetworks)
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
   // would cost every start ~40 ms.
@@ -97,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxInFlight: config.maxInFlight,
       leaseMs: config.leaseMs,
       onAttempt: (a) => metrics.attemptSeconds.observe(a.durationMs / 1000),
+      onTargetError: (endpointId, error) => warn(`cannot load endpoint ${endpointId} to deliver to it: ${(error as Error).message}`),
       onSettled: (batch) => {
         for (const b of batch) metrics.deliveries.inc({ outcome: b.step.kind })
         health.observe(batch)
@@ -106,6 +110,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     publisher.attach({ owner, leaseMs: config.leaseMs, hasRoom: (id) => d.hasRoom(id), accept: (items) => d.accept(items), wake: () => d.wake() })
   }
   const wake = () => dispatcher?.wake()
+  // Other processes on the same database (PostgreSQL) make work due too: they notify, we claim.
+  const d0 = dispatcher
+  const stopListening = d0 && store.onDueWork ? await store.onDueWork(() => d0.wake()) : null
   const endpoints = new EndpointService({ store, directory, policy, sender, wake })
   const sourceCache = new SourceCache(store, box)
   const sources = new SourceService(store, box, sourceCache)
@@ -149,6 +156,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         clearTimeout(grace)
         stopHeapTrim()
         stopRetention()
+        await stopListening?.()
         await requestLog.flush()
         await publisher.drain()
         await dispatcher?.stop()

@@ -34,6 +34,8 @@ export interface DispatcherOptions {
   maxHeld?: number
   onSettled?: (batch: SettledDelivery[]) => void
   onAttempt?: (attempt: Attempt) => void
+  /** An endpoint could not be loaded (its secrets did not open, the store failed): its delivery waits for its lease to end. */
+  onTargetError?: (endpointId: string, error: unknown) => void
   now?: () => number
   random?: () => number
 }
@@ -200,8 +202,12 @@ export class Dispatcher {
     let target: SendTarget | null = null
     try {
       target = await this.o.targets.sendTarget(d.endpointId)
-    } catch {
-      target = null
+    } catch (error) {
+      // Not the endpoint's absence: something to tell the operator. The lease stands, so the
+      // delivery is tried again when it ends.
+      this.o.onTargetError?.(d.endpointId, error)
+      this.held.delete(d.id)
+      return
     }
     if (target === null) {
       // The endpoint is gone, and its deliveries with it (cascade): nothing to record.

@@ -2,16 +2,28 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSecretBox, parseEncryptionKey } from '../core/secret-box.js'
+import type { Store } from '../store/store.js'
 
 export type SecretBox = ReturnType<typeof createSecretBox>
 
 /**
- * The key that seals secrets at rest: HOOKRELAY_ENCRYPTION_KEY when set, otherwise a key file
- * generated once in the data directory (mode 0600). Losing the key file makes stored secrets
- * unreadable, which is why operators running more than one node must set the variable.
+ * The key that seals secrets at rest: HOOKRELAY_ENCRYPTION_KEY when set. Otherwise one generated
+ * on first start: on SQLite a key file in the data directory (mode 0600); on PostgreSQL, where
+ * several nodes must seal and open with the same key, a setting in the database itself, which the
+ * first node to start writes and the others read (`warn` says so: a backup of the database then
+ * carries the key, so production should set the variable).
  */
-export function loadSecretBox(encryptionKey: string | null, dataDir: string): SecretBox {
+export async function loadSecretBox(
+  encryptionKey: string | null,
+  dataDir: string,
+  store: Pick<Store, 'dialect' | 'initSetting'>,
+  warn: (message: string) => void,
+): Promise<SecretBox> {
   if (encryptionKey !== null) return createSecretBox(parseEncryptionKey(encryptionKey))
+  if (store.dialect === 'postgres') {
+    warn('HOOKRELAY_ENCRYPTION_KEY is not set: secrets are sealed with a key kept in the database itself. Set it so database backups do not carry the key.')
+    return createSecretBox(parseEncryptionKey(await store.initSetting('encryption_key', randomBytes(32).toString('base64'))))
+  }
   const file = join(dataDir, 'encryption.key')
   let text: string
   try {

@@ -21,6 +21,11 @@ import type {
 export interface Store
   extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore {
   readonly dialect: 'sqlite' | 'postgres'
+  /**
+   * Calls `listener` when another process may have made deliveries due (PostgreSQL: LISTEN/NOTIFY).
+   * Absent where one process is all there is (SQLite). Resolves, once listening, to a stop function.
+   */
+  onDueWork?(listener: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 

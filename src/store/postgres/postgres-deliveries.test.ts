@@ -134,6 +134,32 @@ describe.skipIf(!up)('postgres: several nodes on one database', () => {
     }
   })
 
+  it('wakes the other nodes when work becomes due for any of them, and not for work leased in memory', async () => {
+    let woken = 0
+    const stop = await b.onDueWork!(() => woken++)
+    try {
+      const waitForWake = async (before: number) => {
+        for (let i = 0; i < 100 && woken === before; i++) await new Promise((r) => setTimeout(r, 20))
+        return woken > before
+      }
+      // Leased to its own node in the publish: nobody else needs to hear of it.
+      const leased = item()
+      leased.deliveries[0]!.leaseOwner = 'node-a'
+      await a.publishBatch([leased], T0, 0)
+      await new Promise((r) => setTimeout(r, 200))
+      expect(woken).toBe(0)
+      // Unleased: due for whoever claims first.
+      await a.publishBatch([item()], T0, 0)
+      expect(await waitForWake(0)).toBe(true)
+      // A release hands leased work back to everyone.
+      const n = woken
+      expect(await a.releaseLeases('node-a', null, T0)).toBe(1)
+      expect(await waitForWake(n)).toBe(true)
+    } finally {
+      await stop()
+    }
+  })
+
   it('parses int8 to numbers in its own pools only, leaving pg\'s global parsers alone', async () => {
     expect(await a.pendingCount()).toBe(0)
     expect(pg.types.getTypeParser(20, 'text')('12')).toBe('12')

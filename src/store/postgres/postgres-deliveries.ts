@@ -5,6 +5,7 @@ import { attemptFromRow, attemptToRow, deliveryFromRow, eventToRow, finishedDeli
 import type { Database, DeliveryRow, EventRow } from '../schema.js'
 import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } from '../store.js'
 import { createPostgresPublish } from './postgres-publish.js'
+import { notifyDue } from './postgres-notify.js'
 
 type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
 
@@ -20,6 +21,19 @@ type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_
  */
 export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
   const publish = createPostgresPublish(k)
+
+  const settleAll = (items: Settlement[]): Promise<boolean[]> => {
+    const now = Date.now()
+    // One statement is one transaction. A delivery settled twice in one batch would meet itself
+    // in one UPDATE, which applies one row of the two, unpredictably; applied one after another
+    // instead, in one transaction, the second sees the first's change and is refused, as on SQLite.
+    if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(k, items, now)
+    return k.transaction().execute(async (trx) => {
+      const out: boolean[] = []
+      for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
+      return out
+    })
+  }
 
   return {
     ...publish,
@@ -61,16 +75,11 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
 
     async settle(items) {
       if (items.length === 0) return []
-      const now = Date.now()
-      // One statement is one transaction. A delivery settled twice in one batch would meet itself
-      // in one UPDATE, which applies one row of the two, unpredictably; applied one after another
-      // instead, in one transaction, the second sees the first's change and is refused, as on SQLite.
-      if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(k, items, now)
-      return k.transaction().execute(async (trx) => {
-        const out: boolean[] = []
-        for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
-        return out
-      })
+      const applied = await settleAll(items)
+      // A retry scheduled here is due for any worker later: let the idle ones arm a timer for it,
+      // in case this one is gone by then.
+      if (items.some((it) => it.status === 'pending')) await notifyDue(k)
+      return applied
     },
 
     async releaseLeases(owner, ids, now) {
@@ -81,7 +90,9 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
         if (ids.length === 0) return 0
         q = q.where(sql<boolean>`id = ANY(${ids}::text[])`)
       }
-      return Number((await q.executeTakeFirst()).numUpdatedRows)
+      const released = Number((await q.executeTakeFirst()).numUpdatedRows)
+      if (released > 0) await notifyDue(k)
+      return released
     },
     async nextDueAt() {
       const row = await k
@@ -106,7 +117,9 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
         UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
           next_attempt_at = ${now}::bigint, lease_owner = NULL, pending_trigger = 'manual', updated_at = ${now}::bigint
         WHERE tenant_id = ${tenantId} AND id = ${deliveryId}`.execute(k)
-      return (r.numAffectedRows ?? 0n) > 0n
+      const requeued = (r.numAffectedRows ?? 0n) > 0n
+      if (requeued) await notifyDue(k)
+      return requeued
     },
     async recoverFailed(tenantId, endpointId, since, now) {
       const r = await k
@@ -117,7 +130,9 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
         .where('status', '=', 'failed')
         .where('created_at', '>=', since)
         .executeTakeFirst()
-      return Number(r.numUpdatedRows)
+      const count = Number(r.numUpdatedRows)
+      if (count > 0) await notifyDue(k)
+      return count
     },
     async recordTestDelivery(d, ev, attempt) {
       await k.transaction().execute(async (trx) => {

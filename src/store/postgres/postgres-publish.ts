@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../core/model.js'
 import { eventFromRow } from '../rows.js'
 import type { Database, EventRow } from '../schema.js'
 import type { EventStore, PublishItem, PublishOutcome } from '../store.js'
+import { notifyDue } from './postgres-notify.js'
 
 /**
  * publishBatch on PostgreSQL: the group commit. The whole group is one transaction of at most four
@@ -69,6 +70,8 @@ async function publishGroup(db: Kysely<Database>, items: PublishItem[], now: num
 
   const fresh = items.filter((_, i) => outcomes[i] === undefined && !sameKeyAs.has(i))
   const inserted = fresh.length === 0 ? new Set<string>() : await insertEvents(db, fresh, now)
+  // Deliveries no node took in memory are for whichever worker claims them first: tell them all.
+  if (fresh.some((item) => item.deliveries.some((d) => d.leaseOwner === null && inserted.has(d.id)))) await notifyDue(db)
   items.forEach((item, i) => {
     if (outcomes[i] !== undefined || sameKeyAs.has(i)) return
     const deliveryIds = item.deliveries.filter((d) => inserted.has(d.id)).map((d) => d.id)

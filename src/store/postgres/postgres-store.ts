@@ -3,6 +3,7 @@ import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { createKyselyCrud } from '../kysely-crud.js'
 import { createPostgresDeliveries } from './postgres-deliveries.js'
+import { listenForDueWork } from './postgres-notify.js'
 import { migratePostgres } from './postgres-migrate.js'
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js'
 import { createPostgresSources } from './postgres-sources.js'
@@ -35,6 +36,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     ...deliveries,
     ...sources,
     ...crud,
+    onDueWork: (listener) => listenForDueWork(opts.url, listener),
 
     async close() {
       await k.destroy() // ends the pool
