@@ -41,6 +41,8 @@ export interface Config {
   retentionMs: number
   /** HOOKRELAY_PUBLIC_URL: the base of the URLs the API shows (a source's ingestUrl). Default: the request's own host. */
   publicUrl: string | null
+  /** HOOKRELAY_DATABASE_POOL_SIZE: PostgreSQL connections per process at most (plus one that listens). Default 10. */
+  databasePoolSize: number
 }
 
 export const defaultConfig: Config = {
@@ -62,6 +64,7 @@ export const defaultConfig: Config = {
   senderThread: true,
   retentionMs: 30 * 24 * 3600 * 1000,
   publicUrl: null,
+  databasePoolSize: 10,
 }
 
 export interface Flags {
@@ -120,5 +123,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     senderThread: (pick(undefined, 'HOOKRELAY_SENDER_THREAD') ?? '1') !== '0',
     retentionMs,
     publicUrl,
+    databasePoolSize: int(pick(undefined, 'HOOKRELAY_DATABASE_POOL_SIZE'), 'HOOKRELAY_DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1),
   }
 }

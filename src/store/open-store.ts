@@ -7,9 +7,9 @@ import type { Store } from './store.js'
  * The store a config asks for: PostgreSQL for a postgres:// URL, SQLite in the data directory
  * otherwise. Async because opening PostgreSQL connects and migrates over the network.
  */
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous'>): Promise<Store> {
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous' | 'databasePoolSize'>): Promise<Store> {
   if (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    return openPostgresStore({ url: config.databaseUrl })
+    return openPostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize })
   }
   if (config.databaseUrl !== null && !config.databaseUrl.startsWith('sqlite:')) {
     throw new Error(`Unsupported --database-url "${config.databaseUrl}": use postgres://... or leave it out for SQLite.`)
