@@ -103,13 +103,13 @@ export function progressPrinter(log, label, expected, everyMs = 5_000) {
  * deliveries at the sink until all arrive. `marks` are delivery counts whose receipt times are
  * returned (e.g. the 100,000th). Optionally samples the server's RSS while draining.
  */
-export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], rss = false, buildTimeoutMs, drainTimeoutMs }) {
+export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], rss = false, buildTimeoutMs, drainTimeoutMs, databaseUrl = null, workers = 0 }) {
   const { sink, cfg, log } = ctx
   const dataDir = ctx.dataDir(name)
   const type = `bench.${name.replace(/[^a-z0-9]/g, '')}`
   const out = { endpoints, events, expectedDeliveries: endpoints * events }
 
-  const api1 = await ctx.startServer({ dataDir, role: 'api', label: `${name} api` })
+  const api1 = await ctx.startServer({ dataDir, role: 'api', label: `${name} api`, databaseUrl })
   const api = ctx.adminApi(api1.url)
   await api.createTenant(TENANT)
   await createSinkEndpoints(api, sink, `/${name}`, endpoints, () => type)
@@ -133,7 +133,12 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
 
   const expected = built.deliveries
   out.expectedDeliveries = expected
-  const srv = await ctx.startServer({ dataDir, role: 'all', label: `${name} all` })
+  // workers = 0: one `--role all` process (the single node); otherwise that many `--role worker`
+  // processes on the same database, started together, timed from the first one's listening line.
+  const drainers = workers === 0
+    ? [await ctx.startServer({ dataDir, role: 'all', label: `${name} all`, databaseUrl })]
+    : await Promise.all(Array.from({ length: workers }, (_, i) => ctx.startServer({ dataDir: ctx.dataDir(`${name}-w${i}`), role: 'worker', label: `${name} worker ${i}`, databaseUrl })))
+  const srv = drainers.reduce((a, b) => (a.readyAt <= b.readyAt ? a : b))
   const rssAll = rss ? sampleRss(srv.pid) : null
   out.startMs = round(srv.readyAt - srv.spawnedAt)
   const w = await waitForSink({
@@ -163,8 +168,9 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
     })),
   }
   if (rssResult) out.drain.rss = summarizeRss(rssResult)
-  out.allStop = await srv.stop()
-  out.allServerLog = srv.problems()
+  const stops = await Promise.all(drainers.map((d) => d.stop()))
+  out.allStop = stops.find((x) => x.code !== 0) ?? stops[0]
+  out.allServerLog = drainers.flatMap((d) => d.problems())
   const problems = []
   if (built.unparsedAnswers) problems.push(`${built.unparsedAnswers} publish answers without deliveryCount`)
   if (built.deliveries !== endpoints * events) problems.push(`server created ${built.deliveries} deliveries, expected ${endpoints * events}`)

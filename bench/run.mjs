@@ -122,6 +122,12 @@ const SCENARIOS = [
   { id: 'ingest', fn: ingest, timeoutMs: () => 3 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
   { id: 'e2e', fn: endToEnd, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'drain', fn: drain, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  // PostgreSQL beside SQLite (issue 5): the same end-to-end and drain, each on a database of its
+  // own, and the drain with one worker process and with two.
+  { id: 'pg-e2e', fn: (ctx) => endToEnd(ctx, { store: 'postgres' }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  { id: 'pg-drain', fn: (ctx) => drain(ctx, { store: 'postgres' }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  { id: 'pg-drain-1w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 1 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  { id: 'pg-drain-2w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 2 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },
   { id: 'startup', fn: startup, timeoutMs: () => 2 * cfg.waitTimeoutMs + cfg.startupSeconds * 1000 + 180_000 },
   { id: 'scale', fn: scale, skip: () => cfg.skipScale && 'BENCH_SKIP_SCALE=1', timeoutMs: () => 2 * cfg.waitTimeoutMs + 2 * cfg.scaleTimeoutMs + 300_000 },

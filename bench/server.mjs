@@ -13,12 +13,13 @@ export const REPO = fileURLToPath(new URL('..', import.meta.url))
 export const ADMIN_TOKEN = `bench_${randomBytes(12).toString('hex')}`
 const LISTENING = /hookrelay listening on (http:\/\/\S+)/
 
-function serverEnv() {
+function serverEnv(databaseUrl) {
   const env = {}
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HOOKRELAY_')) env[k] = v
   env.HOOKRELAY_ADMIN_TOKEN = ADMIN_TOKEN
   env.HOOKRELAY_ALLOWED_NETWORKS = '127.0.0.0/8'
   env.HOOKRELAY_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn'
+  if (databaseUrl) env.HOOKRELAY_DATABASE_URL = databaseUrl
   return env
 }
 
@@ -39,10 +40,10 @@ export function freePort() {
  * if it exits first or is not ready within `readyTimeoutMs`). `onSpawn(spawnedAt)` runs right
  * after the spawn, before any output, and `onReady` with the URL.
  */
-export async function startServer({ dataDir, role = 'all', port = 0, readyTimeoutMs = 60_000, onSpawn, label = 'server' }) {
+export async function startServer({ dataDir, role = 'all', port = 0, readyTimeoutMs = 60_000, onSpawn, label = 'server', databaseUrl = null }) {
   const args = [process.env.BENCH_SERVER_ENTRY || join(REPO, 'bin/hookrelay.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--role', role]
   const spawnedAt = now()
-  const proc = spawn(process.execPath, args, { cwd: dataDir, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, args, { cwd: dataDir, env: serverEnv(databaseUrl), stdio: ['ignore', 'pipe', 'pipe'] })
   onSpawn?.(spawnedAt)
   const tail = []
   const counts = { stdout: 0, stderr: 0, errorLines: 0, warnLines: 0 }

@@ -3,20 +3,27 @@
 // listening line to the last delivery, compared with the raw limit.
 import { buildAndDrain } from '../harness.mjs'
 import { ratioRow } from '../report.mjs'
+import { benchDatabase } from '../postgres-db.mjs'
 
-export async function drain(ctx) {
+/**
+ * `store`: 'sqlite' (default) or 'postgres'. `workers`: 0 drains with one `--role all` process;
+ * 1 or more with that many `--role worker` processes on the same PostgreSQL database.
+ */
+export async function drain(ctx, { store = 'sqlite', workers = 0 } = {}) {
   const { cfg } = ctx
+  const databaseUrl = store === 'postgres' ? await benchDatabase(ctx, 'drain') : null
   const d = await buildAndDrain(ctx, {
     name: 'drain', endpoints: cfg.drainEndpoints, events: cfg.drainEvents,
-    buildTimeoutMs: cfg.waitTimeoutMs, drainTimeoutMs: cfg.waitTimeoutMs,
+    buildTimeoutMs: cfg.waitTimeoutMs, drainTimeoutMs: cfg.waitTimeoutMs, databaseUrl, workers,
   })
+  const where = store === 'postgres' ? ` on PostgreSQL, ${workers === 0 ? 'one --role all process' : `${workers} worker process${workers > 1 ? 'es' : ''}`}` : ''
   const notes = [...d.problems]
   notes.push(`ramp-up before first delivery ${Math.round(d.drain.msListenToFirst)} ms; from first delivery ${Math.round(d.drain.perSecFromFirst).toLocaleString('en-US')}/s`)
   return {
     value: d.drain.perSecFromListen,
     details: d,
     rows: [ratioRow({
-      scenario: `drain (${d.expectedDeliveries.toLocaleString('en-US')} backlog = ${cfg.drainEndpoints} endpoints x ${cfg.drainEvents.toLocaleString('en-US')} events)`,
+      scenario: `drain${where} (${d.expectedDeliveries.toLocaleString('en-US')} backlog = ${cfg.drainEndpoints} endpoints x ${cfg.drainEvents.toLocaleString('en-US')} events)`,
       value: d.drain.perSecFromListen, unit: 'deliveries/s', baseline: ctx.baselines.raw, baselineLabel: ctx.baselineLabel('raw'), target: 0.6,
       note: notes.join('; '), forceFail: d.drain.reason !== 'complete',
     })],

@@ -7,12 +7,15 @@ import { now } from '../clock.mjs'
 import { TENANT, createSinkEndpoints, loadSummary, progressPrinter, publishMany, waitForSink } from '../harness.mjs'
 import { round } from '../stats.mjs'
 import { ratioRow } from '../report.mjs'
+import { benchDatabase } from '../postgres-db.mjs'
 
 const ENDPOINTS = 4
 
-export async function endToEnd(ctx) {
+/** `store`: 'sqlite' (default) or 'postgres' (a database of its own, see postgres-db.mjs). */
+export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
   const { cfg, sink, log } = ctx
-  const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: 'end-to-end' })
+  const databaseUrl = store === 'postgres' ? await benchDatabase(ctx, 'e2e') : null
+  const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: 'end-to-end', databaseUrl })
   const api = ctx.adminApi(srv.url, cfg.concurrency)
   await api.createTenant(TENANT)
   await createSinkEndpoints(api, sink, '/e2e', ENDPOINTS, (i) => `bench.e2e${i}`)
@@ -54,7 +57,7 @@ export async function endToEnd(ctx) {
       deliveredPerSec: round(deliveredPerSec), serverStop: stop, serverLog: srv.problems(),
     },
     rows: [ratioRow({
-      scenario: `end-to-end (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
+      scenario: `end-to-end${store === 'postgres' ? ' on PostgreSQL' : ''} (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
       baseline: ctx.baselines.raw, baselineLabel: ctx.baselineLabel('raw'), target: 0.35, note: notes.join('; '),
       forceFail: w.reason !== 'complete',
     })],

@@ -285,6 +285,10 @@ export class Dispatcher {
         if (b.s.status === 'pending') nextRetry = Math.min(nextRetry, b.s.nextAttemptAt)
       }
       if (nextRetry !== Number.POSITIVE_INFINITY && !this.stopped) this.armTimer(nextRetry)
+      // Settled deliveries leave memory only now. If the attempts all ended while the held count
+      // was still too high to claim more, this is the moment there is room again: without it, due
+      // work could wait in the database with nothing left to wake the dispatcher.
+      if (this.mayHaveDue && !this.stopped && this.held.size < this.maxHeld / 2) void this.fill()
       // A settle refused because the delivery changed under the attempt (a manual retry asked for
       // meanwhile) may leave it leased to us by a re-claim: hand it back so it is sent now.
       const refused = written ? batch.filter((_, i) => applied[i] === false).map((b) => b.due.id) : []
