@@ -44,11 +44,12 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   db.pragma('cache_size = -16000')
   migrateSqlite(db)
   // Checkpoints move to their own thread (see checkpointer.ts). The auto-checkpoint stays as the
-  // bound: at 8,192 pages (32 MiB of WAL) a commit checkpoints what the thread has not copied yet
-  // and the WAL starts over, cut back to 64 MiB if it grew past that.
+  // bound: at 32 MiB of WAL a commit checkpoints what the thread has not copied yet and the WAL
+  // starts over, cut back to 64 MiB if it grew past that.
   let checkpointer: Checkpointer | null = null
   if (path !== ':memory:') {
-    db.pragma('wal_autocheckpoint = 8192')
+    const pageSize = db.pragma('page_size', { simple: true }) as number
+    db.pragma(`wal_autocheckpoint = ${Math.round((32 * 1024 * 1024) / pageSize)}`)
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
     checkpointer = startCheckpointer(path)
   }
