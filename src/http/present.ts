@@ -1,4 +1,4 @@
-import type { ApiKey, Attempt, Delivery, Endpoint, EventType, StoredEvent, Tenant } from '../core/model.js'
+import type { ApiKey, Attempt, Delivery, Endpoint, EventType, Source, SourceRequest, StoredEvent, Tenant } from '../core/model.js'
 import { AppError } from '../errors.js'
 import { presentAuth } from '../services/endpoint-auth.js'
 
@@ -104,3 +104,30 @@ export function decodeCursor(cursor: string | undefined): string | null {
   }
   return key
 }
+
+/** `baseUrl`: where this server is reached from outside (HOOKRELAY_PUBLIC_URL, or the request's host). */
+export const presentSource = (s: Source, baseUrl: string) => ({
+  id: s.id,
+  tenantId: s.tenantId,
+  name: s.name,
+  enabled: s.enabled,
+  ingestUrl: `${baseUrl}/in/${s.id}`,
+  verification: { ...s.verification, secret: s.secretHint },
+  eventTypePath: s.eventTypePath,
+  timestampPath: s.timestampPath,
+  idempotency: s.idempotency,
+  mappings: s.mappings,
+  createdAt: iso(s.createdAt),
+  updatedAt: iso(s.updatedAt),
+})
+
+export const presentRequest = (r: SourceRequest) => ({
+  id: r.id,
+  receivedAt: iso(r.receivedAt),
+  status: r.status,
+  eventType: r.eventType,
+  idempotencyKey: r.idempotencyKey,
+  error: r.error,
+  actions: r.actions,
+  request: r.request,
+})

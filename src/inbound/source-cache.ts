@@ -2,6 +2,8 @@ import type { Source } from '../core/model.js'
 import type { CredentialBox } from '../services/endpoint-auth.js'
 import type { SourceChanges } from '../services/sources.js'
 import type { Store } from '../store/store.js'
+import { ExpiringCache } from '../services/expiring-cache.js'
+import { activeSecrets } from '../services/secret-keys.js'
 
 /** A source as the ingest path needs it: its settings and the secrets that verify right now. */
 export interface IngestTarget {
@@ -18,22 +20,25 @@ export interface IngestTarget {
  * nodes. Unknown ids are cached too (as null), so a flood of requests to a made-up id costs no reads.
  */
 export class SourceCache implements SourceChanges {
-  private readonly entries = new Map<string, { at: number; value: Promise<IngestTarget | null> }>()
-  /** Bounded: a flood of distinct made-up ids must not grow memory. When full it is emptied. */
-  private static readonly LIMIT = 10_000
+  private readonly entries: ExpiringCache<IngestTarget | null>
 
   constructor(
     private readonly store: Store,
     private readonly box: CredentialBox,
     private readonly now: () => number = Date.now,
-    private readonly ttlMs = 5000,
-  ) {}
+    ttlMs = 5000,
+  ) {
+    this.entries = new ExpiringCache((sourceId) => this.load(sourceId), {
+      now,
+      ttlMs,
+      expiresAt: (t) => t?.validUntil ?? Number.POSITIVE_INFINITY,
+      // A flood of distinct made-up ids must not grow memory.
+      limit: 10_000,
+    })
+  }
 
   get(sourceId: string): Promise<IngestTarget | null> {
-    const t = this.now()
-    const hit = this.entries.get(sourceId)
-    if (hit && t - hit.at < this.ttlMs) return hit.value.then((v) => (v === null || v.validUntil > this.now() ? v : this.load(sourceId)))
-    return this.load(sourceId)
+    return this.entries.get(sourceId)
   }
 
   forget(sourceId: string): void {
@@ -44,25 +49,11 @@ export class SourceCache implements SourceChanges {
     this.entries.clear()
   }
 
-  private load(sourceId: string): Promise<IngestTarget | null> {
-    const value = (async (): Promise<IngestTarget | null> => {
-      const [source, sealed] = await Promise.all([this.store.getSource(null, sourceId), this.store.getSourceSecrets(sourceId)])
-      if (!source) return null
-      const now = this.now()
-      const secrets: string[] = []
-      let validUntil = Number.POSITIVE_INFINITY
-      if (sealed) {
-        secrets.push(this.box.open(sealed.current))
-        if (sealed.previous !== null && sealed.previousExpiresAt !== null && sealed.previousExpiresAt > now) {
-          secrets.push(this.box.open(sealed.previous))
-          validUntil = sealed.previousExpiresAt
-        }
-      }
-      return { source, secrets, validUntil }
-    })()
-    if (this.entries.size >= SourceCache.LIMIT) this.entries.clear()
-    this.entries.set(sourceId, { at: this.now(), value })
-    value.catch(() => this.entries.delete(sourceId))
-    return value
+  private async load(sourceId: string): Promise<IngestTarget | null> {
+    const [source, sealed] = await Promise.all([this.store.getSource(null, sourceId), this.store.getSourceSecrets(sourceId)])
+    if (!source) return null
+    // Verification none has no secret: nothing to open, nothing that expires.
+    const { secrets, validUntil } = sealed ? activeSecrets(sealed, this.box, this.now()) : { secrets: [], validUntil: Number.POSITIVE_INFINITY }
+    return { source, secrets, validUntil }
   }
 }

@@ -2,7 +2,8 @@ import type { Endpoint, EndpointAuth } from '../core/model.js'
 import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
 import { compileShape, type RequestShape } from '../core/shaping/request-shape.js'
 import type { Store } from '../store/store.js'
-import type { SecretBox } from './secret-keys.js'
+import { ExpiringCache } from './expiring-cache.js'
+import { activeSecrets, type SecretBox } from './secret-keys.js'
 
 /** An endpoint as the dispatcher sends to it: the record plus the secrets that sign right now. */
 export interface SendTarget {
@@ -25,60 +26,47 @@ export interface SendTarget {
  * after `ttlMs` (default 5 s) so changes made by another node show up without a restart.
  */
 export class EndpointDirectory {
-  private readonly tenants = new Map<string, { at: number; value: Promise<Endpoint[] | null> }>()
-  private readonly targets = new Map<string, { at: number; value: Promise<SendTarget | null> }>()
+  private readonly tenants: ExpiringCache<Endpoint[] | null>
+  private readonly targets: ExpiringCache<SendTarget | null>
 
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
     private readonly now: () => number = Date.now,
-    private readonly ttlMs = 5000,
-  ) {}
+    ttlMs = 5000,
+  ) {
+    this.tenants = new ExpiringCache((tenantId) => this.loadCandidates(tenantId), { now, ttlMs })
+    this.targets = new ExpiringCache((endpointId) => this.loadTarget(endpointId), {
+      now,
+      ttlMs,
+      expiresAt: (t) => t?.validUntil ?? Number.POSITIVE_INFINITY,
+    })
+  }
 
   /** The tenant's enabled endpoints, or null when the tenant does not exist. */
   fanOutCandidates(tenantId: string): Promise<Endpoint[] | null> {
-    const t = this.now()
-    const hit = this.tenants.get(tenantId)
-    if (hit && t - hit.at < this.ttlMs) return hit.value
-    const value = (async () => {
-      if (!(await this.store.getTenant(tenantId))) return null
-      return this.store.listEnabledEndpoints(tenantId)
-    })()
-    this.tenants.set(tenantId, { at: t, value })
-    value.catch(() => this.tenants.delete(tenantId))
-    return value
+    return this.tenants.get(tenantId)
   }
 
   sendTarget(endpointId: string): Promise<SendTarget | null> {
-    const t = this.now()
-    const hit = this.targets.get(endpointId)
-    if (hit && t - hit.at < this.ttlMs) {
-      return hit.value.then((v) => (v === null || v.validUntil > this.now() ? v : this.reloadTarget(endpointId)))
-    }
-    return this.reloadTarget(endpointId)
+    return this.targets.get(endpointId)
   }
 
-  private reloadTarget(endpointId: string): Promise<SendTarget | null> {
-    const value = (async (): Promise<SendTarget | null> => {
-      const [endpoint, sealed] = await Promise.all([this.store.getEndpoint(null, endpointId), this.store.getSecrets(endpointId)])
-      if (!endpoint || !sealed) return null
-      const tenant = await this.store.getTenant(endpoint.tenantId)
-      if (!tenant) return null
-      const now = this.now()
-      const secrets = [this.box.open(sealed.current)]
-      let validUntil = Number.POSITIVE_INFINITY
-      if (sealed.previous !== null && sealed.previousExpiresAt !== null && sealed.previousExpiresAt > now) {
-        secrets.push(this.box.open(sealed.previous))
-        validUntil = sealed.previousExpiresAt
-      }
-      const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
-      const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth))
-      const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
-      return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
-    })()
-    this.targets.set(endpointId, { at: this.now(), value })
-    value.catch(() => this.targets.delete(endpointId))
-    return value
+  private async loadCandidates(tenantId: string): Promise<Endpoint[] | null> {
+    if (!(await this.store.getTenant(tenantId))) return null
+    return this.store.listEnabledEndpoints(tenantId)
+  }
+
+  private async loadTarget(endpointId: string): Promise<SendTarget | null> {
+    const [endpoint, sealed] = await Promise.all([this.store.getEndpoint(null, endpointId), this.store.getSecrets(endpointId)])
+    if (!endpoint || !sealed) return null
+    const tenant = await this.store.getTenant(endpoint.tenantId)
+    if (!tenant) return null
+    const { secrets, validUntil } = activeSecrets(sealed, this.box, this.now())
+    const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
+    const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth))
+    const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
+    return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
   }
 
   seal(secret: string): string {

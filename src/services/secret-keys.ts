@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSecretBox, parseEncryptionKey } from '../core/secret-box.js'
-import type { Store } from '../store/store.js'
+import type { SealedSecrets, Store } from '../store/store.js'
 
 export type SecretBox = ReturnType<typeof createSecretBox>
 
@@ -34,4 +34,17 @@ export async function loadSecretBox(
     writeFileSync(file, text + '\n', { mode: 0o600, flag: 'wx' })
   }
   return createSecretBox(parseEncryptionKey(text))
+}
+
+/**
+ * The secrets that count now: the current one first, and the previous one while its rotation
+ * overlap lasts; `validUntil` is when that set changes (the previous one's expiry, or never).
+ */
+export function activeSecrets(sealed: SealedSecrets, box: Pick<SecretBox, 'open'>, now: number): { secrets: string[]; validUntil: number } {
+  const secrets = [box.open(sealed.current)]
+  if (sealed.previous === null || sealed.previousExpiresAt === null || sealed.previousExpiresAt <= now) {
+    return { secrets, validUntil: Number.POSITIVE_INFINITY }
+  }
+  secrets.push(box.open(sealed.previous))
+  return { secrets, validUntil: sealed.previousExpiresAt }
 }

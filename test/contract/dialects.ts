@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { Store } from '../../src/store/store.js'
@@ -102,4 +103,26 @@ export async function contractDialects(opts: { sqliteFull?: boolean } = {}): Pro
     ...(opts.sqliteFull === true ? [sqliteDialect('sqlite (synchronous FULL)', 'FULL')] : []),
     postgresDialect(pgUp ? null : 'PostgreSQL cannot be reached'),
   ]
+}
+
+/** A describe block for one dialect; where the dialect cannot run here it is skipped, saying why. */
+export function describeDialect(dialect: ContractDialect, title: string, body: () => void): void {
+  const describeIt = dialect.skip === null ? describe : describe.skip
+  describeIt(`${dialect.name}: ${title}${dialect.skip === null ? '' : ` (skipped: ${dialect.skip})`}`, body)
+}
+
+/**
+ * The store lifecycle of a contract suite: before each test a store over empty tables, with
+ * tenants t1 and t2 created at `at`, handed to `use`; closed after each test.
+ */
+export function useDialectStore(dialect: ContractDialect, at: number, use: (store: Store) => void): void {
+  let store: Store
+  beforeAll(() => dialect.setup())
+  afterAll(() => dialect.teardown())
+  beforeEach(async () => {
+    store = await dialect.open()
+    for (const id of ['t1', 't2']) await store.createTenant({ id, name: id, metadata: {}, createdAt: at, updatedAt: at })
+    use(store)
+  })
+  afterEach(() => dialect.close(store))
 }

@@ -3,12 +3,12 @@
  * keys, event types, endpoints, events, the delivery log and endpoint stats, sources and their
  * request log. The same tests run against every dialect (test/contract/dialects.ts).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { Attempt, Delivery, Endpoint, Source, SourceRequest, StoredEvent } from '../../src/core/model.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../../src/core/shaping/payload-body.js'
 import type { PublishItem, SourceRequestWrite, Store } from '../../src/store/store.js'
-import { contractDialects } from './dialects.js'
+import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
 import { endpointRecord } from '../helpers/records.js'
 
 const dialects = await contractDialects()
@@ -19,16 +19,9 @@ const DAY = 86_400_000
 const first = { limit: 100, after: null }
 
 for (const dialect of dialects) {
-  ;(dialect.skip === null ? describe : describe.skip)(`${dialect.name}: store CRUD${dialect.skip === null ? '' : ` (skipped: ${dialect.skip})`}`, () => {
+  describeDialect(dialect, 'store CRUD', () => {
     let store: Store
-
-    beforeAll(() => dialect.setup())
-    afterAll(() => dialect.teardown())
-    beforeEach(async () => {
-      store = await dialect.open()
-      for (const id of ['t1', 't2']) await store.createTenant({ id, name: id, metadata: {}, createdAt: T0, updatedAt: T0 })
-    })
-    afterEach(() => dialect.close(store))
+    useDialectStore(dialect, T0, (s) => (store = s))
 
     async function endpoint(tenantId: string, over: Partial<Endpoint> = {}): Promise<Endpoint> {
       const ep = endpointRecord({ name: 'orders', description: 'the orders service', url: 'https://example.test/hook', createdAt: T0, updatedAt: T0, ...over, tenantId })

@@ -2,11 +2,11 @@
  * The queue half of the Store contract: group commit, leases, settlement. Runs against every
  * dialect (test/contract/dialects.ts): SQLite in both synchronous modes, and PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
 import type { PublishItem, Store } from '../../src/store/store.js'
-import { contractDialects } from './dialects.js'
+import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
 import { endpointRecord } from '../helpers/records.js'
 
 const dialects = await contractDialects({ sqliteFull: true })
@@ -14,16 +14,9 @@ const dialects = await contractDialects({ sqliteFull: true })
 const T0 = 1_800_000_000_000
 
 for (const dialect of dialects) {
-  ;(dialect.skip === null ? describe : describe.skip)(`${dialect.name}: delivery queue${dialect.skip === null ? '' : ` (skipped: ${dialect.skip})`}`, () => {
+  describeDialect(dialect, 'delivery queue', () => {
     let store: Store
-
-    beforeAll(() => dialect.setup())
-    afterAll(() => dialect.teardown())
-    beforeEach(async () => {
-      store = await dialect.open()
-      for (const id of ['t1', 't2']) await store.createTenant({ id, name: id, metadata: {}, createdAt: T0, updatedAt: T0 })
-    })
-    afterEach(() => dialect.close(store))
+    useDialectStore(dialect, T0, (s) => (store = s))
 
     async function endpoint(tenantId: string): Promise<Endpoint> {
       const ep = endpointRecord({ tenantId, createdAt: T0, updatedAt: T0 })

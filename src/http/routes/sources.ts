@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { Source, SourceRequest } from '../../core/model.js'
 import type { AppDeps } from '../app.js'
-import { decodeCursor, page } from '../present.js'
+import { decodeCursor, page, presentRequest, presentSource } from '../present.js'
 import { EventTypeName, ListQuery, listOf } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
@@ -146,34 +145,6 @@ const RequestLogOut = Type.Object({
 const SecretOut = Type.Object({ secret: Type.String() })
 const TenantParams = Type.Object({ tenantId: Type.String() })
 const SourceParams = Type.Object({ tenantId: Type.String(), sourceId: Type.String() })
-
-const iso = (ms: number) => new Date(ms).toISOString()
-
-export const presentSource = (s: Source, baseUrl: string) => ({
-  id: s.id,
-  tenantId: s.tenantId,
-  name: s.name,
-  enabled: s.enabled,
-  ingestUrl: `${baseUrl}/in/${s.id}`,
-  verification: { ...s.verification, secret: s.secretHint },
-  eventTypePath: s.eventTypePath,
-  timestampPath: s.timestampPath,
-  idempotency: s.idempotency,
-  mappings: s.mappings,
-  createdAt: iso(s.createdAt),
-  updatedAt: iso(s.updatedAt),
-})
-
-const presentRequest = (r: SourceRequest) => ({
-  id: r.id,
-  receivedAt: iso(r.receivedAt),
-  status: r.status,
-  eventType: r.eventType,
-  idempotencyKey: r.idempotencyKey,
-  error: r.error,
-  actions: r.actions,
-  request: r.request,
-})
 
 export const sourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sources, publicUrl }) => {
   const base = '/v1/tenants/:tenantId/sources'
