@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
 import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
+import { sharedLimits } from './delivery/shared-limits.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
 import { Ingest } from './inbound/ingest.js'
@@ -97,6 +98,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       targets: directory,
       owner,
       endpointConcurrency: config.endpointConcurrency,
+      // On a shared database the per-endpoint limits hold across every worker together.
+      limits: store.sharedLimits ? sharedLimits(store.sharedLimits, owner, config.endpointConcurrency, warn) : undefined,
       maxInFlight: config.maxInFlight,
       leaseMs: config.leaseMs,
       onAttempt: (a) => metrics.attemptSeconds.observe(a.durationMs / 1000),

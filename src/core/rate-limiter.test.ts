@@ -35,11 +35,15 @@ describe('RateLimiter', () => {
     expect(l.take('a', 0)).toBe(0)
   })
 
-  it('counts the send that revealed the rate', () => {
-    const l = new RateLimiter()
-    l.setRate('a', 2, 0, 1)
-    expect(l.take('a', 0)).toBe(0)
-    expect(l.take('a', 0)).toBe(500)
+  it('drops only full buckets when it holds too many, so no limit is lifted early', () => {
+    const l = new RateLimiter(2)
+    l.setRate('a', 1, 0)
+    l.setRate('b', 1, 0)
+    expect(l.take('a', 0)).toBe(0) // a is now empty; b is still full
+    l.setRate('c', 1, 0)
+    expect(l.has('a')).toBe(true)
+    expect(l.has('b')).toBe(false)
+    expect(l.take('a', 0)).toBe(1000)
   })
 
   it('setting the same rate again keeps the bucket', () => {

@@ -5,17 +5,24 @@
 export class RateLimiter {
   private readonly buckets = new Map<string, { rate: number; tokens: number; at: number }>()
 
-  /**
-   * Sets or clears (null) the rate of a key. A new or changed rate starts from a full bucket less
-   * `spent`: the sends already made that no bucket counted (the one that revealed the rate).
-   */
-  setRate(key: string, rate: number | null, now: number, spent = 0): void {
+  /** Beyond this many buckets, full ones are dropped: a full bucket is what a new one starts as. */
+  constructor(private readonly pruneAbove = 4096) {}
+
+  /** Sets or clears (null) the rate of a key. A new or changed rate starts from a full bucket. */
+  setRate(key: string, rate: number | null, now: number): void {
     if (rate === null) {
       this.buckets.delete(key)
       return
     }
     const b = this.buckets.get(key)
-    if (!b || b.rate !== rate) this.buckets.set(key, { rate, tokens: rate - spent, at: now })
+    if (b && b.rate === rate) return
+    if (!b && this.buckets.size >= this.pruneAbove) this.prune(now)
+    this.buckets.set(key, { rate, tokens: rate, at: now })
+  }
+
+  /** Whether a key has a rate. */
+  has(key: string): boolean {
+    return this.buckets.has(key)
   }
 
   /** Takes a token and returns 0, or returns how many ms until one is available (taking nothing). */
@@ -29,5 +36,9 @@ export class RateLimiter {
       return 0
     }
     return Math.ceil(((1 - b.tokens) / b.rate) * 1000)
+  }
+
+  private prune(now: number): void {
+    for (const [key, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * b.rate >= b.rate) this.buckets.delete(key)
   }
 }

@@ -80,3 +80,49 @@ describe('Dispatcher', () => {
     }
   })
 })
+
+describe('Dispatcher rate limits', () => {
+  it("learns an endpoint's rate before its first attempt, so a backlog does not go out in one burst", async () => {
+    const limited = { ...target, endpoint: { ...endpoint, rateLimitPerSecond: 2 } }
+    let backlog = Array.from({ length: 10 }, (_, i) => due(i))
+    const sentAt: number[] = []
+    const d = new Dispatcher({
+      store: {
+        async claimDue({ limit }: { limit: number }) {
+          const out = backlog.slice(0, limit)
+          backlog = backlog.slice(limit)
+          return out
+        },
+        async settle(items: Settlement[]) {
+          return items.map(() => true)
+        },
+        async releaseLeases() {
+          return 0
+        },
+        async nextDueAt() {
+          return null
+        },
+      },
+      sender: {
+        async send() {
+          sentAt.push(Date.now())
+          return { startedAt: 0, durationMs: 0, response: { status: 200, headers: {}, body: '' }, error: null }
+        },
+        async close() {},
+      },
+      targets: { sendTarget: async () => limited },
+      owner: 'node',
+      endpointConcurrency: 16,
+      maxInFlight: 16,
+      leaseMs: 60_000,
+    })
+    d.start()
+    try {
+      await new Promise((r) => setTimeout(r, 300))
+      // The burst is one second's worth (2); the third waits for the next token, 500 ms on.
+      expect(sentAt.length).toBe(2)
+    } finally {
+      await d.stop()
+    }
+  })
+})

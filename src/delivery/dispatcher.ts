@@ -1,9 +1,9 @@
-import { RateLimiter } from '../core/rate-limiter.js'
 import type { Attempt } from '../core/model.js'
 import { nextStep, parseRetryAfter, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { DueDelivery, Settlement, Store } from '../store/store.js'
 import { attemptRecord } from './attempt-record.js'
+import { LocalLimits, type EndpointLimits, type LimitsFactory } from './endpoint-limits.js'
 import { sendAttempt } from './send-attempt.js'
 import type { SendResult, Sender } from './sender.js'
 
@@ -25,6 +25,11 @@ export interface DispatcherOptions {
   owner: string
   /** Attempts in flight per endpoint. Default 16. */
   endpointConcurrency: number
+  /**
+   * Where the per-endpoint limits are kept: in memory by default (one node sends); shared through
+   * the database when several workers do (SharedLimits).
+   */
+  limits?: LimitsFactory
   /** Attempts in flight in all. Default 256. */
   maxInFlight: number
   leaseMs: number
@@ -58,7 +63,12 @@ const SATURATED_BACKOFF_MS = 250
  */
 export class Dispatcher {
   private readonly queues = new Map<string, DueDelivery[]>()
-  private readonly running = new Map<string, number>()
+  /**
+   * The rate of each endpoint with queued deliveries, learnt before its first attempt: otherwise a
+   * burst could go out at full concurrency before the first attempt revealed the limit.
+   */
+  private readonly rates = new Map<string, number | null>()
+  private readonly learning = new Set<string>()
   private readonly held = new Set<string>()
   private order: string[] = []
   private cursor = 0
@@ -72,8 +82,7 @@ export class Dispatcher {
   /** The database may hold due work: set by wake() and timers, cleared when a claim comes back short. */
   private mayHaveDue = true
   private backoffUntil = 0
-  private readonly limiter = new RateLimiter()
-  private pumpTimer: NodeJS.Timeout | null = null
+  private readonly limits: EndpointLimits
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private stopped = false
@@ -87,6 +96,10 @@ export class Dispatcher {
     this.maxHeld = o.maxHeld ?? 1024
     this.now = o.now ?? Date.now
     this.random = o.random ?? Math.random
+    const onChange = () => {
+      if (!this.stopped) this.pump()
+    }
+    this.limits = o.limits ? o.limits(onChange) : new LocalLimits(o.endpointConcurrency, onChange, this.now)
   }
 
   start(): void {
@@ -128,7 +141,6 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
-    if (this.pumpTimer) clearTimeout(this.pumpTimer)
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
@@ -137,6 +149,7 @@ export class Dispatcher {
     while (this.inFlightDone.size > 0) await Promise.all([...this.inFlightDone])
     await this.flushSettlements()
     if (queued.length > 0) await this.o.store.releaseLeases(this.o.owner, queued, this.now())
+    await this.limits.close()
   }
 
   private enqueue(d: DueDelivery): void {
@@ -160,18 +173,15 @@ export class Dispatcher {
       const q = this.queues.get(endpointId)
       if (!q || q.length === 0) {
         this.queues.delete(endpointId)
+        this.rates.delete(endpointId)
         this.order.splice(this.cursor, 1)
         continue
       }
-      if ((this.running.get(endpointId) ?? 0) >= this.o.endpointConcurrency) {
-        this.cursor++
-        skipped++
-        continue
-      }
-      const wait = this.limiter.take(endpointId, this.now())
-      if (wait > 0) {
-        // Over its rateLimitPerSecond: the others go on, and a timer comes back for this one.
-        this.armPump(wait)
+      const rate = this.rates.get(endpointId)
+      // Not yet known, or over a limit: the others go on, and the limits (or the lookup) call
+      // pump() again when this one may go.
+      if (rate === undefined) this.learn(endpointId)
+      if (rate === undefined || !this.limits.tryStart(endpointId, q.length, rate)) {
         this.cursor++
         skipped++
         continue
@@ -182,14 +192,37 @@ export class Dispatcher {
     }
   }
 
+  /** Looks the endpoint up for its rate; its deliveries wait in their queue meanwhile. */
+  private learn(endpointId: string): void {
+    if (this.learning.has(endpointId)) return
+    this.learning.add(endpointId)
+    this.o.targets
+      .sendTarget(endpointId)
+      .then(
+        // A deleted endpoint has no limit: its attempts find it gone and drop its deliveries.
+        (target) => {
+          if (this.queues.has(endpointId)) this.rates.set(endpointId, target?.endpoint.rateLimitPerSecond ?? null)
+        },
+        (error: unknown) => {
+          // As for an attempt that cannot load its endpoint: the leases stand, and the deliveries
+          // come back when they end.
+          this.o.onTargetError?.(endpointId, error)
+          for (const d of this.queues.get(endpointId) ?? []) this.held.delete(d.id)
+          this.queues.delete(endpointId)
+          this.order = this.order.filter((id) => id !== endpointId)
+        },
+      )
+      .finally(() => {
+        this.learning.delete(endpointId)
+        if (!this.stopped) this.pump()
+      })
+  }
+
   private launch(d: DueDelivery): void {
     this.inFlight++
-    this.running.set(d.endpointId, (this.running.get(d.endpointId) ?? 0) + 1)
     const done = this.attempt(d).finally(() => {
       this.inFlight--
-      const r = (this.running.get(d.endpointId) ?? 1) - 1
-      if (r === 0) this.running.delete(d.endpointId)
-      else this.running.set(d.endpointId, r)
+      this.limits.finish(d.endpointId)
       this.inFlightDone.delete(done)
       if (this.stopped) return
       this.pump()
@@ -215,8 +248,8 @@ export class Dispatcher {
       return
     }
     const ep = target.endpoint
-    // The limiter learns an endpoint's rate from the first delivery sent to it (and every change after).
-    this.limiter.setRate(ep.id, ep.rateLimitPerSecond, this.now(), 1)
+    // A changed rate applies from the next attempt on.
+    if (this.rates.has(ep.id)) this.rates.set(ep.id, ep.rateLimitPerSecond)
     if (!ep.enabled) {
       const step: NextStep = { kind: 'failed', reason: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}` }
       this.queueSettlement(d, target, null, step)
@@ -341,14 +374,6 @@ export class Dispatcher {
     if (exclude.length > 0) this.backoffUntil = this.now() + SATURATED_BACKOFF_MS
     const next = await this.o.store.nextDueAt().catch(() => null)
     if (next !== null) this.armTimer(Math.max(next, exclude.length > 0 ? this.backoffUntil : this.now() + 1))
-  }
-
-  private armPump(delayMs: number): void {
-    if (this.pumpTimer !== null || this.stopped) return
-    this.pumpTimer = setTimeout(() => {
-      this.pumpTimer = null
-      if (!this.stopped) this.pump()
-    }, delayMs)
   }
 
   private armTimer(at: number): void {

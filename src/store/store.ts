@@ -26,7 +26,51 @@ export interface Store
    * Absent where one process is all there is (SQLite). Resolves, once listening, to a stop function.
    */
   onDueWork?(listener: () => void): Promise<() => Promise<void>>
+  /**
+   * Per-endpoint limits that every worker on the database shares (PostgreSQL). Absent where one
+   * process is all there is (SQLite): its dispatcher keeps the limits in memory.
+   */
+  readonly sharedLimits?: SharedLimitStore
   close(): Promise<void>
+}
+
+/**
+ * The shared side of per-endpoint limits. Concurrency is divided into slots: each worker holds a
+ * row per endpoint it is sending to (how many slots it holds, how many it wants), with an expiry it
+ * renews, so a worker that dies gives its slots back when the row expires. Rates are one token
+ * bucket per endpoint that all workers draw from. Times are the database's clock, so workers'
+ * clocks need not agree.
+ */
+export interface SharedLimitStore {
+  /**
+   * Asks for this owner's fair share of an endpoint's `limit` among every owner that wants some
+   * (fair-share.ts). Grants the share, or less while others still hold more than theirs; records
+   * `want`, so those give slots back when they next renew. The row holds at least `running` (the
+   * attempts under way) until lowered with setSlots. Returns the slots granted and the share.
+   */
+  shareSlots(args: {
+    owner: string
+    endpointId: string
+    limit: number
+    want: number
+    running: number
+    ttlMs: number
+  }): Promise<{ granted: number; share: number }>
+  /** Lowers this owner's slots for an endpoint once its attempts fit (a share given back). */
+  setSlots(owner: string, endpointId: string, slots: number, ttlMs: number): Promise<void>
+  /**
+   * Extends the expiry of this owner's unexpired slot rows. Returns each renewed endpoint, and
+   * whether another owner wants more slots there than it holds. An endpoint missing from the
+   * answer has lost its row (it expired): its slots are no longer this owner's.
+   */
+  renewSlots(owner: string, ttlMs: number): Promise<Array<{ endpointId: string; contended: boolean }>>
+  releaseSlots(owner: string, endpointIds: readonly string[] | null): Promise<void>
+  /**
+   * Takes up to `want` tokens from the endpoint's bucket (at most `rate` tokens, refilled at `rate`
+   * per second). Returns those granted and the tokens left, so a caller granted none knows how
+   * long to wait for the next.
+   */
+  takeTokens(endpointId: string, rate: number, want: number): Promise<{ granted: number; tokens: number }>
 }
 
 export interface Page {

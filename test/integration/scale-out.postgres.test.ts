@@ -29,12 +29,13 @@ describe('scale-out: an api process and two workers on one PostgreSQL', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
 
+  const dir = (name: string) => {
+    const d = mkdtempSync(join(tmpdir(), `hookrelay-scale-${name}-`))
+    dirs.push(d)
+    return d
+  }
+
   it('delivers every accepted event to every endpoint although a worker is killed mid-run', async () => {
-    const dir = (name: string) => {
-      const d = mkdtempSync(join(tmpdir(), `hookrelay-scale-${name}-`))
-      dirs.push(d)
-      return d
-    }
     const apiDir = dir('api')
     const { url: databaseUrl } = await databaseFor(apiDir)
     // Short leases, so the killed worker's deliveries come back within the test.
@@ -80,4 +81,60 @@ describe('scale-out: an api process and two workers on one PostgreSQL', () => {
     // the last settlement batch it had not written yet (settled every 5 ms).
     expect(duplicates).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT)
   }, 120_000)
+
+  it("keeps an endpoint's concurrency and rate limits across both workers together", async () => {
+    const apiDir = dir('limits-api')
+    const { url: databaseUrl } = await databaseFor(apiDir)
+    const env = { HOOKRELAY_DATABASE_URL: databaseUrl, HOOKRELAY_ENDPOINT_CONCURRENCY: '4' }
+    let current = 0
+    let peak = 0
+    const slow = await startReceiver(async () => {
+      current++
+      peak = Math.max(peak, current)
+      await sleep(400)
+      current--
+      return { status: 200 }
+    })
+    const paced = await startReceiver()
+    try {
+      const apiNode = await spawnServer({ dataDir: apiDir, env, args: ['--role', 'api'] })
+      const workers = await Promise.all(['limits-w1', 'limits-w2'].map((n) => spawnServer({ dataDir: dir(n), env, args: ['--role', 'worker'] })))
+      const api = childApi(apiNode.url)
+      expect((await api('POST', '/v1/tenants', { id: 'lim', name: 'Limits' })).status).toBe(201)
+      expect((await api('POST', '/v1/tenants/lim/endpoints', { url: `${slow.url}/slow`, eventTypes: ['slow.*'] })).status).toBe(201)
+      const rated = { url: `${paced.url}/paced`, eventTypes: ['paced.*'], rateLimitPerSecond: 5 }
+      expect((await api('POST', '/v1/tenants/lim/endpoints', rated)).status).toBe(201)
+
+      // One publish at a time, so each NOTIFY wakes both workers and both end up holding some.
+      const events = 40
+      for (let i = 0; i < events; i++) {
+        expect((await api('POST', '/v1/tenants/lim/events', { type: 'slow.job', payload: { i } })).status).toBe(202)
+        expect((await api('POST', '/v1/tenants/lim/events', { type: 'paced.job', payload: { i } })).status).toBe(202)
+        await sleep(10)
+      }
+      await eventually(async () => slow.hits.length >= events && paced.hits.length >= events, 60_000, 100)
+
+      // Both workers delivered: the limits held while both were sending, not because one did all.
+      const delivered = await Promise.all(workers.map((w) => succeededOn(w.url)))
+      expect(delivered.every((n) => n > 0), `deliveries per worker: ${delivered.join(', ')}`).toBe(true)
+      expect(peak).toBeLessThanOrEqual(4)
+      expect(peak).toBeGreaterThanOrEqual(2)
+      // 40 at 5/s with one second's burst: the last no sooner than ~7 s after the first. Each
+      // worker keeping its own 5/s would have been done in half that.
+      const times = paced.hits.map((h) => h.receivedAt).sort((x, y) => x - y)
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(6000)
+    } finally {
+      await slow.close()
+      await paced.close()
+    }
+  }, 120_000)
 })
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The deliveries a worker process has settled as succeeded, from its /metrics. */
+async function succeededOn(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith('hookrelay_deliveries_total{') && l.includes('outcome="succeeded"'))
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+}

@@ -6,6 +6,7 @@ import { createPostgresDeliveries } from './postgres-deliveries.js'
 import { listenForDueWork } from './postgres-notify.js'
 import { migratePostgres } from './postgres-migrate.js'
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js'
+import { createPostgresSharedLimits } from './postgres-shared-limits.js'
 import { createPostgresSources } from './postgres-sources.js'
 
 /** SQLSTATE unique_violation. */
@@ -37,6 +38,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     ...sources,
     ...crud,
     onDueWork: (listener) => listenForDueWork(opts.url, listener),
+    sharedLimits: createPostgresSharedLimits(k),
 
     async close() {
       await k.destroy() // ends the pool
