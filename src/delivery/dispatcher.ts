@@ -54,6 +54,8 @@ const SETTLE_BATCH = 1024
 const SETTLE_DELAY_MS = 5
 /** When every due delivery belongs to a full endpoint, look again after this long rather than on every freed slot. */
 const SATURATED_BACKOFF_MS = 250
+/** Endpoints whose rate is remembered while nothing is queued for them. */
+const RATES_KEPT = 10_000
 
 /**
  * Claims due deliveries, sends them, and settles the outcome; fresh deliveries arrive already
@@ -64,8 +66,9 @@ const SATURATED_BACKOFF_MS = 250
 export class Dispatcher {
   private readonly queues = new Map<string, DueDelivery[]>()
   /**
-   * The rate of each endpoint with queued deliveries, learnt before its first attempt: otherwise a
-   * burst could go out at full concurrency before the first attempt revealed the limit.
+   * Each endpoint's rate, learnt before its first attempt: otherwise a burst could go out at full
+   * concurrency before the first attempt revealed the limit. Kept while queues come and go (every
+   * attempt refreshes it), and pruned of endpoints with nothing queued beyond RATES_KEPT.
    */
   private readonly rates = new Map<string, number | null>()
   private readonly learning = new Set<string>()
@@ -173,7 +176,6 @@ export class Dispatcher {
       const q = this.queues.get(endpointId)
       if (!q || q.length === 0) {
         this.queues.delete(endpointId)
-        this.rates.delete(endpointId)
         this.order.splice(this.cursor, 1)
         continue
       }
@@ -196,12 +198,13 @@ export class Dispatcher {
   private learn(endpointId: string): void {
     if (this.learning.has(endpointId)) return
     this.learning.add(endpointId)
+    if (this.rates.size >= RATES_KEPT) for (const id of this.rates.keys()) if (!this.queues.has(id)) this.rates.delete(id)
     this.o.targets
       .sendTarget(endpointId)
       .then(
         // A deleted endpoint has no limit: its attempts find it gone and drop its deliveries.
         (target) => {
-          if (this.queues.has(endpointId)) this.rates.set(endpointId, target?.endpoint.rateLimitPerSecond ?? null)
+          this.rates.set(endpointId, target?.endpoint.rateLimitPerSecond ?? null)
         },
         (error: unknown) => {
           // As for an attempt that cannot load its endpoint: the leases stand, and the deliveries
@@ -249,7 +252,7 @@ export class Dispatcher {
     }
     const ep = target.endpoint
     // A changed rate applies from the next attempt on.
-    if (this.rates.has(ep.id)) this.rates.set(ep.id, ep.rateLimitPerSecond)
+    this.rates.set(ep.id, ep.rateLimitPerSecond)
     if (!ep.enabled) {
       const step: NextStep = { kind: 'failed', reason: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}` }
       this.queueSettlement(d, target, null, step)
