@@ -202,23 +202,29 @@ export class Dispatcher {
     this.o.targets
       .sendTarget(endpointId)
       .then(
-        // A deleted endpoint has no limit: its attempts find it gone and drop its deliveries.
         (target) => {
-          this.rates.set(endpointId, target?.endpoint.rateLimitPerSecond ?? null)
+          if (target !== null) this.rates.set(endpointId, target.endpoint.rateLimitPerSecond)
+          // Deleted: its deliveries went with it (cascade); nothing to send or record.
+          else this.dropQueue(endpointId)
         },
         (error: unknown) => {
           // As for an attempt that cannot load its endpoint: the leases stand, and the deliveries
           // come back when they end.
           this.o.onTargetError?.(endpointId, error)
-          for (const d of this.queues.get(endpointId) ?? []) this.held.delete(d.id)
-          this.queues.delete(endpointId)
-          this.order = this.order.filter((id) => id !== endpointId)
+          this.dropQueue(endpointId)
         },
       )
       .finally(() => {
         this.learning.delete(endpointId)
         if (!this.stopped) this.pump()
       })
+  }
+
+  /** Forgets an endpoint's queued deliveries (their leases, if any, stand). */
+  private dropQueue(endpointId: string): void {
+    for (const d of this.queues.get(endpointId) ?? []) this.held.delete(d.id)
+    this.queues.delete(endpointId)
+    this.order = this.order.filter((id) => id !== endpointId)
   }
 
   private launch(d: DueDelivery): void {

@@ -145,6 +145,22 @@ for (const dialect of dialects) {
       expect(await store.nextDueAt()).toBe(T0 + 5000)
     })
 
+    it('a settlement whose delivery is gone is dropped; the rest of its batch is written', async () => {
+      const gone = await endpoint('t1')
+      const kept = await endpoint('t1')
+      await store.publishBatch([item('t1', [gone.id, kept.id])], T0, 86_400_000)
+      const claimed = await store.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 1000 })
+      expect(claimed).toHaveLength(2)
+      await store.deleteEndpoint('t1', gone.id)
+      const result = await store.settle(
+        claimed.map((d) => ({ deliveryId: d.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d.id, d.endpointId, 1), envelopeBody: false, status: 'succeeded' }) as const),
+      )
+      expect(result).toEqual(claimed.map((d) => d.endpointId === kept.id))
+      const keptDelivery = claimed.find((d) => d.endpointId === kept.id)!
+      expect(await store.getDelivery('t1', keptDelivery.id)).toMatchObject({ status: 'succeeded', attemptCount: 1 })
+      expect(await store.listAttempts(keptDelivery.id)).toHaveLength(1)
+    })
+
     it('a delivery settled twice in one batch is settled once', async () => {
       const ep = await endpoint('t1')
       await store.publishBatch([item('t1', [ep.id])], T0, 86_400_000)

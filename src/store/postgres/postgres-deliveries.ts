@@ -7,6 +7,9 @@ import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } 
 import { createPostgresPublish } from './postgres-publish.js'
 import { notifyDue } from './postgres-notify.js'
 
+/** SQLSTATE foreign_key_violation. */
+const FOREIGN_KEY_VIOLATION = '23503'
+
 type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
 
 type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'> &
@@ -75,7 +78,12 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
 
     async settle(items) {
       if (items.length === 0) return []
-      const applied = await settleAll(items)
+      // A delivery deleted while this statement ran (its endpoint or tenant, by another
+      // transaction) passes the EXISTS but fails the foreign key: once more, it is seen gone.
+      const applied = await settleAll(items).catch((err: unknown) => {
+        if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) return settleAll(items)
+        throw err
+      })
       // A retry scheduled here is due for any worker later: let the idle ones arm a timer for it,
       // in case this one is gone by then.
       if (items.some((it) => it.status === 'pending')) await notifyDue(k)
@@ -220,17 +228,22 @@ async function settleBatch(db: Kysely<Database>, items: Settlement[], now: numbe
         ${items.map((it) => it.claimedAttemptCount)}::int[], ${items.map((it) => it.claimedTrigger)}::text[])
         AS v(id, status, attempt_count, next_attempt_at, lease_owner, claimed_count, claimed_trigger)
     ), logged AS (
-      -- The attempt happened whatever became of the lease, so it is always logged.
+      -- The attempt happened whatever became of the lease, so it is logged, unless its delivery is
+      -- gone (its endpoint or tenant deleted meanwhile): nothing to log it against, and the foreign
+      -- key would fail the whole batch.
       INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms,
         request_method, request_url, request_headers, request_body, response_status, response_headers, response_body,
         error_kind, error_message, success)
-      SELECT * FROM unnest(${attempts.map((a) => a.id)}::text[], ${attempts.map((a) => a.delivery_id)}::text[],
+      SELECT a.* FROM unnest(${attempts.map((a) => a.id)}::text[], ${attempts.map((a) => a.delivery_id)}::text[],
         ${attempts.map((a) => a.endpoint_id)}::text[], ${attempts.map((a) => a.tenant_id)}::text[], ${attempts.map((a) => a.attempt_number)}::int[],
         ${attempts.map((a) => a.trigger)}::text[], ${attempts.map((a) => a.started_at)}::bigint[], ${attempts.map((a) => a.duration_ms)}::int[],
         ${attempts.map((a) => a.request_method)}::text[], ${attempts.map((a) => a.request_url)}::text[], ${attempts.map((a) => a.request_headers)}::text[],
         ${attempts.map((a) => a.request_body)}::text[], ${attempts.map((a) => a.response_status)}::int[], ${attempts.map((a) => a.response_headers)}::text[],
         ${attempts.map((a) => a.response_body)}::text[], ${attempts.map((a) => a.error_kind)}::text[], ${attempts.map((a) => a.error_message)}::text[],
         ${attempts.map((a) => a.success)}::smallint[])
+        AS a(id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms, request_method, request_url,
+          request_headers, request_body, response_status, response_headers, response_body, error_kind, error_message, success)
+      WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
     )
     UPDATE deliveries d SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at, lease_owner = NULL,
       pending_trigger = 'scheduled', one_shot = 0, updated_at = ${now}::bigint

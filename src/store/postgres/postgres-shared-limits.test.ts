@@ -113,5 +113,9 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     const other = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
     await a.createEndpoint(other, { current: 'sealed', previous: null, previousExpiresAt: null })
     expect(await sa.renewSlots('A', 60_000)).toEqual([])
+    // Asked about after it went, a deleted endpoint limits nothing (and writes no row).
+    expect(await share(sa, 'A', 5)).toEqual({ granted: 5, share: 5 })
+    expect(await sa.takeTokens(ep.id, 1, 3)).toEqual({ granted: 3, tokens: 0 })
+    expect(await sa.renewSlots('A', 60_000)).toEqual([])
   })
 })

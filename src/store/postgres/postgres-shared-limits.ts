@@ -28,11 +28,15 @@ export function createPostgresSharedLimits(k: Kysely<Database>): SharedLimitStor
         // can be taken. Attempts already under way keep theirs whatever the share.
         const granted = Math.max(0, Math.min(share, free))
         // Rows of owners that stopped renewing (a worker that died) go with this write.
-        await sql`
+        const written = await sql`
           WITH expired AS (DELETE FROM endpoint_slots WHERE endpoint_id = ${endpointId} AND expires_at <= ${DB_NOW})
           INSERT INTO endpoint_slots (endpoint_id, owner, slots, want, expires_at)
-          VALUES (${endpointId}, ${owner}, ${Math.max(running, granted)}, ${want}, ${DB_NOW} + ${ttlMs}::bigint)
+          SELECT ${endpointId}, ${owner}, ${Math.max(running, granted)}::int, ${want}::int, ${DB_NOW} + ${ttlMs}::bigint
+          WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = ${endpointId})
           ON CONFLICT (endpoint_id, owner) DO UPDATE SET slots = excluded.slots, want = excluded.want, expires_at = excluded.expires_at`.execute(trx)
+        // A deleted endpoint has no limit left to keep: its deliveries went with it, and attempts
+        // already queued find it gone.
+        if ((written.numAffectedRows ?? 0n) === 0n) return { granted: want, share: want }
         return { granted, share }
       })
     },
@@ -73,12 +77,14 @@ export function createPostgresSharedLimits(k: Kysely<Database>): SharedLimitStor
       const first = Math.min(want, rate)
       const { rows } = await sql<{ granted: number; tokens: number }>`
         INSERT INTO endpoint_rate_buckets AS b (endpoint_id, tokens, granted, updated_at)
-        VALUES (${endpointId}, ${rate - first}::float8, ${first}, ${DB_NOW})
+        SELECT ${endpointId}, ${rate - first}::float8, ${first}::int, ${DB_NOW}
+        WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = ${endpointId})
         ON CONFLICT (endpoint_id) DO UPDATE SET
           granted = ${granted}, tokens = ${refilled} - ${granted}, updated_at = GREATEST(b.updated_at, ${DB_NOW})
         RETURNING granted, tokens`.execute(k)
-      const r = rows[0]!
-      return { granted: r.granted, tokens: r.tokens }
+      const r = rows[0]
+      // A deleted endpoint: as for its slots, nothing left to limit.
+      return r === undefined ? { granted: want, tokens: 0 } : { granted: r.granted, tokens: r.tokens }
     },
   }
 }

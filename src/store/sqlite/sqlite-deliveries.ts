@@ -76,9 +76,10 @@ export function createSqliteDeliveries(
       `INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms,
          request_method, request_url, request_headers, request_body, response_status, response_headers, response_body,
          error_kind, error_message, success)
-       VALUES (@id, @delivery_id, @endpoint_id, @tenant_id, @attempt_number, @trigger, @started_at, @duration_ms,
+       SELECT @id, @delivery_id, @endpoint_id, @tenant_id, @attempt_number, @trigger, @started_at, @duration_ms,
          @request_method, @request_url, @request_headers, @request_body, @response_status, @response_headers, @response_body,
-         @error_kind, @error_message, @success)`,
+         @error_kind, @error_message, @success
+       WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @delivery_id)`,
     ),
     insertDeliveryRow: db.prepare(
       `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner,
@@ -201,7 +202,9 @@ export function createSqliteDeliveries(
 
   const settleAll = db.transaction((items: Settlement[], now: number): boolean[] =>
     items.map((it) => {
-      // The attempt happened whatever became of the lease, so it is always logged.
+      // The attempt happened whatever became of the lease, so it is logged, unless its delivery is
+      // gone (its endpoint or tenant deleted meanwhile): then there is nothing to log it against,
+      // and failing the insert would fail the whole batch with it.
       if (it.attempt !== null) s.insertAttempt.run(attemptToRow(it.attempt, it.envelopeBody))
       const next = it.status === 'pending' ? it.nextAttemptAt : null
       const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
