@@ -50,7 +50,7 @@ describe('deleting an endpoint or a tenant mid-attempt', () => {
     ])
     await rcv.waitForHits(2)
     expect((await f.srv.api('DELETE', `/v1/tenants/${doomedTenant}`)).status).toBe(204)
-    const list = await f.srv.api('GET', `/v1/tenants/${keptTenant}/deliveries?eventId=${pub!.body.id}`)
+    const list = await f.srv.api('GET', `/v1/tenants/${keptTenant}/deliveries?eventId=${pub.body.id}`)
     await eventually(async () => {
       const d = await f.srv.api('GET', `/v1/tenants/${keptTenant}/deliveries/${list.body.data[0].id}`)
       return d.body.status === 'succeeded'
