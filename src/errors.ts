@@ -13,6 +13,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },
   tenant_exists: { status: 409, title: 'Tenant exists', detail: 'A tenant with this id already exists.' },
   event_type_exists: { status: 409, title: 'Event type exists', detail: 'An event type with this name already exists.' },
+  event_type_built_in: { status: 409, title: 'Built-in event type', detail: 'The server emits this event type itself; it cannot be deleted.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the limit (1 MiB by default).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
   validation_failed: { status: 422, title: 'Validation failed', detail: 'One or more fields are invalid; see errors.' },

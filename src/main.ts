@@ -21,23 +21,9 @@ import { SourceService } from './services/sources.js'
 import { openStore } from './store/open-store.js'
 import { startHeapTrim } from './heap-trim.js'
 import { VERSION } from './version.js'
+import { BUILT_IN_EVENT_TYPES } from './core/built-in-event-types.js'
 
 
-/** Event types the server itself emits; created at start if missing. */
-const BUILT_IN_EVENT_TYPES: ReadonlyArray<[string, string]> = [
-  ['webhook.test', 'Sent by POST .../endpoints/{id}/test.'],
-  ['delivery.failed', 'Operational: a delivery ended failed (to the _operator tenant).'],
-  ['endpoint.disabled', 'Operational: an endpoint was disabled (to the _operator tenant).'],
-  ['endpoint.recovered', 'Operational: an endpoint succeeded after failures (to the _operator tenant).'],
-  ['request.received', 'Gateway: a request arrived at a route, before it is forwarded.'],
-  ['request.success', 'Gateway: the upstream answered 2xx.'],
-  ['request.redirect', 'Gateway: the upstream answered 3xx.'],
-  ['request.client_error', 'Gateway: the upstream answered 4xx.'],
-  ['request.server_error', 'Gateway: the upstream answered 5xx.'],
-  ['request.timeout', 'Gateway: the upstream did not answer in time.'],
-  ['request.error', 'Gateway: any non-2xx answer or a timeout.'],
-  ['request.completed', 'Gateway: every request, when it is done.'],
-]
 
 /** Heap size past which the main thread asks for a full collection (see heap-trim.ts). */
 const HEAP_SOFT_LIMIT_MB = 80

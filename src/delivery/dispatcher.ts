@@ -259,7 +259,8 @@ export class Dispatcher {
     const ep = target.endpoint
     // A changed rate applies from the next attempt on.
     this.rates.set(ep.id, ep.rateLimitPerSecond)
-    if (!ep.enabled) {
+    // A disabled endpoint gets no scheduled attempt; a manual one (retry, recover) was asked for.
+    if (!ep.enabled && d.trigger !== 'manual') {
       const step: NextStep = { kind: 'failed', reason: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}` }
       this.queueSettlement(d, target, null, step)
       return

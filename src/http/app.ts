@@ -61,6 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // On close, idle keep-alive sockets are closed at once; requests in progress (a publish
     // waiting for its commit) are answered first.
     forceCloseConnections: 'idle',
+    // A path Fastify cannot decode (`%ZZ`) is answered before any route: as a problem document too.
+    frameworkErrors: (error, _req, reply) => void sendProblem(reply, 'bad_request', `${error.message}.`),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // An empty body on a JSON route means "no options" (POST .../retry with a content type but no body).
@@ -109,9 +111,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.principal = await deps.access.authenticate(req.headers.authorization)
     if (req.principal === null) return sendProblem(reply, 'unauthorized')
     if (req.principal.kind === 'admin') return
-    // A tenant key reaches only /v1/tenants/{itsTenantId}/...; the rest is 403.
-    const tenantId = (req.params as { tenantId?: string }).tenantId
+    // A tenant key reaches only /v1/tenants/{itsTenantId}/...; the rest is 403. A path under its
+    // own tenant that no route matches is the not-found handler's (404), as for the admin.
+    const route = req.routeOptions.url
+    const tenantId = route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId
     if (tenantId !== req.principal.tenantId) return sendProblem(reply, 'forbidden')
+    // Deleting a tenant is the operator's: its own key cannot delete it (and itself with it).
+    if (req.method === 'DELETE' && route === '/v1/tenants/:tenantId') return sendProblem(reply, 'forbidden', 'Only the admin token may delete a tenant.')
   })
 
   await app.register(opsRoutes, deps)
@@ -123,4 +129,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inboundRoutes, deps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
+}
+
+/** The tenant id of a `/v1/tenants/{id}/...` path, as a route would have decoded it. */
+function tenantInPath(url: string): string | undefined {
+  const m = /^\/v1\/tenants\/([^/?#]+)\//.exec(url)
+  if (!m) return undefined
+  try {
+    return decodeURIComponent(m[1]!)
+  } catch {
+    return undefined
+  }
 }

@@ -43,6 +43,11 @@ describe('API auth', () => {
     await rcv?.close()
   })
 
+  it('a path that cannot be decoded is a 400 problem, not a framework error', async () => {
+    expectProblem(await srv.api('GET', '/v1/tenants/%E0%A4%A'), 400, 'bad_request')
+    expectProblem(await srv.api('GET', '/v1/tenants/auth-a/endpoints/%ZZ'), 400, 'bad_request')
+  })
+
   describe('without a valid token', () => {
     const paths: Array<[string, string]> = [
       ['GET', '/v1/tenants'],
@@ -246,6 +251,18 @@ describe('API auth', () => {
       expect((await srv.api('GET', '/v1/tenants/auth-gone/endpoints', undefined, { token })).status).toBe(200)
       expect((await srv.api('DELETE', '/v1/tenants/auth-gone')).status).toBe(204)
       expectProblem(await srv.api('GET', '/v1/tenants/auth-gone/endpoints', undefined, { token }), 401, 'unauthorized')
+    })
+
+    it('gets 404 for a path no route matches under its own tenant, 403 under another', async () => {
+      expectProblem(await srv.api('GET', '/v1/tenants/auth-a/no-such-thing', undefined, { token: keyA }), 404, 'route_not_found')
+      expectProblem(await srv.api('GET', '/v1/tenants/auth-b/no-such-thing', undefined, { token: keyA }), 403, 'forbidden')
+    })
+
+    it('may read its own tenant but not delete it: that is the admin\'s', async () => {
+      expect((await srv.api('GET', '/v1/tenants/auth-a', undefined, { token: keyA })).status).toBe(200)
+      expectProblem(await srv.api('DELETE', '/v1/tenants/auth-a', undefined, { token: keyA }), 403, 'forbidden')
+      expect((await srv.api('GET', '/v1/tenants/auth-a')).status).toBe(200)
+      expect((await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token: keyA })).status).toBe(200)
     })
 
     it('a near miss of a valid key is a 401', async () => {

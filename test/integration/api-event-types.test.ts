@@ -88,6 +88,14 @@ describe('API event types', () => {
     expect((await ctx.srv.api('POST', '/v1/event-types', { name: 'delete.me' })).status).toBe(201)
   })
 
+  it('built-in types cannot be deleted, but can be described', async () => {
+    for (const name of ['webhook.test', 'request.received', 'endpoint.disabled']) {
+      expectProblem(await ctx.srv.api('DELETE', `/v1/event-types/${name}`), 409, 'event_type_built_in')
+      expect((await ctx.srv.api('GET', `/v1/event-types/${name}`)).status).toBe(200)
+    }
+    expect((await ctx.srv.api('PATCH', '/v1/event-types/webhook.test', { description: 'Our test pings' })).body.description).toBe('Our test pings')
+  })
+
   it('GET, PATCH and DELETE of an unknown type are 404 problems', async () => {
     expectProblem(await ctx.srv.api('GET', '/v1/event-types/no.such.type'), 404, 'not_found')
     expectProblem(await ctx.srv.api('PATCH', '/v1/event-types/no.such.type', { description: 'x' }), 404, 'not_found')

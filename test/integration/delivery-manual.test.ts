@@ -48,6 +48,37 @@ describe.concurrent('manual retry and recovery', () => {
     ])
   })
 
+  it("answers with the delivery as the retry leaves it: pending, due now", async () => {
+    const t = await tenant()
+    const rcv = await receiver(() => ({ status: 400 }))
+    await endpoint(t, { url: `${rcv.url}/hook` })
+    const { deliveryId } = await publish(t)
+    await until(t, deliveryId, (d) => d.status === 'failed')
+    const before = Date.now()
+    const retry = await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)
+    expect(retry.body.status).toBe('pending')
+    const due = Date.parse(retry.body.nextAttemptAt)
+    expect(due).toBeGreaterThanOrEqual(before - 1000)
+    expect(due).toBeLessThanOrEqual(Date.now() + 1000)
+  })
+
+  it('retries a delivery of a disabled endpoint too: the operator asked for the attempt', async () => {
+    const t = await tenant()
+    const rcv = await receiver(() => ({ status: 410 }))
+    const ep = await endpoint(t, { url: `${rcv.url}/hook` })
+    const { deliveryId } = await publish(t)
+    await until(t, deliveryId, (d) => d.status === 'failed')
+    await eventually(async () => (await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled === false)
+
+    rcv.setHandler(() => ({ status: 200 }))
+    expect((await f.srv.api('POST', `/v1/tenants/${t}/deliveries/${deliveryId}/retry`)).status).toBe(202)
+    await rcv.waitForHits(2)
+    const d = await until(t, deliveryId, (x) => x.status === 'succeeded')
+    expect(d.attempts.map((a: any) => a.trigger)).toEqual(['scheduled', 'manual'])
+    // A manual attempt does not re-enable the endpoint: that stays the operator's call.
+    expect((await f.srv.api('GET', `/v1/tenants/${t}/endpoints/${ep.id}`)).body.enabled).toBe(false)
+  })
+
   it('retries a succeeded delivery too: one more attempt, no more', async () => {
     const t = await tenant()
     const rcv = await receiver()

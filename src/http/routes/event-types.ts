@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { isBuiltInEventType } from '../../core/built-in-event-types.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, presentEventType } from '../present.js'
@@ -82,6 +83,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
   )
 
   app.delete('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams } }, async (req, reply) => {
+    if (isBuiltInEventType(req.params.name)) throw new AppError('event_type_built_in', `${req.params.name} is built in: the server emits it, so it stays.`)
     if (!(await store.deleteEventType(req.params.name))) throw notFound(`Event type ${req.params.name}`)
     schemas.invalidate(req.params.name)
     return reply.code(204).send()

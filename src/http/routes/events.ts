@@ -114,11 +114,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     '/v1/tenants/:tenantId/deliveries/:deliveryId/retry',
     { schema: { tags: ['deliveries'], params: DeliveryParams, response: { 202: DeliveryOut } } },
     async (req, reply) => {
-      if (!(await store.requeueManual(req.params.tenantId, req.params.deliveryId, Date.now()))) throw notFound(`Delivery ${req.params.deliveryId}`)
-      wake()
       const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
-      if (!d) throw notFound(`Delivery ${req.params.deliveryId}`)
-      return reply.code(202).send(presentDelivery(d))
+      const now = Date.now()
+      if (!d || !(await store.requeueManual(req.params.tenantId, req.params.deliveryId, now))) throw notFound(`Delivery ${req.params.deliveryId}`)
+      wake()
+      // The delivery as the retry left it. Read back, it would show the attempt's lease instead
+      // (the dispatcher may claim it before the read), as if the attempt were minutes away.
+      return reply.code(202).send(presentDelivery({ ...d, status: 'pending', nextAttemptAt: now, updatedAt: now }))
     },
   )
 }
