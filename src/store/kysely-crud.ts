@@ -192,6 +192,20 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
       let q = k.updateTable('endpoints').set({ ...endpointColumns(patch), updated_at: now }).where('id', '=', id)
       if (tenantId !== null) q = q.where('tenant_id', '=', tenantId)
       const row = await q.returningAll().executeTakeFirst()
+      if (row && patch.enabled === false) {
+        // Its deliveries waiting for a retry become due now, so the dispatcher fails them at once
+        // ("endpoint disabled") rather than showing them pending until their retry time. Leased
+        // ones are in a dispatcher's hands already and meet the same end. Not in one transaction
+        // with the endpoint (see sqlite-store.ts): if this is lost, they fail at their time instead.
+        await k
+          .updateTable('deliveries')
+          .set({ next_attempt_at: now })
+          .where('endpoint_id', '=', id)
+          .where('status', '=', 'pending')
+          .where('lease_owner', 'is', null)
+          .where('next_attempt_at', '>', now)
+          .execute()
+      }
       return row ? endpointFromRow(row) : null
     },
     async deleteEndpoint(tenantId, id) {

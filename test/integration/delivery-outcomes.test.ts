@@ -205,6 +205,22 @@ describe.concurrent('delivery outcomes and retries', () => {
     )
   })
 
+  it('disabling an endpoint fails its deliveries waiting for a retry at once, with no attempt', async () => {
+    const t = await tenant()
+    const rcv = await receiver(() => ({ status: 500 }))
+    const ep = await endpoint(t, { url: `${rcv.url}/hook`, retry: { schedule: [120, 120] } })
+    const { deliveryId } = await publish(t)
+    await rcv.waitForHits(1)
+    await eventually(async () => {
+      const d = await f.srv.api('GET', `/v1/tenants/${t}/deliveries/${deliveryId}`)
+      return d.body.status === 'pending' && d.body.attemptCount === 1
+    })
+    expect((await f.srv.api('PATCH', `/v1/tenants/${t}/endpoints/${ep.id}`, { enabled: false })).status).toBe(200)
+    const d = await finished(t, deliveryId, 5000)
+    expect(d).toMatchObject({ status: 'failed', attemptCount: 1, nextAttemptAt: null })
+    expect(rcv.hits).toHaveLength(1)
+  })
+
   it('410 Gone fails at once, disables the endpoint, and later events create no delivery for it', async () => {
     const t = await tenant()
     const rcv = await receiver(() => ({ status: 410 }))
