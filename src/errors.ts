@@ -13,6 +13,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },
   tenant_exists: { status: 409, title: 'Tenant exists', detail: 'A tenant with this id already exists.' },
   event_type_exists: { status: 409, title: 'Event type exists', detail: 'An event type with this name already exists.' },
+  route_exists: { status: 409, title: 'Route exists', detail: 'The tenant already has a route with this name.' },
   event_type_built_in: { status: 409, title: 'Built-in event type', detail: 'The server emits this event type itself; it cannot be deleted.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the limit (1 MiB by default).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
@@ -20,6 +21,8 @@ export const errorCatalog = {
   url_not_allowed: { status: 422, title: 'URL not allowed', detail: 'The endpoint URL resolves to an address deliveries may not reach.' },
   reserved_tenant: { status: 422, title: 'Reserved tenant', detail: 'Tenant ids starting with an underscore are reserved.' },
   invalid_cursor: { status: 422, title: 'Invalid cursor', detail: 'The cursor is not one this list returned.' },
+  upstream_unreachable: { status: 502, title: 'Upstream unreachable', detail: "The gateway route's upstream could not be reached." },
+  upstream_timeout: { status: 504, title: 'Upstream timeout', detail: "The gateway route's upstream did not answer in time." },
   internal_error: { status: 500, title: 'Internal error', detail: 'The server failed to handle the request; this is a bug worth reporting.' },
   service_unavailable: { status: 503, title: 'Service unavailable', detail: 'The server is shutting down or this role does not serve the API.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>

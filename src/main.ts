@@ -5,6 +5,8 @@ import { Dispatcher } from './delivery/dispatcher.js'
 import { sharedLimits } from './delivery/shared-limits.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
+import { Gateway } from './gateway/gateway.js'
+import { createUpstream } from './gateway/upstream.js'
 import { Ingest } from './inbound/ingest.js'
 import { RequestLog } from './inbound/request-log.js'
 import { startRetention } from './inbound/retention.js'
@@ -17,6 +19,7 @@ import { EndpointService } from './services/endpoints.js'
 import { PayloadSchemas } from './services/payload-schemas.js'
 import { Publisher } from './services/publisher.js'
 import { loadSecretBox } from './services/secret-keys.js'
+import { RouteService } from './services/routes.js'
 import { SourceService } from './services/sources.js'
 import { openStore } from './store/open-store.js'
 import { startHeapTrim } from './heap-trim.js'
@@ -107,6 +110,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const sources = new SourceService(store, box, sourceCache)
   const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store, onReceived: (status) => metrics.received.inc({ status }) })
   const stopRetention = startRetention(store, config.retentionMs)
+  const upstream = createUpstream(policy)
+  const gateway = new Gateway({ store, publisher, upstream, onPublishError: (e) => warn(`a gateway lifecycle event was not published: ${(e as Error).message}`) })
+  const routes = new RouteService({ store, policy, changes: gateway })
 
   const app = await buildApp({
     store,
@@ -115,6 +121,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     endpoints,
     sources,
     ingest,
+    routes,
+    gateway,
     publicUrl: config.publicUrl,
     schemas,
     metrics,
@@ -152,6 +160,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await health.idle()
         await publisher.drain()
         await sender.close()
+        await upstream.close()
         await store.close()
       })()
       return closing

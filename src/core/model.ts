@@ -179,6 +179,18 @@ export interface SourceVerification {
   toleranceSeconds: number
 }
 
+/** A gateway route (API.md, Gateway routes): `/gw/{tenantId}/{name}/...` is proxied to `upstreamUrl`. */
+export interface Route {
+  id: string
+  tenantId: string
+  /** Unique within the tenant; the path segment after the tenant, and the channel of its events. */
+  name: string
+  upstreamUrl: string
+  timeoutSeconds: number
+  createdAt: number
+  updatedAt: number
+}
+
 export interface Source {
   id: string
   tenantId: string

@@ -4,10 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
 import type { Access, Principal } from '../services/access.js'
+import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
 import type { EndpointService } from '../services/endpoints.js'
 import type { PayloadSchemas } from '../services/payload-schemas.js'
 import type { Publisher } from '../services/publisher.js'
+import type { RouteService } from '../services/routes.js'
 import type { SourceService } from '../services/sources.js'
 import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
@@ -17,6 +19,8 @@ import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
 import { eventRoutes } from './routes/events.js'
 import { eventTypeRoutes } from './routes/event-types.js'
+import { gatewayRoutes } from './routes/gateway.js'
+import { gatewayRouteRoutes } from './routes/gateway-routes.js'
 import { inboundRoutes } from './routes/inbound.js'
 import { opsRoutes } from './routes/ops.js'
 import { sourceRoutes } from './routes/sources.js'
@@ -31,6 +35,8 @@ export interface AppDeps {
   endpoints: EndpointService
   sources: SourceService
   ingest: Ingest
+  routes: RouteService
+  gateway: Gateway
   /** HOOKRELAY_PUBLIC_URL: the base of URLs shown (ingestUrl); null = the request's own host. */
   publicUrl: string | null
   schemas: PayloadSchemas
@@ -127,6 +133,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes, deps)
   await app.register(sourceRoutes, deps)
   await app.register(inboundRoutes, deps)
+  await app.register(gatewayRouteRoutes, deps)
+  await app.register(gatewayRoutes, deps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -1,4 +1,4 @@
-import type { ApiKey, Attempt, Delivery, Endpoint, EventType, Source, SourceRequest, StoredEvent, Tenant } from '../core/model.js'
+import type { ApiKey, Attempt, Delivery, Endpoint, EventType, Route, Source, SourceRequest, StoredEvent, Tenant } from '../core/model.js'
 import { AppError } from '../errors.js'
 import { presentAuth } from '../services/endpoint-auth.js'
 
@@ -119,6 +119,17 @@ export const presentSource = (s: Source, baseUrl: string) => ({
   mappings: s.mappings,
   createdAt: iso(s.createdAt),
   updatedAt: iso(s.updatedAt),
+})
+
+export const presentRoute = (r: Route, baseUrl: string) => ({
+  id: r.id,
+  tenantId: r.tenantId,
+  name: r.name,
+  upstreamUrl: r.upstreamUrl,
+  timeoutSeconds: r.timeoutSeconds,
+  gatewayUrl: `${baseUrl}/gw/${encodeURIComponent(r.tenantId)}/${encodeURIComponent(r.name)}`,
+  createdAt: iso(r.createdAt),
+  updatedAt: iso(r.updatedAt),
 })
 
 export const presentRequest = (r: SourceRequest) => ({

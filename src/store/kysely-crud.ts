@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { ApiKey, EventType, Tenant } from '../core/model.js'
 import { endpointFromRow, eventFromRow, parseJson } from './rows.js'
 import type { Database, EndpointRow } from './schema.js'
-import type { DeliveryLog, DeliveryQueue, EndpointPatch, SealedSecrets, SourceStore, Store } from './store.js'
+import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SealedSecrets, SourceStore, Store } from './store.js'
 
 /**
  * The part of the Store that is plain CRUD: settings, tenants and their keys, event types,
@@ -19,6 +19,9 @@ export type KyselyCrud = Omit<
   | 'publishBatch'
   | keyof DeliveryLog
   | keyof SourceStore
+  | keyof RouteStore
+  | 'onDueWork'
+  | 'sharedLimits'
 >
 
 export function createKyselyCrud(k: Kysely<Database>, isUniqueViolation: (err: unknown) => boolean): KyselyCrud {

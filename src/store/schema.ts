@@ -22,6 +22,17 @@ export interface Database {
   sources: SourceRow
   source_requests: SourceRequestRow
   source_idempotency: { source_id: string; key: string; expires_at: number }
+  routes: RouteRow
+}
+
+export interface RouteRow {
+  id: string
+  tenant_id: string
+  name: string
+  upstream_url: string
+  timeout_seconds: number
+  created_at: number
+  updated_at: number
 }
 
 export interface SourceRow {

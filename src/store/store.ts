@@ -7,6 +7,7 @@ import type {
   Endpoint,
   EventType,
   JsonObject,
+  Route,
   Source,
   SourceRequest,
   StoredEvent,
@@ -19,7 +20,7 @@ import type {
  * creation order), newest first unless said otherwise.
  */
 export interface Store
-  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore {
+  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore, RouteStore {
   readonly dialect: 'sqlite' | 'postgres'
   /**
    * Calls `listener` when another process may have made deliveries due (PostgreSQL: LISTEN/NOTIFY).
@@ -285,4 +286,19 @@ export interface SourceStore {
   listSourceRequests(sourceId: string, page: Page): Promise<SourceRequest[]>
   /** Deletes logged requests received before `before`, and idempotency keys expired by then. */
   pruneSourceRequests(before: number): Promise<number>
+}
+
+export type RoutePatch = Partial<Pick<Route, 'name' | 'upstreamUrl' | 'timeoutSeconds'>>
+
+/** Gateway routes: the same Kysely code on both dialects (kysely-routes.ts). */
+export interface RouteStore {
+  /** False when the tenant already has a route of that name. */
+  createRoute(route: Route): Promise<boolean>
+  getRoute(tenantId: string, id: string): Promise<Route | null>
+  /** The proxy's lookup. */
+  getRouteByName(tenantId: string, name: string): Promise<Route | null>
+  listRoutes(tenantId: string, page: Page): Promise<Route[]>
+  /** Null when there is no such route; `{nameTaken: true}` when a rename collides with another route. */
+  updateRoute(tenantId: string, id: string, patch: RoutePatch, now: number): Promise<Route | { nameTaken: true } | null>
+  deleteRoute(tenantId: string, id: string): Promise<boolean>
 }

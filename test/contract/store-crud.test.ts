@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
-import type { Attempt, Delivery, Endpoint, Source, SourceRequest, StoredEvent } from '../../src/core/model.js'
+import type { Attempt, Delivery, Endpoint, Route, Source, SourceRequest, StoredEvent } from '../../src/core/model.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../../src/core/shaping/payload-body.js'
 import type { PublishItem, SourceRequestWrite, Store } from '../../src/store/store.js'
 import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
@@ -469,6 +469,49 @@ for (const dialect of dialects) {
         expect(await store.hasIdempotencyClaim(gone.id, 'k', T0)).toBe(false)
         expect(await store.listSourceRequests(kept.id, first)).toHaveLength(1)
         expect(await store.hasIdempotencyClaim(kept.id, 'k', T0)).toBe(true)
+      })
+    })
+
+    describe('gateway routes', () => {
+      const route = (tenantId: string, name: string): Route => ({
+        id: newId('rte'),
+        tenantId,
+        name,
+        upstreamUrl: 'https://upstream.test/api',
+        timeoutSeconds: 30,
+        createdAt: T0,
+        updatedAt: T0,
+      })
+
+      it('creates, finds by id and by name, and keeps names unique per tenant', async () => {
+        const r = route('t1', 'orders')
+        expect(await store.createRoute(r)).toBe(true)
+        expect(await store.createRoute(route('t1', 'orders'))).toBe(false)
+        expect(await store.createRoute(route('t2', 'orders'))).toBe(true)
+        expect(await store.getRoute('t1', r.id)).toEqual(r)
+        expect(await store.getRoute('t2', r.id)).toBeNull()
+        expect(await store.getRouteByName('t1', 'orders')).toEqual(r)
+        expect(await store.getRouteByName('t1', 'Orders')).toBeNull()
+      })
+
+      it('lists newest first by pages, updates, refuses a rename onto a taken name, and deletes', async () => {
+        const rs = [route('t1', 'a'), route('t1', 'b'), route('t1', 'c')]
+        for (const r of rs) await store.createRoute(r)
+        const p1 = await store.listRoutes('t1', { limit: 2, after: null })
+        expect(p1.map((r) => r.name)).toEqual(['c', 'b'])
+        expect((await store.listRoutes('t1', { limit: 2, after: p1[1]!.id })).map((r) => r.name)).toEqual(['a'])
+        expect(await store.updateRoute('t1', rs[0]!.id, { upstreamUrl: 'https://other.test', timeoutSeconds: 5 }, T0 + 1)).toMatchObject({
+          name: 'a',
+          upstreamUrl: 'https://other.test',
+          timeoutSeconds: 5,
+          updatedAt: T0 + 1,
+        })
+        expect(await store.updateRoute('t1', rs[0]!.id, { name: 'b' }, T0 + 2)).toEqual({ nameTaken: true })
+        expect(await store.updateRoute('t2', rs[0]!.id, { name: 'z' }, T0 + 2)).toBeNull()
+        expect(await store.deleteRoute('t1', rs[0]!.id)).toBe(true)
+        expect(await store.deleteRoute('t1', rs[0]!.id)).toBe(false)
+        await store.deleteTenant('t1')
+        expect(await store.getRoute('t1', rs[1]!.id)).toBeNull()
       })
     })
   })

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { createKyselyCrud } from '../kysely-crud.js'
+import { createKyselyRoutes } from '../kysely-routes.js'
 import { createPostgresDeliveries } from './postgres-deliveries.js'
 import { listenForDueWork } from './postgres-notify.js'
 import { migratePostgres } from './postgres-migrate.js'
@@ -37,6 +38,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     ...deliveries,
     ...sources,
     ...crud,
+    ...createKyselyRoutes(k, isUniqueViolation),
     onDueWork: (listener) => listenForDueWork(opts.url, listener),
     sharedLimits: createPostgresSharedLimits(k),
 

@@ -6,6 +6,7 @@ import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { startCheckpointer, type Checkpointer } from './checkpointer.js'
 import { createKyselyCrud } from '../kysely-crud.js'
+import { createKyselyRoutes } from '../kysely-routes.js'
 import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { migrateSqlite } from './sqlite-migrate.js'
@@ -70,6 +71,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     ...deliveries,
     ...sources,
     ...crud,
+    ...createKyselyRoutes(k, isUniqueViolation),
 
     async close() {
       await checkpointer?.stop()

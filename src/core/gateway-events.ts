@@ -1,0 +1,120 @@
+import type { JsonObject } from './model.js'
+import { redactHeaders } from './redact-headers.js'
+
+/**
+ * What a gateway route publishes about each request it proxies (API.md, Gateway routes), and the
+ * header rules of a reverse proxy. Pure: the proxy (gateway/) does the I/O.
+ */
+
+/** How the upstream answered, as the lifecycle events see it. */
+export type UpstreamOutcome =
+  | { kind: 'response'; status: number; headers: Record<string, string | string[]>; body: Buffer }
+  | { kind: 'timeout' }
+  | { kind: 'unreachable'; message: string }
+
+/** Bodies in event payloads are cut at this many bytes. */
+export const EVENT_BODY_BYTES = 64 * 1024
+
+/**
+ * The events published once the upstream has answered (or not), in order: the outcome's own type,
+ * `request.error` for anything but a 2xx, and `request.completed` always. An unreachable upstream
+ * has no outcome type of its own: it is an error, and completed.
+ */
+export function lifecycleTypes(outcome: UpstreamOutcome): string[] {
+  if (outcome.kind === 'timeout') return ['request.timeout', 'request.error', 'request.completed']
+  if (outcome.kind === 'unreachable') return ['request.error', 'request.completed']
+  const s = outcome.status
+  if (s >= 200 && s < 300) return ['request.success', 'request.completed']
+  const type = s >= 300 && s < 400 ? 'request.redirect' : s >= 400 && s < 500 ? 'request.client_error' : 'request.server_error'
+  return [type, 'request.error', 'request.completed']
+}
+
+/**
+ * A body as an event carries it: parsed JSON when the content type says JSON and it parses,
+ * otherwise text; longer than 64 KiB, the text cut there (a cut JSON document would not parse);
+ * an empty body is null.
+ */
+export function eventBody(contentType: string | undefined, bytes: Buffer): unknown {
+  if (bytes.length === 0) return null
+  if (bytes.length > EVENT_BODY_BYTES) return bytes.subarray(0, EVENT_BODY_BYTES).toString('utf8')
+  const text = bytes.toString('utf8')
+  if (contentType !== undefined && isJsonType(contentType)) {
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      return text
+    }
+  }
+  return text
+}
+
+function isJsonType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase()
+  return type === 'application/json' || type.endsWith('+json')
+}
+
+/** A query string as an object: repeated names become arrays, in order. */
+export function queryObject(search: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of new URLSearchParams(search)) {
+    const had = out[name]
+    out[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value]
+  }
+  return out
+}
+
+/** Headers that describe one connection, not the message (RFC 9110 7.6.1): a proxy never forwards them. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+
+/**
+ * The headers a proxy passes on, either way: without hop-by-hop headers, those the Connection
+ * header names, and the ones in `drop` (the client's `host`, lengths the proxy recomputes).
+ */
+export function forwardableHeaders(headers: Record<string, string | string[] | undefined>, drop: readonly string[] = []): Record<string, string | string[]> {
+  const named = new Set(drop)
+  const connection = headers.connection
+  for (const value of Array.isArray(connection) ? connection : connection === undefined ? [] : [connection]) {
+    for (const token of value.split(',')) named.add(token.trim().toLowerCase())
+  }
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase()
+    if (value === undefined || HOP_BY_HOP.has(lower) || named.has(lower)) continue
+    out[lower] = value
+  }
+  return out
+}
+
+export interface ProxiedRequest {
+  method: string
+  /** The path after the route's prefix, from `/`. */
+  path: string
+  /** The query string without `?`. */
+  search: string
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+/** The payload of every lifecycle event: `response` null until there is one. Credentials in headers are redacted. */
+export function lifecyclePayload(route: string, request: ProxiedRequest, outcome: UpstreamOutcome | null, durationMs: number): JsonObject {
+  const headerOf = (h: Record<string, string | string[] | undefined>, name: string) => {
+    const v = h[name]
+    return Array.isArray(v) ? v[0] : v
+  }
+  const response =
+    outcome?.kind === 'response'
+      ? { status: outcome.status, headers: redactHeaders(outcome.headers, null), body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body) }
+      : null
+  return {
+    route,
+    request: {
+      method: request.method,
+      path: request.path,
+      query: queryObject(request.search),
+      headers: redactHeaders(request.headers, null),
+      body: eventBody(headerOf(request.headers, 'content-type'), request.body),
+    },
+    response,
+    durationMs,
+  }
+}

@@ -1,0 +1,117 @@
+import { forwardableHeaders, lifecyclePayload, lifecycleTypes, type ProxiedRequest } from '../core/gateway-events.js'
+import type { JsonObject, Route } from '../core/model.js'
+import { AppError, notFound } from '../errors.js'
+import { ExpiringCache } from '../services/expiring-cache.js'
+import type { Publisher } from '../services/publisher.js'
+import type { Store } from '../store/store.js'
+import type { Upstream } from './upstream.js'
+
+/** How long a route lookup is trusted: another node's change to a route shows within this. */
+const ROUTE_TTL_MS = 5000
+
+export interface GatewayRequest {
+  tenantId: string
+  routeName: string
+  method: string
+  /** The path after `/gw/{tenantId}/{routeName}`, as received (still percent-encoded); '' for none. */
+  rest: string
+  /** The query string without `?`, as received. */
+  search: string
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  clientIp: string
+  protocol: string
+}
+
+export interface GatewayAnswer {
+  status: number
+  headers: Record<string, string | string[]>
+  body: Buffer
+}
+
+/**
+ * A gateway route at work (API.md, Gateway routes): publishes `request.received`, forwards the
+ * request to the route's upstream, publishes what came of it, and passes the answer back. Events go
+ * into the route's tenant on the channel named after the route, through the same publisher as any
+ * event, so they are durable before the client gets its answer. A publish that fails (the tenant
+ * just deleted, a schema the payload breaks) does not fail the request: the proxy still proxies.
+ */
+export class Gateway {
+  private readonly routes: ExpiringCache<Route | null>
+
+  constructor(
+    private readonly d: {
+      store: Pick<Store, 'getRouteByName'>
+      publisher: Pick<Publisher, 'publish'>
+      upstream: Upstream
+      onPublishError?: (error: unknown) => void
+      now?: () => number
+    },
+  ) {
+    this.routes = new ExpiringCache(
+      (key) => {
+        const [tenantId, name] = key.split('\n') as [string, string]
+        return d.store.getRouteByName(tenantId, name)
+      },
+      { now: d.now ?? Date.now, ttlMs: ROUTE_TTL_MS, limit: 10_000 },
+    )
+  }
+
+  /** A route changed or went: the next request reads it again. */
+  forget(tenantId: string, name: string): void {
+    this.routes.delete(`${tenantId}\n${name}`)
+  }
+
+  async handle(req: GatewayRequest): Promise<GatewayAnswer> {
+    const route = await this.routes.get(`${req.tenantId}\n${req.routeName}`)
+    if (!route) throw notFound(`Route ${req.routeName}`)
+    const proxied: ProxiedRequest = { method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body }
+    await this.publish(route, ['request.received'], lifecyclePayload(route.name, proxied, null, 0))
+
+    const started = performance.now()
+    const outcome = await this.d.upstream.send({
+      method: req.method,
+      url: upstreamUrl(route.upstreamUrl, req.rest, req.search),
+      headers: forwardedHeaders(req),
+      body: req.body.length === 0 && (req.method === 'GET' || req.method === 'HEAD') ? null : req.body,
+      timeoutMs: route.timeoutSeconds * 1000,
+    })
+    const durationMs = Math.round(performance.now() - started)
+    await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, proxied, outcome, durationMs))
+
+    if (outcome.kind === 'timeout') throw new AppError('upstream_timeout', `The upstream did not answer within ${route.timeoutSeconds} s.`)
+    if (outcome.kind === 'unreachable') throw new AppError('upstream_unreachable', `The upstream could not be reached: ${outcome.message}.`)
+    // Lengths are the proxy's to set for the body it sends.
+    return { status: outcome.status, headers: forwardableHeaders(outcome.headers, ['content-length']), body: outcome.body }
+  }
+
+  /** One publish per type, together: they share a group commit. */
+  private async publish(route: Route, types: string[], payload: JsonObject): Promise<void> {
+    await Promise.all(
+      types.map((type) =>
+        this.d.publisher.publish(route.tenantId, { type, payload, channels: [route.name] }).catch((e: unknown) => this.d.onPublishError?.(e)),
+      ),
+    )
+  }
+}
+
+/** The upstream URL for a request: the route's URL, its path extended by the request's, queries joined. */
+export function upstreamUrl(base: string, rest: string, search: string): string {
+  const url = new URL(base)
+  if (rest !== '') url.pathname = url.pathname.replace(/\/$/, '') + rest
+  const query = [url.search.replace(/^\?/, ''), search].filter((q) => q !== '').join('&')
+  url.search = query === '' ? '' : `?${query}`
+  return url.href
+}
+
+/** What goes upstream: the client's headers less hop-by-hop ones, plus the usual X-Forwarded-*. */
+function forwardedHeaders(req: GatewayRequest): Record<string, string | string[]> {
+  const headers = forwardableHeaders(req.headers, ['host', 'content-length'])
+  const prior = req.headers['x-forwarded-for']
+  const chain = Array.isArray(prior) ? prior.join(', ') : prior
+  headers['x-forwarded-for'] = chain ? `${chain}, ${req.clientIp}` : req.clientIp
+  const host = req.headers.host
+  if (host !== undefined) headers['x-forwarded-host'] = Array.isArray(host) ? host[0]! : host
+  headers['x-forwarded-proto'] = req.protocol
+  return headers
+}

@@ -1,0 +1,56 @@
+import { Agent, request } from 'undici'
+import type { AddressPolicy } from '../core/address-class.js'
+import type { UpstreamOutcome } from '../core/gateway-events.js'
+import { createGuardedConnect } from '../delivery/address-guard.js'
+import { BLOCKED_CODE } from '../delivery/url-target.js'
+
+/** An upstream answer larger than this is not passed back (502): the proxy holds answers in memory. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+export interface UpstreamRequest {
+  method: string
+  url: string
+  headers: Record<string, string | string[]>
+  body: Buffer | null
+  timeoutMs: number
+}
+
+export interface Upstream {
+  /** Sends the request once, never following redirects, and says how the upstream answered. */
+  send(req: UpstreamRequest): Promise<UpstreamOutcome>
+  close(): Promise<void>
+}
+
+/**
+ * The gateway's HTTP client: its own undici Agent (TLS verified), whose connector applies the same
+ * address policy as deliveries, after DNS resolution (delivery/address-guard.ts): a route cannot
+ * reach what an endpoint may not.
+ */
+export function createUpstream(policy: AddressPolicy): Upstream {
+  const agent = new Agent({ connect: createGuardedConnect(policy), connections: 64 })
+  return {
+    async send(req) {
+      const signal = AbortSignal.timeout(req.timeoutMs)
+      try {
+        const res = await request(req.url, { method: req.method as 'GET', headers: req.headers, body: req.body, dispatcher: agent, signal })
+        const chunks: Buffer[] = []
+        let size = 0
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length
+          if (size > MAX_RESPONSE_BYTES) {
+            res.body.destroy()
+            return { kind: 'unreachable', message: `the upstream's answer is larger than ${MAX_RESPONSE_BYTES} bytes` }
+          }
+          chunks.push(chunk as Buffer)
+        }
+        return { kind: 'response', status: res.statusCode, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }
+      } catch (err) {
+        if (signal.aborted) return { kind: 'timeout' }
+        const e = err as Error & { code?: string; cause?: { code?: string; message?: string } }
+        if (e.code === BLOCKED_CODE || e.cause?.code === BLOCKED_CODE) return { kind: 'unreachable', message: `blocked: ${e.cause?.message ?? e.message}` }
+        return { kind: 'unreachable', message: e.cause?.message ?? e.message }
+      }
+    },
+    close: () => agent.close(),
+  }
+}
