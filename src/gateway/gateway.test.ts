@@ -7,7 +7,8 @@ describe('upstreamUrl', () => {
     expect(upstreamUrl('http://127.0.0.1:9/api/', '/v1', '')).toBe('http://127.0.0.1:9/api/v1')
     expect(upstreamUrl('http://127.0.0.1:9', '/x', '')).toBe('http://127.0.0.1:9/x')
     expect(upstreamUrl('http://127.0.0.1:9/api?key=k', '/x', 'a=1')).toBe('http://127.0.0.1:9/api/x?key=k&a=1')
-    expect(upstreamUrl('http://127.0.0.1:9/api', '', '')).toBe('http://127.0.0.1:9/api')
+    expect(upstreamUrl('http://127.0.0.1:9/api', '', '')).toBe('http://127.0.0.1:9/api/')
+    expect(upstreamUrl('http://127.0.0.1:9/api/', '', 'q=1')).toBe('http://127.0.0.1:9/api/?q=1')
   })
 
   it('keeps percent-encoding as received', () => {

@@ -95,10 +95,13 @@ export class Gateway {
   }
 }
 
-/** The upstream URL for a request: the route's URL, its path extended by the request's, queries joined. */
+/**
+ * The upstream URL for a request: `upstreamUrl/{rest}` (API.md), so `/gw/t/r` and `/gw/t/r/` both
+ * go to the route's URL with a slash after it; queries joined.
+ */
 export function upstreamUrl(base: string, rest: string, search: string): string {
   const url = new URL(base)
-  if (rest !== '') url.pathname = url.pathname.replace(/\/$/, '') + rest
+  url.pathname = url.pathname.replace(/\/$/, '') + (rest === '' ? '/' : rest)
   const query = [url.search.replace(/^\?/, ''), search].filter((q) => q !== '').join('&')
   url.search = query === '' ? '' : `?${query}`
   return url.href
