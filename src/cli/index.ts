@@ -2,6 +2,10 @@ import { Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { startServer } from '../main.js'
 import { openStore } from '../store/open-store.js'
+import { createClient, type ClientOptions } from './client.js'
+import { listen } from './listen.js'
+import { replay } from './replay.js'
+import { send } from './send.js'
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('hookrelay').description('Self-hosted webhook platform')
@@ -16,15 +20,16 @@ export async function main(argv: string[]): Promise<void> {
     .option('--role <role>', 'api, worker or all (HOOKRELAY_ROLE, default all)')
     .action(async (opts: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; role?: string }) => {
       const config = loadConfig(process.env, opts)
-      const server = await startServer(config)
-      if (server.generatedAdminToken) {
-        process.stdout.write(`hookrelay admin token (shown once, store it now): ${server.generatedAdminToken}\n`)
-      }
-      process.stdout.write(`hookrelay listening on ${server.url}\n`)
-      let stopping = false
+      // Signals are taken from before the start: one that arrives while starting, or right after the
+      // listening line (a supervisor may send it at once), still ends in a graceful stop and exit 0.
+      let server: Awaited<ReturnType<typeof startServer>> | null = null
+      let requested: string | null = null
+      let closing = false
       const stop = (signal: string) => {
-        if (stopping) return
-        stopping = true
+        requested ??= signal
+        // Before the start completes, the signal waits for it.
+        if (server === null || closing) return
+        closing = true
         process.stderr.write(`hookrelay: ${signal}, finishing in-flight deliveries\n`)
         // Hold the event loop open until close() has finished. Once the HTTP server is closed, the
         // process must not end merely because nothing else is ref'd (Node then exits 0 on its own),
@@ -40,6 +45,12 @@ export async function main(argv: string[]): Promise<void> {
       }
       process.on('SIGTERM', () => stop('SIGTERM'))
       process.on('SIGINT', () => stop('SIGINT'))
+      server = await startServer(config)
+      if (server.generatedAdminToken) {
+        process.stdout.write(`hookrelay admin token (shown once, store it now): ${server.generatedAdminToken}\n`)
+      }
+      process.stdout.write(`hookrelay listening on ${server.url}\n`)
+      if (requested !== null) stop(requested)
     })
 
   program
@@ -53,6 +64,81 @@ export async function main(argv: string[]): Promise<void> {
       await store.close()
       process.stdout.write('hookrelay: migrations applied\n')
     })
+
+  // The commands that talk to a running server (API.md, CLI).
+  const client = <T extends Command>(cmd: T): T =>
+    cmd
+      .option('--server <url>', 'the Hookrelay server (HOOKRELAY_URL, default http://127.0.0.1:8080)')
+      .option('--token <token>', 'the admin token or a tenant API key (HOOKRELAY_TOKEN)')
+  const out = (line: string) => process.stdout.write(`${line}\n`)
+  /** Runs a client command; a failure is one line on stderr and exit code 1, not a stack trace. */
+  const run = async (fn: () => Promise<void>) => {
+    try {
+      await fn()
+    } catch (err) {
+      process.stderr.write(`hookrelay: ${(err as Error).message}\n`)
+      process.exitCode = 1
+    }
+  }
+
+  client(program.command('send'))
+    .description('Publish one event')
+    .requiredOption('--tenant <id>', 'the tenant to publish to')
+    .argument('<type>', 'the event type, e.g. invoice.paid')
+    .argument('<json>', 'the payload, a JSON object')
+    .action((type: string, json: string, opts: ClientOptions & { tenant: string }) => run(() => send(createClient(opts), opts.tenant, type, json, out)))
+
+  client(program.command('replay'))
+    .description("Send an endpoint's failed deliveries again, with a progress bar on a terminal")
+    .requiredOption('--endpoint <id>', 'the endpoint')
+    .requiredOption('--since <iso>', 'replay deliveries created since this time (ISO 8601)')
+    .option('--tenant <id>', "the endpoint's tenant (looked up with the admin token when left out)")
+    .action((opts: ClientOptions & { endpoint: string; since: string; tenant?: string }) =>
+      run(async () => {
+        const tty = process.stdout.isTTY === true
+        let drawn = false
+        await replay(
+          createClient(opts),
+          { endpoint: opts.endpoint, since: opts.since, ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}) },
+          {
+            out: (line) => {
+              if (drawn) process.stdout.write('\n')
+              drawn = false
+              out(line)
+            },
+            ...(tty
+              ? {
+                  progress: (line: string) => {
+                    process.stdout.write(`\r${line}`)
+                    drawn = true
+                  },
+                }
+              : {}),
+          },
+        )
+      }),
+    )
+
+  client(program.command('listen'))
+    .description("Forward a tenant's new events to a local URL, signed, for development")
+    .requiredOption('--tenant <id>', 'the tenant whose events to forward')
+    .requiredOption('--forward-to <url>', 'where to POST them, e.g. http://localhost:3000/hooks')
+    .option('--events <types>', 'comma-separated event types or patterns (invoice.*); default all')
+    .option('--secret <whsec>', 'the signing secret to use; default a new one, printed at start')
+    .action((opts: ClientOptions & { tenant: string; forwardTo: string; events?: string; secret?: string }) =>
+      run(async () => {
+        const stop = new AbortController()
+        process.once('SIGINT', () => stop.abort())
+        process.once('SIGTERM', () => stop.abort())
+        const events = opts.events?.split(',').map((e) => e.trim()).filter((e) => e !== '')
+        await listen(
+          createClient(opts),
+          { tenant: opts.tenant, forwardTo: opts.forwardTo, ...(events ? { events } : {}), ...(opts.secret ? { secret: opts.secret } : {}) },
+          out,
+          stop.signal,
+        )
+      }),
+    )
 
   await program.parseAsync(argv)
 }

@@ -37,6 +37,12 @@ function newDataDir(): string {
 }
 
 describe('SIGTERM', () => {
+  it('a SIGTERM the moment the listening line is out still stops gracefully: exit 0', { timeout: 60_000 }, async () => {
+    const server = await spawnServer({ dataDir: newDataDir() })
+    server.kill('SIGTERM')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+  })
+
   it('finishes in-flight attempts, exits 0 within the endpoint timeout, and loses nothing', { timeout: 60_000 }, async () => {
     const dataDir = newDataDir()
     let delayMs = 500

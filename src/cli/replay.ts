@@ -1,0 +1,89 @@
+import type { Client } from './client.js'
+import { ApiError } from './client.js'
+import { progressLine } from './progress.js'
+
+interface Stats {
+  pending: number
+  failed: number
+}
+
+export interface ReplayOptions {
+  endpoint: string
+  since: string
+  /** Found by looking through the tenants (admin token) when not given. */
+  tenant?: string
+  pollMs?: number
+  /** Stop watching after this long; the deliveries go on in the background. Default 10 minutes. */
+  watchMs?: number
+}
+
+export interface ReplayIo {
+  out: (line: string) => void
+  /** A progress line to draw over the last (a terminal); absent, progress is not shown. */
+  progress?: (line: string) => void
+}
+
+/**
+ * `hookrelay replay --endpoint EP --since ISO`: re-queues the endpoint's failed deliveries since
+ * then (the `recover` API) and follows them until each has had its attempt, with a progress bar on
+ * a terminal. Progress is read from the endpoint's stats over the same period: the recovered
+ * deliveries are pending until their one attempt, then succeeded or failed again.
+ */
+export async function replay(client: Client, o: ReplayOptions, io: ReplayIo): Promise<void> {
+  const at = Date.parse(o.since)
+  if (Number.isNaN(at)) throw new Error(`--since must be an ISO 8601 time, such as 2026-11-01T00:00:00Z; got ${o.since}`)
+  const since = new Date(at).toISOString()
+  const tenant = o.tenant ?? (await findTenant(client, o.endpoint))
+  const base = `/v1/tenants/${encodeURIComponent(tenant)}/endpoints/${encodeURIComponent(o.endpoint)}`
+  const stats = () => client.call<Stats>('GET', `${base}/stats?since=${encodeURIComponent(since)}`)
+
+  const before = await stats()
+  const { count } = await client.call<{ count: number }>('POST', `${base}/recover`, { since })
+  if (count === 0) {
+    io.out(`nothing to replay: endpoint ${o.endpoint} has no failed deliveries since ${since}`)
+    return
+  }
+  io.out(`replaying ${count} failed ${count === 1 ? 'delivery' : 'deliveries'} of endpoint ${o.endpoint} since ${since}`)
+  const deadline = Date.now() + (o.watchMs ?? 10 * 60_000)
+  // The recovered deliveries left `failed` for `pending`; those failing again come back.
+  const failedBase = before.failed - count
+  for (;;) {
+    const now = await stats()
+    const waiting = Math.max(0, now.pending - before.pending)
+    const failedAgain = Math.max(0, now.failed - failedBase)
+    io.progress?.(progressLine(count - waiting, count, failedAgain))
+    if (waiting === 0) {
+      io.out(`replayed ${count}: ${count - failedAgain} delivered, ${failedAgain} failed again`)
+      return
+    }
+    if (Date.now() >= deadline) {
+      io.out(`${waiting} still pending; they go on in the background`)
+      return
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 500))
+  }
+}
+
+/** The tenant an endpoint belongs to, looked for tenant by tenant (needs the admin token). */
+async function findTenant(client: Client, endpoint: string): Promise<string> {
+  let cursor: string | null = null
+  do {
+    let page: { data: Array<{ id: string }>; nextCursor: string | null }
+    try {
+      page = await client.call('GET', `/v1/tenants?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403) throw new Error('pass --tenant: with a tenant API key, the endpoint is looked for in that tenant only')
+      throw err
+    }
+    for (const t of page.data) {
+      try {
+        await client.call('GET', `/v1/tenants/${encodeURIComponent(t.id)}/endpoints/${encodeURIComponent(endpoint)}`)
+        return t.id
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err
+      }
+    }
+    cursor = page.nextCursor
+  } while (cursor !== null)
+  throw new Error(`no tenant has an endpoint ${endpoint}`)
+}
