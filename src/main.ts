@@ -111,7 +111,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store, onReceived: (status) => metrics.received.inc({ status }) })
   const stopRetention = startRetention(store, config.retentionMs)
   const upstream = createUpstream(policy)
-  const gateway = new Gateway({ store, publisher, upstream, onPublishError: (e) => warn(`a gateway lifecycle event was not published: ${(e as Error).message}`) })
+  const gateway = new Gateway({
+    store,
+    publisher,
+    upstream,
+    onPublishError: (e) => warn(`a gateway lifecycle event was not published: ${(e as Error).message}`),
+    onProxied: (outcome, ms) => {
+      metrics.proxied.inc({ outcome })
+      metrics.upstreamSeconds.observe(ms / 1000)
+    },
+  })
   const routes = new RouteService({ store, policy, changes: gateway })
 
   const app = await buildApp({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EVENT_BODY_BYTES, eventBody, forwardableHeaders, lifecyclePayload, lifecycleTypes, queryObject } from './gateway-events.js'
+import { EVENT_BODY_BYTES, eventBody, forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, queryObject } from './gateway-events.js'
 
 describe('lifecycleTypes', () => {
   it('names the outcome, adds request.error for anything but a 2xx, and request.completed always', () => {
@@ -11,6 +11,15 @@ describe('lifecycleTypes', () => {
     expect(answer(503)).toEqual(['request.server_error', 'request.error', 'request.completed'])
     expect(lifecycleTypes({ kind: 'timeout' })).toEqual(['request.timeout', 'request.error', 'request.completed'])
     expect(lifecycleTypes({ kind: 'unreachable', message: 'refused' })).toEqual(['request.error', 'request.completed'])
+  })
+})
+
+describe('outcomeName', () => {
+  it('is the outcome type without its prefix, or unreachable', () => {
+    expect(outcomeName({ kind: 'response', status: 201, headers: {}, body: Buffer.alloc(0) })).toBe('success')
+    expect(outcomeName({ kind: 'response', status: 429, headers: {}, body: Buffer.alloc(0) })).toBe('client_error')
+    expect(outcomeName({ kind: 'timeout' })).toBe('timeout')
+    expect(outcomeName({ kind: 'unreachable', message: 'x' })).toBe('unreachable')
   })
 })
 

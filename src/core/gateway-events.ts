@@ -29,6 +29,11 @@ export function lifecycleTypes(outcome: UpstreamOutcome): string[] {
   return [type, 'request.error', 'request.completed']
 }
 
+/** The outcome as one word, for metrics and logs: the lifecycle type's suffix, or `unreachable`. */
+export function outcomeName(outcome: UpstreamOutcome): string {
+  return outcome.kind === 'unreachable' ? 'unreachable' : lifecycleTypes(outcome)[0]!.slice('request.'.length)
+}
+
 /**
  * A body as an event carries it: parsed JSON when the content type says JSON and it parses,
  * otherwise text; longer than 64 KiB, the text cut there (a cut JSON document would not parse);

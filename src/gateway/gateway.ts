@@ -1,4 +1,4 @@
-import { forwardableHeaders, lifecyclePayload, lifecycleTypes, type ProxiedRequest } from '../core/gateway-events.js'
+import { forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, type ProxiedRequest } from '../core/gateway-events.js'
 import type { JsonObject, Route } from '../core/model.js'
 import { AppError, notFound } from '../errors.js'
 import { ExpiringCache } from '../services/expiring-cache.js'
@@ -45,6 +45,8 @@ export class Gateway {
       publisher: Pick<Publisher, 'publish'>
       upstream: Upstream
       onPublishError?: (error: unknown) => void
+      /** Told how each forwarded request went (metrics). */
+      onProxied?: (outcome: string, durationMs: number) => void
       now?: () => number
     },
   ) {
@@ -77,6 +79,7 @@ export class Gateway {
       timeoutMs: route.timeoutSeconds * 1000,
     })
     const durationMs = Math.round(performance.now() - started)
+    this.d.onProxied?.(outcomeName(outcome), durationMs)
     await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, proxied, outcome, durationMs))
 
     if (outcome.kind === 'timeout') throw new AppError('upstream_timeout', `The upstream did not answer within ${route.timeoutSeconds} s.`)

@@ -52,7 +52,19 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
       this.set(collect.droppedRequestLogs?.() ?? 0)
     },
   })
-  return { registry, deliveries, attemptSeconds, published, groupCommits, received }
+  const proxied = new Counter({
+    name: 'hookrelay_gateway_requests_total',
+    help: "Requests proxied by gateway routes, by outcome: success, redirect, client_error, server_error (the upstream's status class), timeout or unreachable.",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  })
+  const upstreamSeconds = new Histogram({
+    name: 'hookrelay_gateway_upstream_duration_seconds',
+    help: "Time from forwarding a gateway request to the upstream's whole answer (or the timeout).",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  })
+  return { registry, deliveries, attemptSeconds, published, groupCommits, received, proxied, upstreamSeconds }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

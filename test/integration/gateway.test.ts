@@ -556,6 +556,22 @@ describe('gateway routes', () => {
       expectProblem(await gw(`/gw/${t}/gone/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 502, 'upstream_unreachable')
     })
 
+    it('counts proxied requests by outcome in /metrics', async () => {
+      const sample = async (outcome: string): Promise<number> => {
+        const text = await (await fetch(`${f.srv.url}/metrics`)).text()
+        const line = text.split('\n').find((l) => l.startsWith(`hookrelay_gateway_requests_total{outcome="${outcome}"}`))
+        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+      }
+      const before = { success: await sample('success'), unreachable: await sample('unreachable') }
+      const { t, base } = await setup({ name: 'counted' })
+      expect((await gw(`${base}/x`)).status).toBe(200)
+      await createRoute(t, { name: 'nowhere', upstreamUrl: `http://127.0.0.1:${await unusedPort()}` })
+      expect((await gw(`/gw/${t}/nowhere/x`)).status).toBe(502)
+      // Other tests run alongside on this server: at least ours were counted.
+      expect(await sample('success')).toBeGreaterThanOrEqual(before.success + 1)
+      expect(await sample('unreachable')).toBeGreaterThanOrEqual(before.unreachable + 1)
+    })
+
     it('answers 404 for an unknown tenant or route, and publishes nothing', async () => {
       const { t, up, base } = await setup({ name: 'real' })
       await listener(t, 'real', { channels: [] })
