@@ -12,7 +12,7 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('serve')
-    .description('Run the API, the dispatcher and the dashboard in one process')
+    .description('Run the API, the dispatcher, inbound sources and the gateway in one process')
     .option('--port <port>', 'port to listen on (HOOKRELAY_PORT, default 8080; 0 picks a free port)')
     .option('--host <host>', 'address to listen on (HOOKRELAY_HOST, default 127.0.0.1)')
     .option('--data-dir <dir>', 'SQLite database and key file (HOOKRELAY_DATA_DIR, default ./.hookrelay)')
