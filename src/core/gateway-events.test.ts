@@ -1,3 +1,4 @@
+import zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { EVENT_BODY_BYTES, eventBody, forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, queryObject } from './gateway-events.js'
 
@@ -31,6 +32,16 @@ describe('eventBody', () => {
     expect(eventBody('text/plain', Buffer.from('{"a":1}'))).toBe('{"a":1}')
     expect(eventBody(undefined, Buffer.from('hi'))).toBe('hi')
     expect(eventBody('application/json', Buffer.alloc(0))).toBeNull()
+  })
+
+  it('reads a gzip, deflate or br encoded body decoded, and says so when it cannot', () => {
+    const json = Buffer.from('{"a":1}')
+    expect(eventBody('application/json', zlib.gzipSync(json), 'gzip')).toEqual({ a: 1 })
+    expect(eventBody('application/json', zlib.deflateSync(json), 'deflate')).toEqual({ a: 1 })
+    expect(eventBody('text/plain', zlib.brotliCompressSync(Buffer.from('hi')), 'br')).toBe('hi')
+    expect(eventBody('text/plain', Buffer.from('not gzip'), 'gzip')).toBe('(a gzip-encoded body that could not be decoded)')
+    expect(eventBody('text/plain', Buffer.from('zz'), 'zstd')).toBe('(a zstd-encoded body)')
+    expect(eventBody('text/plain', Buffer.from('plain'), 'identity')).toBe('plain')
   })
 
   it('cuts a body over 64 KiB to 64 KiB of text, JSON or not', () => {

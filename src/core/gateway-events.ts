@@ -1,3 +1,4 @@
+import zlib from 'node:zlib'
 import type { JsonObject } from './model.js'
 import { redactHeaders } from './redact-headers.js'
 
@@ -35,12 +36,15 @@ export function outcomeName(outcome: UpstreamOutcome): string {
 }
 
 /**
- * A body as an event carries it: parsed JSON when the content type says JSON and it parses,
- * otherwise text; longer than 64 KiB, the text cut there (a cut JSON document would not parse);
- * an empty body is null.
+ * A body as an event carries it: decoded if its Content-Encoding is gzip, deflate or br; parsed
+ * JSON when the content type says JSON and it parses, otherwise text; longer than 64 KiB, the
+ * text cut there (a cut JSON document would not parse); an empty body is null. The bytes on the
+ * wire are passed on as they are: only the event reads them decoded.
  */
-export function eventBody(contentType: string | undefined, bytes: Buffer): unknown {
-  if (bytes.length === 0) return null
+export function eventBody(contentType: string | undefined, raw: Buffer, contentEncoding?: string): unknown {
+  if (raw.length === 0) return null
+  const bytes = decoded(raw, contentEncoding)
+  if (typeof bytes === 'string') return bytes
   if (bytes.length > EVENT_BODY_BYTES) return bytes.subarray(0, EVENT_BODY_BYTES).toString('utf8')
   const text = bytes.toString('utf8')
   if (contentType !== undefined && isJsonType(contentType)) {
@@ -51,6 +55,22 @@ export function eventBody(contentType: string | undefined, bytes: Buffer): unkno
     }
   }
   return text
+}
+
+/** Decoded bytes behind a gzip, deflate or br Content-Encoding, or a note saying why not. */
+function decoded(raw: Buffer, encoding: string | undefined): Buffer | string {
+  const e = encoding?.trim().toLowerCase()
+  if (e === undefined || e === '' || e === 'identity') return raw
+  // The proxy holds at most 16 MiB of an answer; decoded, the event keeps 64 KiB of it.
+  const limit = { maxOutputLength: 16 * 1024 * 1024 }
+  try {
+    if (e === 'gzip' || e === 'x-gzip') return zlib.gunzipSync(raw, limit)
+    if (e === 'deflate') return zlib.inflateSync(raw, limit)
+    if (e === 'br') return zlib.brotliDecompressSync(raw, limit)
+  } catch {
+    return `(a ${e}-encoded body that could not be decoded)`
+  }
+  return `(a ${e}-encoded body)`
 }
 
 function isJsonType(contentType: string): boolean {
@@ -108,7 +128,11 @@ export function lifecyclePayload(route: string, request: ProxiedRequest, outcome
   }
   const response =
     outcome?.kind === 'response'
-      ? { status: outcome.status, headers: redactHeaders(outcome.headers, null), body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body) }
+      ? {
+          status: outcome.status,
+          headers: redactHeaders(outcome.headers, null),
+          body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body, headerOf(outcome.headers, 'content-encoding')),
+        }
       : null
   return {
     route,
@@ -117,7 +141,7 @@ export function lifecyclePayload(route: string, request: ProxiedRequest, outcome
       path: request.path,
       query: queryObject(request.search),
       headers: redactHeaders(request.headers, null),
-      body: eventBody(headerOf(request.headers, 'content-type'), request.body),
+      body: eventBody(headerOf(request.headers, 'content-type'), request.body, headerOf(request.headers, 'content-encoding')),
     },
     response,
     durationMs,
