@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Endpoint } from '../core/model.js'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../test/helpers/postgres.js'
 import { endpointRecord } from '../../test/helpers/records.js'
+import { eventually } from '../../test/helpers/server.js'
 import { openPostgresStore } from '../store/postgres/postgres-store.js'
 import type { Store } from '../store/store.js'
 import { SharedLimits } from './shared-limits.js'
@@ -146,5 +147,79 @@ describe.skipIf(!up)('SharedLimits: per-endpoint limits across workers', () => {
       await Promise.all([w1.limits.close(), w2.limits.close()])
     }
     expect(live.peak).toBe(4)
+  })
+})
+
+describe('SharedLimits bookkeeping (a store in memory whose answers the test times)', () => {
+  /** A store granting whatever is wanted; releases wait until the test lets them go. */
+  function fakeStore() {
+    const renewedIds: string[][] = []
+    let letGo: (() => void) | null = null
+    let releases = 0
+    let hold = true
+    const store = {
+      async shareSlots({ want }: { want: number }) {
+        return { granted: want, share: want }
+      },
+      async setSlots() {},
+      async renewSlots(_owner: string, ids: readonly string[]) {
+        renewedIds.push([...ids])
+        return ids.map((endpointId) => ({ endpointId, contended: false }))
+      },
+      releaseSlots: () => {
+        releases++
+        return hold ? new Promise<void>((r) => (letGo = r)) : Promise.resolve()
+      },
+      async takeTokens() {
+        return { granted: 0, tokens: 0 }
+      },
+    }
+    return {
+      store,
+      renewedIds,
+      release: () => letGo?.(),
+      releases: () => releases,
+      /** Releases from now on go through at once. */
+      stopHolding: () => {
+        hold = false
+        letGo?.()
+      },
+    }
+  }
+
+  it('starts nothing on slots whose row is being given back, and asks anew afterwards', async () => {
+    const f = fakeStore()
+    const limits = new SharedLimits({ store: f.store, owner: 'A', concurrency: 4, onChange: () => {}, slotTtlMs: 200 })
+    try {
+      expect(limits.tryStart('e', 1, null)).toBe(false) // asks
+      await eventually(async () => limits.tryStart('e', 1, null))
+      limits.finish('e')
+      // Idle for longer than 40 ms: the next tick gives the row back, and the release hangs.
+      await eventually(async () => f.releases() > 0, 2000)
+      expect(limits.tryStart('e', 1, null)).toBe(false)
+      expect(limits.slotsOf('e')).toBe(0)
+      f.release()
+      await eventually(async () => limits.tryStart('e', 1, null), 2000)
+    } finally {
+      f.stopHolding()
+      await limits.close()
+    }
+  })
+
+  it('renews only the rows of endpoints it still tracks', async () => {
+    const f = fakeStore()
+    const limits = new SharedLimits({ store: f.store, owner: 'A', concurrency: 4, onChange: () => {}, slotTtlMs: 200 })
+    try {
+      limits.tryStart('e', 1, null)
+      await eventually(async () => f.renewedIds.some((ids) => ids.includes('e')), 2000)
+      await eventually(async () => f.releases() > 0, 2000)
+      f.release()
+      const after = f.renewedIds.length
+      await eventually(async () => f.renewedIds.length > after + 2, 2000)
+      expect(f.renewedIds.slice(after + 1).every((ids) => !ids.includes('e'))).toBe(true)
+    } finally {
+      f.stopHolding()
+      await limits.close()
+    }
   })
 })

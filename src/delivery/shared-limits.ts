@@ -20,6 +20,8 @@ interface EndpointState {
   slots: number
   /** Slots its database row holds: at least the attempts running, and `slots`. */
   rowSlots: number
+  /** Whether this worker has a row for the endpoint (renewed until released or lost). */
+  hasRow: boolean
   /** Slots are only used before this (local clock): a row not renewed in time may have expired. */
   trustedUntil: number
   /** While a share is being asked for, attempts stay at or below the count sent with it. */
@@ -61,6 +63,8 @@ export interface SharedLimitsOptions {
  */
 export class SharedLimits implements EndpointLimits {
   private readonly states = new Map<string, EndpointState>()
+  /** Shares being asked for: close() waits for them, so none writes a row after the last release. */
+  private readonly asks = new Set<Promise<void>>()
   private readonly ticker: NodeJS.Timeout
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
@@ -94,7 +98,7 @@ export class SharedLimits implements EndpointLimits {
     const st = this.state(endpointId)
     st.lastDemandAt = now
     st.want = Math.min(this.o.concurrency, st.running + queued)
-    let cap = now < st.trustedUntil ? Math.min(st.slots, this.o.concurrency) : 0
+    let cap = now < st.trustedUntil && !st.releasing ? Math.min(st.slots, this.o.concurrency) : 0
     if (st.asking) cap = Math.min(cap, st.askFloor)
     if (st.running >= cap) {
       if (st.want > cap) this.askSlots(endpointId, st, false)
@@ -123,6 +127,7 @@ export class SharedLimits implements EndpointLimits {
     this.closed = true
     clearInterval(this.ticker)
     if (this.timer) clearTimeout(this.timer)
+    await Promise.allSettled([...this.asks])
     this.states.clear()
     await this.o.store.releaseSlots(this.o.owner, null).catch((e) => this.report(e))
   }
@@ -137,7 +142,7 @@ export class SharedLimits implements EndpointLimits {
     let st = this.states.get(endpointId)
     if (!st) {
       st = {
-        running: 0, slots: 0, rowSlots: 0, trustedUntil: 0, asking: false, askFloor: 0, shrinking: false, releasing: false,
+        running: 0, slots: 0, rowSlots: 0, hasRow: false, trustedUntil: 0, asking: false, askFloor: 0, shrinking: false, releasing: false,
         retryAt: 0, grantedAt: 0, want: 0, lastDemandAt: 0, tokens: 0, tokensUntil: 0, takingTokens: false, tokensRetryAt: 0,
       }
       this.states.set(endpointId, st)
@@ -156,12 +161,13 @@ export class SharedLimits implements EndpointLimits {
     st.askFloor = st.running
     const want = st.want
     const started = this.now()
-    this.o.store
+    const ask = this.o.store
       .shareSlots({ owner: this.o.owner, endpointId, limit: this.o.concurrency, want, running: st.askFloor, ttlMs: this.ttl })
       .then(
         ({ granted, share }) => {
           st.slots = granted
           st.rowSlots = Math.max(st.askFloor, granted)
+          st.hasRow = true
           st.trustedUntil = this.trust(started)
           st.grantedAt = this.now()
           st.retryAt = granted >= want ? 0 : this.now() + (granted < share ? SHORT_RETRY_MS : this.tickMs)
@@ -173,10 +179,12 @@ export class SharedLimits implements EndpointLimits {
       )
       .finally(() => {
         st.asking = false
+        this.asks.delete(ask)
         if (st.retryAt > 0) this.arm(st.retryAt)
         this.lowerRow(endpointId, st)
         this.o.onChange()
       })
+    this.asks.add(ask)
   }
 
   /** Gives back the slots the row holds beyond what is running and what is granted. */
@@ -240,14 +248,17 @@ export class SharedLimits implements EndpointLimits {
       }
       if (idle.length > 0) await this.release(idle)
       const started = this.now()
-      const renewed = new Map((await this.o.store.renewSlots(this.o.owner, this.ttl)).map((r) => [r.endpointId, r.contended]))
-      for (const [id, st] of this.states) {
-        if (st.asking || st.rowSlots === 0 || st.grantedAt >= started) continue
+      const tracked = [...this.states].filter(([, st]) => st.hasRow && !st.releasing).map(([id]) => id)
+      const renewed = new Map((await this.o.store.renewSlots(this.o.owner, tracked, this.ttl)).map((r) => [r.endpointId, r.contended]))
+      for (const id of tracked) {
+        const st = this.states.get(id)
+        if (!st || !st.hasRow || st.asking || st.releasing || st.grantedAt >= started) continue
         const contended = renewed.get(id)
         if (contended === undefined) {
           // The row expired (renewals failed for too long): its slots may be someone else's now.
           st.slots = 0
           st.rowSlots = 0
+          st.hasRow = false
           st.trustedUntil = 0
           continue
         }
@@ -261,25 +272,39 @@ export class SharedLimits implements EndpointLimits {
     }
   }
 
+  /**
+   * Gives back idle endpoints' rows. Their slots stop counting locally before the rows go, so
+   * nothing starts on a row being deleted; one that failed to go stays tracked (and renewed) until
+   * a later release succeeds.
+   */
   private async release(ids: string[]): Promise<void> {
-    const held = ids.filter((id) => (this.states.get(id)?.rowSlots ?? 0) > 0)
-    for (const id of held) this.states.get(id)!.releasing = true
+    const held = ids.filter((id) => this.states.get(id)?.hasRow === true)
+    for (const id of ids) {
+      const st = this.states.get(id)!
+      st.releasing = true
+      st.slots = 0
+      st.trustedUntil = 0
+    }
     try {
       if (held.length > 0) await this.o.store.releaseSlots(this.o.owner, held)
+      for (const id of held) {
+        const st = this.states.get(id)!
+        st.hasRow = false
+        st.rowSlots = 0
+      }
+    } catch (error) {
+      this.report(error)
     } finally {
       const now = this.now()
       for (const id of ids) {
         const st = this.states.get(id)
         if (!st) continue
         st.releasing = false
-        st.slots = 0
-        st.rowSlots = 0
-        st.trustedUntil = 0
         // Asked about again while the rows went: keep the state, it asks for slots anew.
-        if (now - st.lastDemandAt > this.idleMs && st.running === 0) this.states.delete(id)
+        if (!st.hasRow && st.running === 0 && now - st.lastDemandAt > this.idleMs) this.states.delete(id)
       }
+      this.o.onChange()
     }
-    this.o.onChange()
   }
 
   /** One timer, for the earliest retry any endpoint waits for. */

@@ -60,11 +60,12 @@ export interface SharedLimitStore {
   /** Lowers this owner's slots for an endpoint once its attempts fit (a share given back). */
   setSlots(owner: string, endpointId: string, slots: number, ttlMs: number): Promise<void>
   /**
-   * Extends the expiry of this owner's unexpired slot rows. Returns each renewed endpoint, and
+   * Extends the expiry of this owner's unexpired slot rows for these endpoints (the ones it still
+   * tracks; others are left to expire). Returns each renewed endpoint, and
    * whether another owner wants more slots there than it holds. An endpoint missing from the
    * answer has lost its row (it expired): its slots are no longer this owner's.
    */
-  renewSlots(owner: string, ttlMs: number): Promise<Array<{ endpointId: string; contended: boolean }>>
+  renewSlots(owner: string, endpointIds: readonly string[], ttlMs: number): Promise<Array<{ endpointId: string; contended: boolean }>>
   releaseSlots(owner: string, endpointIds: readonly string[] | null): Promise<void>
   /**
    * Takes up to `want` tokens from the endpoint's bucket (at most `rate` tokens, refilled at `rate`

@@ -44,7 +44,7 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     expect(await share(sa, 'A', 16)).toEqual({ granted: 16, share: 16 })
     // A holds everything: B's share is half, but nothing is free until A gives some back.
     expect(await share(sb, 'B', 16)).toEqual({ granted: 0, share: 8 })
-    expect(await sa.renewSlots('A', 60_000)).toEqual([{ endpointId: ep.id, contended: true }])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([{ endpointId: ep.id, contended: true }])
     // A rebalances with 16 attempts still running: granted its share; its row covers the 16.
     expect(await share(sa, 'A', 16, 16)).toEqual({ granted: 8, share: 8 })
     expect(await share(sb, 'B', 16)).toEqual({ granted: 0, share: 8 })
@@ -53,7 +53,32 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     expect(await share(sb, 'B', 16)).toEqual({ granted: 8, share: 8 })
     // B now has what it wants: nobody is short.
     await share(sb, 'B', 8)
-    expect(await sa.renewSlots('A', 60_000)).toEqual([{ endpointId: ep.id, contended: false }])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([{ endpointId: ep.id, contended: false }])
+  })
+
+  it('every worker computes the same split, so a limit smaller than the workers still serves one', async () => {
+    const one = (st: SharedLimitStore, owner: string) => st.shareSlots({ owner, endpointId: ep.id, limit: 1, want: 4, running: 0, ttlMs: 60_000 })
+    const a1 = await one(sa, 'A')
+    const b1 = await one(sb, 'B')
+    expect(a1.granted + b1.granted).toBe(1)
+    // Asked again in any order, the one slot stays with one of them and is never lost to both.
+    const [a2, b2] = [await one(sa, 'A'), await one(sb, 'B')]
+    const [b3, a3] = [await one(sb, 'B'), await one(sa, 'A')]
+    expect(a2.share + b2.share).toBe(1)
+    expect(Math.max(a2.granted, b2.granted, a3.granted, b3.granted)).toBe(1)
+    expect(a3.share).toBe(a2.share)
+    // 3 slots between 2 busy workers: all 3 are used, not 1 + 1.
+    const three = (st: SharedLimitStore, owner: string) => st.shareSlots({ owner, endpointId: ep.id, limit: 3, want: 3, running: 0, ttlMs: 60_000 })
+    await sa.releaseSlots('A', null)
+    await sb.releaseSlots('B', null)
+    expect((await three(sa, 'A')).granted + (await three(sb, 'B')).granted).toBe(3)
+  })
+
+  it('renews only the endpoints asked for: a row its worker forgot expires', async () => {
+    await share(sa, 'A', 4, 0, 60_000)
+    expect(await sa.renewSlots('A', [], 60_000)).toEqual([])
+    expect(await sa.renewSlots('A', ['ep_other'], 60_000)).toEqual([])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([{ endpointId: ep.id, contended: false }])
   })
 
   it('a worker wanting little leaves the rest to one wanting much', async () => {
@@ -76,7 +101,7 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     expect((await share(sb, 'B', 16)).granted).toBe(0)
     await sleep(400)
     expect((await share(sb, 'B', 16)).granted).toBe(16)
-    expect(await sa.renewSlots('A', 60_000)).toEqual([])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([])
   })
 
   it('released slots are free for others at once', async () => {
@@ -112,10 +137,10 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     await a.deleteEndpoint('t1', ep.id)
     const other = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
     await a.createEndpoint(other, { current: 'sealed', previous: null, previousExpiresAt: null })
-    expect(await sa.renewSlots('A', 60_000)).toEqual([])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([])
     // Asked about after it went, a deleted endpoint limits nothing (and writes no row).
     expect(await share(sa, 'A', 5)).toEqual({ granted: 5, share: 5 })
     expect(await sa.takeTokens(ep.id, 1, 3)).toEqual({ granted: 3, tokens: 0 })
-    expect(await sa.renewSlots('A', 60_000)).toEqual([])
+    expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([])
   })
 })

@@ -17,12 +17,16 @@ export function createPostgresSharedLimits(k: Kysely<Database>): SharedLimitStor
       return k.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`hookrelay.slots:${endpointId}`}, 0))`.execute(trx)
         const others = (
-          await sql<{ slots: number; want: number }>`
-            SELECT slots, want FROM endpoint_slots
-            WHERE endpoint_id = ${endpointId} AND owner <> ${owner} AND expires_at > ${DB_NOW}
-            ORDER BY owner`.execute(trx)
+          await sql<{ owner: string; slots: number; want: number }>`
+            SELECT owner, slots, want FROM endpoint_slots
+            WHERE endpoint_id = ${endpointId} AND owner <> ${owner} AND expires_at > ${DB_NOW}`.execute(trx)
         ).rows
-        const share = fairShares(limit, [...others.map((o) => o.want), want]).at(-1) ?? 0
+        // Every owner computes the same split: claimants in owner order, this one in its place. Were
+        // each to put itself last, each would hand an uneven remainder to the others, and with a
+        // limit smaller than the number of owners nobody would get a slot at all.
+        const claimants = [...others, { owner, slots: 0, want }].sort((x, y) => (x.owner < y.owner ? -1 : x.owner > y.owner ? 1 : 0))
+        const shares = fairShares(limit, claimants.map((c) => c.want))
+        const share = shares[claimants.findIndex((c) => c.owner === owner)] ?? 0
         const free = limit - others.reduce((n, o) => n + o.slots, 0)
         // Others above their share give slots back when they renew; until then only what is free
         // can be taken. Attempts already under way keep theirs whatever the share.
@@ -47,12 +51,14 @@ export function createPostgresSharedLimits(k: Kysely<Database>): SharedLimitStor
         WHERE endpoint_id = ${endpointId} AND owner = ${owner} AND expires_at > ${DB_NOW}`.execute(k)
     },
 
-    async renewSlots(owner, ttlMs) {
-      // Only unexpired rows: an expired one may already be counted as free by another worker.
+    async renewSlots(owner, endpointIds, ttlMs) {
+      if (endpointIds.length === 0) return []
+      // Only unexpired rows: an expired one may already be counted as free by another worker. Only
+      // the endpoints the caller still tracks: a row it forgot must expire, not live on.
       const { rows } = await sql<{ endpoint_id: string; contended: boolean }>`
         WITH mine AS (
           UPDATE endpoint_slots SET expires_at = ${DB_NOW} + ${ttlMs}::bigint
-          WHERE owner = ${owner} AND expires_at > ${DB_NOW}
+          WHERE owner = ${owner} AND endpoint_id = ANY(${[...endpointIds]}::text[]) AND expires_at > ${DB_NOW}
           RETURNING endpoint_id
         )
         SELECT m.endpoint_id, EXISTS (
