@@ -11,6 +11,20 @@ describe('upstreamUrl', () => {
     expect(upstreamUrl('http://127.0.0.1:9/api/', '', 'q=1')).toBe('http://127.0.0.1:9/api/?q=1')
   })
 
+  it('refuses a path that climbs out of the route, however it is spelled', () => {
+    for (const rest of ['/../admin', '/a/../../admin', '/%2e%2e/admin', '/%2E%2e/%2e%2E/x', '/.%2e/x', '/..\\admin', '/a/..%5c..%5cadmin/..']) {
+      const out = upstreamUrl('http://127.0.0.1:9/public/orders', rest, '')
+      if (out !== null) expect(new URL(out).pathname.startsWith('/public/orders/')).toBe(true)
+    }
+    expect(upstreamUrl('http://127.0.0.1:9/public/orders', '/../../admin/users', '')).toBeNull()
+    expect(upstreamUrl('http://127.0.0.1:9/public/orders', '/%2e%2e/%2e%2e/admin', '')).toBeNull()
+    expect(upstreamUrl('http://127.0.0.1:9/public/orders', '/..', '')).toBeNull()
+    // Inside the route, dot segments are harmless.
+    expect(upstreamUrl('http://127.0.0.1:9/public/orders', '/a/../b', '')).toBe('http://127.0.0.1:9/public/orders/b')
+    // At the root there is nowhere to climb.
+    expect(upstreamUrl('http://127.0.0.1:9', '/../x', '')).toBe('http://127.0.0.1:9/x')
+  })
+
   it('keeps percent-encoding as received', () => {
     expect(upstreamUrl('http://127.0.0.1:9/api', '/a%2Fb/c%20d', '')).toBe('http://127.0.0.1:9/api/a%2Fb/c%20d')
   })

@@ -67,13 +67,15 @@ export class Gateway {
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
     const route = await this.routes.get(`${req.tenantId}\n${req.routeName}`)
     if (!route) throw notFound(`Route ${req.routeName}`)
+    const url = upstreamUrl(route.upstreamUrl, req.rest, req.search)
+    if (url === null) throw new AppError('bad_request', 'The path may not climb out of the route with `..` segments.')
     const proxied: ProxiedRequest = { method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body }
     await this.publish(route, ['request.received'], lifecyclePayload(route.name, proxied, null, 0))
 
     const started = performance.now()
     const outcome = await this.d.upstream.send({
       method: req.method,
-      url: upstreamUrl(route.upstreamUrl, req.rest, req.search),
+      url,
       headers: forwardedHeaders(req),
       body: req.body.length === 0 && (req.method === 'GET' || req.method === 'HEAD') ? null : req.body,
       timeoutMs: route.timeoutSeconds * 1000,
@@ -100,11 +102,15 @@ export class Gateway {
 
 /**
  * The upstream URL for a request: `upstreamUrl/{rest}` (API.md), so `/gw/t/r` and `/gw/t/r/` both
- * go to the route's URL with a slash after it; queries joined.
+ * go to the route's URL with a slash after it; queries joined. Null when the path would leave the
+ * route's own path: `..` segments (in any spelling: `%2e%2e`, backslashes) are resolved by the URL
+ * parser, and a route to `https://api/public` must not reach `https://api/admin`.
  */
-export function upstreamUrl(base: string, rest: string, search: string): string {
+export function upstreamUrl(base: string, rest: string, search: string): string | null {
   const url = new URL(base)
-  url.pathname = url.pathname.replace(/\/$/, '') + (rest === '' ? '/' : rest)
+  const prefix = url.pathname.replace(/\/$/, '')
+  url.pathname = prefix + (rest === '' ? '/' : rest)
+  if (!url.pathname.startsWith(`${prefix}/`)) return null
   const query = [url.search.replace(/^\?/, ''), search].filter((q) => q !== '').join('&')
   url.search = query === '' ? '' : `?${query}`
   return url.href

@@ -556,6 +556,31 @@ describe('gateway routes', () => {
       expectProblem(await gw(`/gw/${t}/gone/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 502, 'upstream_unreachable')
     })
 
+    it("refuses a path that would climb out of the route's upstream path (400), forwarding nothing", async () => {
+      const { up, base } = await setup({ name: 'fenced', path: '/public/orders' })
+      const port = Number(new URL(f.srv.url).port)
+      // node:http with a `path` sends it exactly as written (a URL object or fetch would resolve the dots first).
+      const send = (path: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent: false }, (res) => {
+            let body = ''
+            res.on('data', (c: Buffer) => (body += c.toString()))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      for (const path of [`${base}/../../admin/users`, `${base}/%2e%2e/%2E%2e/admin`, `${base}/..`]) {
+        const r = await send(path)
+        expect(r.status, path).toBe(400)
+        expect(JSON.parse(r.body)).toMatchObject({ code: 'bad_request' })
+      }
+      expect(up.hits).toHaveLength(0)
+      // Dots that stay inside the route are fine.
+      expect((await send(`${base}/a/../b`)).status).toBe(200)
+      expect(up.hits.map((h) => h.url)).toEqual(['/public/orders/b'])
+    })
+
     it('counts proxied requests by outcome in /metrics', async () => {
       const sample = async (outcome: string): Promise<number> => {
         const text = await (await fetch(`${f.srv.url}/metrics`)).text()
