@@ -78,7 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   })
   const schemas = new PayloadSchemas(store)
   const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size), schemas)
-  const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs, Date.now, undefined, () => dispatcher?.wake())
+  const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
 
   if (delivers) {
     dispatcher = new Dispatcher({

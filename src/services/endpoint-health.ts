@@ -30,8 +30,6 @@ export class EndpointHealth {
     private readonly disableAfterMs: number,
     private readonly now: () => number = Date.now,
     private readonly onError: (err: unknown) => void = () => {},
-    /** Told when disabling made the endpoint's waiting deliveries due (to be failed). */
-    private readonly wake: () => void = () => {},
   ) {}
 
   /** Called by the dispatcher with each settled batch; work is serialized per process. */
@@ -90,7 +88,6 @@ export class EndpointHealth {
       const updated = await this.store.updateEndpoint(null, ep.id, { enabled: false, disabledReason: disableReason, failingSince: streakStart }, now)
       this.remember(ep.id, streakStart, true, updated)
       this.directory.invalidate(ep.tenantId, ep.id)
-      this.wake()
       if (updated && notify) {
         await this.emit('endpoint.disabled', {
           ...base,

@@ -118,8 +118,6 @@ export class EndpointService {
     const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
     if (!updated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)
-    // Disabling made its waiting deliveries due, for the dispatcher to fail them.
-    if (input.enabled === false && current.enabled) this.d.wake()
     return updated
   }
 

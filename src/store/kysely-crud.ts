@@ -196,17 +196,18 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
       if (tenantId !== null) q = q.where('tenant_id', '=', tenantId)
       const row = await q.returningAll().executeTakeFirst()
       if (row && patch.enabled === false) {
-        // Its deliveries waiting for a retry become due now, so the dispatcher fails them at once
-        // ("endpoint disabled") rather than showing them pending until their retry time. Leased
-        // ones are in a dispatcher's hands already and meet the same end. Not in one transaction
+        // Its deliveries waiting for a retry fail now ("endpoint disabled") rather than showing
+        // pending until their retry time. Failed here, not made due: a worker whose endpoint cache
+        // has not seen the change yet would send them. Leased ones are in a dispatcher's hands and
+        // fail there; manual retries still go (an operator asked for them). Not in one transaction
         // with the endpoint (see sqlite-store.ts): if this is lost, they fail at their time instead.
         await k
           .updateTable('deliveries')
-          .set({ next_attempt_at: now })
+          .set({ status: 'failed', next_attempt_at: null, updated_at: now })
           .where('endpoint_id', '=', id)
           .where('status', '=', 'pending')
           .where('lease_owner', 'is', null)
-          .where('next_attempt_at', '>', now)
+          .where('pending_trigger', '<>', 'manual')
           .execute()
       }
       return row ? endpointFromRow(row) : null
