@@ -1,6 +1,6 @@
 import zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { EVENT_BODY_BYTES, eventBody, forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, queryObject } from './gateway-events.js'
+import { EVENT_BODY_BYTES, eventBody, forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, queryObject, requestView } from './gateway-events.js'
 
 describe('lifecycleTypes', () => {
   it('names the outcome, adds request.error for anything but a 2xx, and request.completed always', () => {
@@ -44,6 +44,14 @@ describe('eventBody', () => {
     expect(eventBody('text/plain', Buffer.from('plain'), 'identity')).toBe('plain')
   })
 
+  it('stops decoding just past 64 KiB, so a decompression bomb costs next to nothing', () => {
+    // 64 MiB of zeros in a few bytes: refused at the bound, never inflated in full.
+    const bomb = zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024))
+    expect(bomb.length).toBeLessThan(1024)
+    expect(eventBody('application/json', bomb, 'br')).toBe('(a br-encoded body over 64 KiB decoded)')
+    expect(eventBody('application/json', zlib.gzipSync(Buffer.alloc(EVENT_BODY_BYTES + 1)), 'gzip')).toBe('(a gzip-encoded body over 64 KiB decoded)')
+  })
+
   it('cuts a body over 64 KiB to 64 KiB of text, JSON or not', () => {
     const big = Buffer.from(JSON.stringify({ pad: 'x'.repeat(EVENT_BODY_BYTES) }))
     const cut = eventBody('application/json', big)
@@ -73,20 +81,32 @@ describe('lifecyclePayload', () => {
   it('carries the request and the response, with credentials redacted', () => {
     const p = lifecyclePayload(
       'orders',
-      { method: 'POST', path: '/v1/items', search: 'a=1', headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json' }, body: Buffer.from('{"n":1}') },
-      { kind: 'response', status: 201, headers: { 'set-cookie': ['sid=1'], 'content-type': 'text/plain' }, body: Buffer.from('ok') },
+      requestView({
+        method: 'POST',
+        path: '/v1/items',
+        search: 'a=1&api_key=k1&access_token=t1&X-Amz-Signature=s',
+        headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json', connection: 'keep-alive' },
+        body: Buffer.from('{"n":1}'),
+      }),
+      { kind: 'response', status: 201, headers: { 'set-cookie': ['sid=1'], 'content-type': 'text/plain', 'keep-alive': 'timeout=5' }, body: Buffer.from('ok') },
       12,
     )
     expect(p).toEqual({
       route: 'orders',
-      request: { method: 'POST', path: '/v1/items', query: { a: '1' }, headers: { authorization: '[redacted]', 'content-type': 'application/json' }, body: { n: 1 } },
+      request: {
+        method: 'POST',
+        path: '/v1/items',
+        query: { a: '1', api_key: '[redacted]', access_token: '[redacted]', 'X-Amz-Signature': '[redacted]' },
+        headers: { authorization: '[redacted]', 'content-type': 'application/json' },
+        body: { n: 1 },
+      },
       response: { status: 201, headers: { 'set-cookie': '[redacted]', 'content-type': 'text/plain' }, body: 'ok' },
       durationMs: 12,
     })
   })
 
   it('has a null response before the upstream answers, or when it never does', () => {
-    const req = { method: 'GET', path: '/', search: '', headers: {}, body: Buffer.alloc(0) }
+    const req = requestView({ method: 'GET', path: '/', search: '', headers: {}, body: Buffer.alloc(0) })
     expect(lifecyclePayload('r', req, null, 0).response).toBeNull()
     expect(lifecyclePayload('r', req, { kind: 'timeout' }, 1000).response).toBeNull()
   })

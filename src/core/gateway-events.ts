@@ -1,6 +1,6 @@
 import zlib from 'node:zlib'
 import type { JsonObject } from './model.js'
-import { redactHeaders } from './redact-headers.js'
+import { REDACTED, redactHeaders } from './redact-headers.js'
 
 /**
  * What a gateway route publishes about each request it proxies (API.md, Gateway routes), and the
@@ -61,13 +61,15 @@ export function eventBody(contentType: string | undefined, raw: Buffer, contentE
 function decoded(raw: Buffer, encoding: string | undefined): Buffer | string {
   const e = encoding?.trim().toLowerCase()
   if (e === undefined || e === '' || e === 'identity') return raw
-  // The proxy holds at most 16 MiB of an answer; decoded, the event keeps 64 KiB of it.
-  const limit = { maxOutputLength: 16 * 1024 * 1024 }
+  // Decoding stops just past what an event keeps, so a small body that inflates to gigabytes (a
+  // decompression bomb, sent by anyone to an open route) costs next to nothing.
+  const limit = { maxOutputLength: EVENT_BODY_BYTES + 1 }
   try {
     if (e === 'gzip' || e === 'x-gzip') return zlib.gunzipSync(raw, limit)
     if (e === 'deflate') return zlib.inflateSync(raw, limit)
     if (e === 'br') return zlib.brotliDecompressSync(raw, limit)
-  } catch {
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return `(a ${e}-encoded body over 64 KiB decoded)`
     return `(a ${e}-encoded body that could not be decoded)`
   }
   return `(a ${e}-encoded body)`
@@ -120,30 +122,42 @@ export interface ProxiedRequest {
   body: Buffer
 }
 
-/** The payload of every lifecycle event: `response` null until there is one. Credentials in headers are redacted. */
-export function lifecyclePayload(route: string, request: ProxiedRequest, outcome: UpstreamOutcome | null, durationMs: number): JsonObject {
-  const headerOf = (h: Record<string, string | string[] | undefined>, name: string) => {
-    const v = h[name]
-    return Array.isArray(v) ? v[0] : v
-  }
+/** Query parameters whose values are credentials, by a part of their name (api_key, access_token, X-Amz-Signature...). */
+const SECRET_QUERY = /token|key|secret|password|passwd|signature|auth|credential|session/i
+
+const headerOf = (h: Record<string, string | string[] | undefined>, name: string) => {
+  const v = h[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** Headers as an event shows them: those of the message (not hop-by-hop), credentials redacted. */
+const eventHeaders = (h: Record<string, string | string[] | undefined>) => redactHeaders(forwardableHeaders(h), null)
+
+/**
+ * The request as every event of it carries it, worked out once: credentials in headers and in
+ * query parameters redacted, the body decoded and parsed or cut (eventBody).
+ */
+export function requestView(request: ProxiedRequest): JsonObject {
+  const query = queryObject(request.search)
+  for (const name of Object.keys(query)) if (SECRET_QUERY.test(name)) query[name] = REDACTED
+  return {
+    method: request.method,
+    path: request.path,
+    query,
+    headers: eventHeaders(request.headers),
+    body: eventBody(headerOf(request.headers, 'content-type'), request.body, headerOf(request.headers, 'content-encoding')),
+  } as JsonObject
+}
+
+/** The payload of every lifecycle event: `response` null until there is one. */
+export function lifecyclePayload(route: string, request: JsonObject, outcome: UpstreamOutcome | null, durationMs: number): JsonObject {
   const response =
     outcome?.kind === 'response'
       ? {
           status: outcome.status,
-          headers: redactHeaders(outcome.headers, null),
+          headers: eventHeaders(outcome.headers),
           body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body, headerOf(outcome.headers, 'content-encoding')),
         }
       : null
-  return {
-    route,
-    request: {
-      method: request.method,
-      path: request.path,
-      query: queryObject(request.search),
-      headers: redactHeaders(request.headers, null),
-      body: eventBody(headerOf(request.headers, 'content-type'), request.body, headerOf(request.headers, 'content-encoding')),
-    },
-    response,
-    durationMs,
-  }
+  return { route, request, response, durationMs } as JsonObject
 }

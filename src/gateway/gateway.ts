@@ -1,4 +1,4 @@
-import { forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, type ProxiedRequest } from '../core/gateway-events.js'
+import { forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, requestView } from '../core/gateway-events.js'
 import type { JsonObject, Route } from '../core/model.js'
 import { AppError, notFound } from '../errors.js'
 import { ExpiringCache } from '../services/expiring-cache.js'
@@ -69,8 +69,8 @@ export class Gateway {
     if (!route) throw notFound(`Route ${req.routeName}`)
     const url = upstreamUrl(route.upstreamUrl, req.rest, req.search)
     if (url === null) throw new AppError('bad_request', 'The path may not climb out of the route with `..` segments.')
-    const proxied: ProxiedRequest = { method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body }
-    await this.publish(route, ['request.received'], lifecyclePayload(route.name, proxied, null, 0))
+    const view = requestView({ method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body })
+    await this.publish(route, ['request.received'], lifecyclePayload(route.name, view, null, 0))
 
     const started = performance.now()
     const outcome = await this.d.upstream.send({
@@ -82,7 +82,7 @@ export class Gateway {
     })
     const durationMs = Math.round(performance.now() - started)
     this.d.onProxied?.(outcomeName(outcome), durationMs)
-    await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, proxied, outcome, durationMs))
+    await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, view, outcome, durationMs))
 
     if (outcome.kind === 'timeout') throw new AppError('upstream_timeout', `The upstream did not answer within ${route.timeoutSeconds} s.`)
     if (outcome.kind === 'unreachable') throw new AppError('upstream_unreachable', `The upstream could not be reached: ${outcome.message}.`)
@@ -118,7 +118,8 @@ export function upstreamUrl(base: string, rest: string, search: string): string 
 
 /** What goes upstream: the client's headers less hop-by-hop ones, plus the usual X-Forwarded-*. */
 function forwardedHeaders(req: GatewayRequest): Record<string, string | string[]> {
-  const headers = forwardableHeaders(req.headers, ['host', 'content-length'])
+  // `expect: 100-continue` was the client's exchange with this server, already answered.
+  const headers = forwardableHeaders(req.headers, ['host', 'content-length', 'expect'])
   const prior = req.headers['x-forwarded-for']
   const chain = Array.isArray(prior) ? prior.join(', ') : prior
   headers['x-forwarded-for'] = chain ? `${chain}, ${req.clientIp}` : req.clientIp
