@@ -146,7 +146,7 @@ export function requestView(request: ProxiedRequest): JsonObject {
     query,
     headers: eventHeaders(request.headers),
     body: eventBody(headerOf(request.headers, 'content-type'), request.body, headerOf(request.headers, 'content-encoding')),
-  } as JsonObject
+  }
 }
 
 /** The payload of every lifecycle event: `response` null until there is one. */
@@ -159,5 +159,5 @@ export function lifecyclePayload(route: string, request: JsonObject, outcome: Up
           body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body, headerOf(outcome.headers, 'content-encoding')),
         }
       : null
-  return { route, request, response, durationMs } as JsonObject
+  return { route, request, response, durationMs }
 }
