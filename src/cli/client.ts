@@ -40,7 +40,14 @@ export function createClient(opts: ClientOptions, env: NodeJS.ProcessEnv = proce
         throw new Error(`cannot reach ${server}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`)
       }
       const text = await res.text()
-      const parsed = text === '' ? null : (JSON.parse(text) as unknown)
+      let parsed: unknown = null
+      try {
+        parsed = text === '' ? null : (JSON.parse(text) as unknown)
+      } catch {
+        // Not Hookrelay answering (a proxy's error page, say): the status says more than the body.
+        if (!res.ok) throw new ApiError(res.status, null, `${method} ${path}: ${res.status} ${res.statusText} (not a Hookrelay answer)`)
+        throw new Error(`${method} ${path}: the answer is not JSON`)
+      }
       if (!res.ok) {
         const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: Array<{ path: string; message: string }> }
         const where = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : ''

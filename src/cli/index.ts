@@ -26,9 +26,19 @@ export async function main(argv: string[]): Promise<void> {
       let requested: string | null = null
       let closing = false
       const stop = (signal: string) => {
+        if (server === null) {
+          // Before the start completes, the signal waits for it; a second one (a start stuck on the
+          // database, say) ends the process at once.
+          if (requested !== null) {
+            process.stderr.write(`hookrelay: ${signal} again while starting, exiting now\n`)
+            process.exit(1)
+          }
+          requested = signal
+          process.stderr.write(`hookrelay: ${signal} while starting; stopping once started (send it again to exit now)\n`)
+          return
+        }
         requested ??= signal
-        // Before the start completes, the signal waits for it.
-        if (server === null || closing) return
+        if (closing) return
         closing = true
         process.stderr.write(`hookrelay: ${signal}, finishing in-flight deliveries\n`)
         // Hold the event loop open until close() has finished. Once the HTTP server is closed, the

@@ -9,6 +9,7 @@ interface ListedEvent {
   type: string
   payload: unknown
   occurredAt: string
+  createdAt: string
 }
 
 export interface ListenOptions {
@@ -24,6 +25,12 @@ export interface ListenOptions {
 /** Events read per page while catching up; at most this many pages per look. */
 const PAGE = 100
 const MAX_PAGES = 10
+/**
+ * How far back each look reads, besides what is new. Ids sort in time order only per process, and
+ * a publish becomes visible at its commit: an event from another node, or one a group commit held
+ * back, may list behind one already seen. Ids forwarded within this window are remembered.
+ */
+const LOOK_BACK_MS = 30_000
 
 /**
  * `hookrelay listen --tenant T --forward-to URL [--events a,b]`: forwards the tenant's new events
@@ -41,42 +48,62 @@ export async function listen(client: Client, o: ListenOptions, out: (line: strin
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`--forward-to must be an http:// or https:// URL; got ${o.forwardTo}`)
   const secret = o.secret ?? generateSecret()
   const path = `/v1/tenants/${encodeURIComponent(o.tenant)}/events`
-  // Only what is published from now on: the newest event so far is where reading starts.
-  let last = (await client.call<{ data: ListedEvent[] }>('GET', `${path}?limit=1`)).data[0]?.id ?? ''
+  // Only what is published from now on: everything listed at the start counts as seen. Times are
+  // the server's (createdAt), so this machine's clock does not matter.
+  const seen = new Map<string, number>()
+  let newest = Number.NEGATIVE_INFINITY
+  const remember = (ev: ListedEvent) => {
+    const at = Date.parse(ev.createdAt)
+    seen.set(ev.id, at)
+    newest = Math.max(newest, at)
+  }
+  for (const ev of await recent(client, path, Number.NEGATIVE_INFINITY)) remember(ev)
   out(`forwarding events of tenant ${o.tenant}${o.events ? ` (${o.events.join(', ')})` : ''} to ${target.href}`)
   out(`webhook signing secret: ${secret}`)
 
   while (!signal.aborted) {
+    const lookFrom = newest - LOOK_BACK_MS
     let fresh: ListedEvent[] = []
     try {
-      fresh = await newerThan(client, path, last)
+      fresh = (await recent(client, path, lookFrom)).filter((ev) => !seen.has(ev.id)).reverse()
     } catch (err) {
       out(`cannot read events: ${(err as Error).message}`)
     }
     for (const ev of fresh) {
-      last = ev.id
+      remember(ev)
       if (o.events && !matchesEventType(o.events, ev.type)) continue
       out(await forward(target.href, secret, ev))
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, o.pollMs ?? 500)
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
-    })
+    for (const [id, at] of seen) if (at < lookFrom - LOOK_BACK_MS) seen.delete(id)
+    await sleep(o.pollMs ?? 500, signal)
   }
 }
 
-/** Events with ids after `last` (ids sort in time order), oldest first. */
-async function newerThan(client: Client, path: string, last: string): Promise<ListedEvent[]> {
+/** The events created since `since` (as far as MAX_PAGES pages reach), newest first. */
+async function recent(client: Client, path: string, since: number): Promise<ListedEvent[]> {
   const found: ListedEvent[] = []
   let cursor: string | null = null
   for (let i = 0; i < MAX_PAGES; i++) {
     const page: { data: ListedEvent[]; nextCursor: string | null } = await client.call('GET', `${path}?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    const newer = page.data.filter((e) => e.id > last)
-    found.push(...newer)
-    if (newer.length < page.data.length || page.nextCursor === null) break
+    const inWindow = page.data.filter((e) => Date.parse(e.createdAt) >= since)
+    found.push(...inWindow)
+    if (inWindow.length < page.data.length || page.nextCursor === null) break
     cursor = page.nextCursor
   }
-  return found.reverse()
+  return found
+}
+
+/** Waits, or less if the signal comes first; leaves no listener behind. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 async function forward(url: string, secret: string, ev: ListedEvent): Promise<string> {

@@ -108,9 +108,12 @@ describe.concurrent('CLI against a running server', () => {
     const t = await tenant()
     const local = await receiver()
     await f.srv.api('POST', `/v1/tenants/${t}/events`, { type: 'invoice.old', payload: {} }) // before listen: not forwarded
+    const spawnedAt = Date.now()
     const p = cli(['listen', '--tenant', t, '--forward-to', `${local.url}/dev`, '--events', 'invoice.*, user.created'], env())
     const lines: string[] = []
+    let stderr = ''
     createInterface({ input: p.stdout! }).on('line', (l) => lines.push(l))
+    p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
     try {
       // A process start: tsx compiles the sources first, slow on a busy machine.
       const secretLine = await eventually(async () => lines.find((l) => l.startsWith('webhook signing secret: ')) ?? null, 30_000)
@@ -129,6 +132,10 @@ describe.concurrent('CLI against a running server', () => {
       expect(hits.map((h) => h.headers['webhook-id'])).toEqual([published[0], published[2]])
       expect(hits[0]!.url).toBe('/dev')
       await eventually(async () => lines.some((l) => l.includes(`--> user.created ${published[2]} [200]`)))
+      // Polling twice a second for over 6 s: a listener left behind per poll would pass Node's
+      // limit of 10 and print a warning.
+      await new Promise((r) => setTimeout(r, Math.max(0, 6500 - (Date.now() - spawnedAt))))
+      expect(stderr).not.toMatch(/MaxListenersExceeded/)
     } finally {
       p.kill('SIGINT')
     }
