@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Endpoint } from '../core/model.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../test/helpers/postgres.js'
-import { endpointRecord } from '../../test/helpers/records.js'
+import { postgresAvailable, type TestDatabase } from '../../test/helpers/postgres.js'
+import { useTwoNodes } from '../../test/helpers/postgres-nodes.js'
 import { eventually } from '../../test/helpers/server.js'
 import { openPostgresStore } from '../store/postgres/postgres-store.js'
 import type { Store } from '../store/store.js'
@@ -65,20 +65,7 @@ describe.skipIf(!up)('SharedLimits: per-endpoint limits across workers', () => {
   let b: Store
   let ep: Endpoint
 
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    ;[a, b] = await Promise.all([openPostgresStore({ url: db.url, poolSize: 4 }), openPostgresStore({ url: db.url, poolSize: 4 })])
-  })
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()])
-    await db?.drop()
-  })
-  beforeEach(async () => {
-    await a.deleteTenant('t1')
-    await a.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T0, updatedAt: T0 })
-    ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
-    await a.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
-  })
+  useTwoNodes({ t0: T0, poolSize: 4 }, (n) => ({ db, a, b, ep } = n))
 
   it('two busy workers never exceed the concurrency limit together, and both get a fair part', async () => {
     const live = { now: 0, peak: 0 }

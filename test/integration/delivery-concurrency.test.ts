@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import { useFixture, sleep } from '../helpers/fixture.js'
+import { sampleOf } from '../helpers/metrics.js'
 import { eventually } from '../helpers/server.js'
 
 
-/** One sample of a Prometheus text exposition, e.g. `hookrelay_publish_group_size_count`. */
 function metric(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
-  if (line === undefined) throw new Error(`metric ${name} not found`)
-  return Number(line.slice(line.lastIndexOf(' ') + 1))
+  const value = sampleOf(text, name)
+  if (value === undefined) throw new Error(`metric ${name} not found`)
+  return value
 }
 
 describe.concurrent('delivery concurrency', () => {

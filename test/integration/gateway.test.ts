@@ -11,6 +11,7 @@ import http from 'node:http'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sleep, useFixture } from '../helpers/fixture.js'
 import { unusedPort, type Receiver, type ReceiverHandler, type ReceiverHit, type ReceiverReply } from '../helpers/receiver.js'
+import { readMetrics, sampleOf } from '../helpers/metrics.js'
 import { eventually, startTestServer } from '../helpers/server.js'
 import { DELIVERY_WAIT_MS, ISO, expectInvalid, expectList, expectProblem, guardAgainst5xx, walkPages, type ApiResponse } from './api-support.js'
 
@@ -582,11 +583,7 @@ describe('gateway routes', () => {
     })
 
     it('counts proxied requests by outcome in /metrics', async () => {
-      const sample = async (outcome: string): Promise<number> => {
-        const text = await (await fetch(`${f.srv.url}/metrics`)).text()
-        const line = text.split('\n').find((l) => l.startsWith(`hookrelay_gateway_requests_total{outcome="${outcome}"}`))
-        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
-      }
+      const sample = async (outcome: string): Promise<number> => sampleOf(await readMetrics(f.srv.url), 'hookrelay_gateway_requests_total', { outcome }) ?? 0
       const before = { success: await sample('success'), unreachable: await sample('unreachable') }
       const { t, base } = await setup({ name: 'counted' })
       expect((await gw(`${base}/x`)).status).toBe(200)

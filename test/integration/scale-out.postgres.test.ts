@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { childApi, killAllChildren, spawnServer } from '../helpers/child-server.js'
+import { readMetrics, sampleOf } from '../helpers/metrics.js'
 import { databaseFor } from '../helpers/postgres.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { eventually } from '../helpers/server.js'
@@ -134,7 +135,5 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The deliveries a worker process has settled as succeeded, from its /metrics. */
 async function succeededOn(baseUrl: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith('hookrelay_deliveries_total{') && l.includes('outcome="succeeded"'))
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+  return sampleOf(await readMetrics(baseUrl), 'hookrelay_deliveries_total', { outcome: 'succeeded' }) ?? 0
 }

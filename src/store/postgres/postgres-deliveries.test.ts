@@ -1,11 +1,10 @@
 import pg from 'pg'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '../../core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../core/model.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
+import { postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
+import { useTwoNodes } from '../../../test/helpers/postgres-nodes.js'
 import type { PublishItem, Settlement, Store } from '../store.js'
-import { openPostgresStore } from './postgres-store.js'
-import { endpointRecord } from '../../../test/helpers/records.js'
 
 // What only PostgreSQL has: several nodes (here two stores, each its own pool, as two worker
 // processes would have) on one database.
@@ -19,20 +18,7 @@ describe.skipIf(!up)('postgres: several nodes on one database', () => {
   let b: Store
   let ep: Endpoint
 
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    ;[a, b] = await Promise.all([openPostgresStore({ url: db.url, poolSize: 4 }), openPostgresStore({ url: db.url, poolSize: 4 })])
-  })
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()])
-    await db?.drop()
-  })
-  beforeEach(async () => {
-    await a.deleteTenant('t1')
-    await a.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T0, updatedAt: T0 })
-    ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
-    await a.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
-  })
+  useTwoNodes({ t0: T0, poolSize: 4 }, (n) => ({ db, a, b, ep } = n))
 
   function item(key: string | null = null): PublishItem {
     const event: StoredEvent = { id: newId('evt'), tenantId: 't1', type: 'a.b', payloadJson: '{}', channels: [], idempotencyKey: key, occurredAt: T0, createdAt: T0, deliveryCount: 1 }

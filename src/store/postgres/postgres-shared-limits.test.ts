@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Endpoint } from '../../core/model.js'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
+import { postgresAvailable } from '../../../test/helpers/postgres.js'
+import { useTwoNodes } from '../../../test/helpers/postgres-nodes.js'
 import { endpointRecord } from '../../../test/helpers/records.js'
 import type { SharedLimitStore, Store } from '../store.js'
-import { openPostgresStore } from './postgres-store.js'
 
 // Slots and token buckets shared by workers: two stores, each with its own pool as two worker
 // processes would have, on one database.
@@ -13,28 +13,16 @@ const up = await postgresAvailable()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
-  let db: TestDatabase
   let a: Store
   let b: Store
   let sa: SharedLimitStore
   let sb: SharedLimitStore
   let ep: Endpoint
 
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    ;[a, b] = await Promise.all([openPostgresStore({ url: db.url, poolSize: 8 }), openPostgresStore({ url: db.url, poolSize: 8 })])
+  useTwoNodes({ t0: T0, poolSize: 8 }, (n) => {
+    ;({ a, b, ep } = n)
     sa = a.sharedLimits!
     sb = b.sharedLimits!
-  })
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()])
-    await db?.drop()
-  })
-  beforeEach(async () => {
-    await a.deleteTenant('t1')
-    await a.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T0, updatedAt: T0 })
-    ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
-    await a.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
   })
 
   const share = (s: SharedLimitStore, owner: string, want: number, running = 0, ttlMs = 60_000) =>
