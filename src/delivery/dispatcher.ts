@@ -3,6 +3,7 @@ import { nextStep, parseRetryAfter, type AttemptOutcome, type NextStep } from '.
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { DueDelivery, Settlement, Store } from '../store/store.js'
 import { attemptRecord } from './attempt-record.js'
+import { EarliestTimer } from './earliest-timer.js'
 import { LocalLimits, type EndpointLimits, type LimitsFactory } from './endpoint-limits.js'
 import { sendAttempt } from './send-attempt.js'
 import type { SendResult, Sender } from './sender.js'
@@ -86,8 +87,11 @@ export class Dispatcher {
   private mayHaveDue = true
   private backoffUntil = 0
   private readonly limits: EndpointLimits
-  private timer: NodeJS.Timeout | null = null
-  private timerAt = Number.POSITIVE_INFINITY
+  /**
+   * Covers the next due retry. Capped at a minute, so a clock jump or another node's work is
+   * noticed within one; unref'd, it never holds the process open.
+   */
+  private readonly timer: EarliestTimer
   private stopped = false
   private readonly maxQueued: number
   private readonly maxHeld: number
@@ -99,6 +103,7 @@ export class Dispatcher {
     this.maxHeld = o.maxHeld ?? 1024
     this.now = o.now ?? Date.now
     this.random = o.random ?? Math.random
+    this.timer = new EarliestTimer(() => this.wake(), this.now, { maxDelayMs: 60_000, unref: true })
     const onChange = () => {
       if (!this.stopped) this.pump()
     }
@@ -143,7 +148,7 @@ export class Dispatcher {
   /** Stop claiming, finish in-flight attempts, hand queued deliveries back, write every settlement. */
   async stop(): Promise<void> {
     this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
+    this.timer.clear()
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
@@ -387,17 +392,7 @@ export class Dispatcher {
   }
 
   private armTimer(at: number): void {
-    if (this.stopped || at >= this.timerAt) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = at
-    // Cap the wait so a clock jump or another node's work is noticed within a minute.
-    const delay = Math.min(Math.max(0, at - this.now()), 60_000)
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.timerAt = Number.POSITIVE_INFINITY
-      this.wake()
-    }, delay)
-    this.timer.unref()
+    if (!this.stopped) this.timer.arm(at)
   }
 }
 

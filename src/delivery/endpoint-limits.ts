@@ -1,4 +1,5 @@
 import { RateLimiter } from '../core/rate-limiter.js'
+import { EarliestTimer } from './earliest-timer.js'
 
 /**
  * What the dispatcher asks before it starts an attempt: whether the endpoint's concurrency limit and
@@ -24,14 +25,16 @@ export type LimitsFactory = (onChange: () => void) => EndpointLimits
 export class LocalLimits implements EndpointLimits {
   private readonly running = new Map<string, number>()
   private readonly rates = new RateLimiter()
-  private timer: NodeJS.Timeout | null = null
-  private timerAt = Number.POSITIVE_INFINITY
+  /** For the earliest token any refused endpoint waits for; the next look re-arms it. */
+  private readonly timer: EarliestTimer
 
   constructor(
     private readonly concurrency: number,
-    private readonly onChange: () => void,
+    onChange: () => void,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.timer = new EarliestTimer(onChange, now)
+  }
 
   tryStart(endpointId: string, _queued: number, rate: number | null): boolean {
     const running = this.running.get(endpointId) ?? 0
@@ -40,7 +43,7 @@ export class LocalLimits implements EndpointLimits {
     this.rates.setRate(endpointId, rate, now)
     const wait = this.rates.take(endpointId, now)
     if (wait > 0) {
-      this.arm(wait)
+      this.timer.arm(now + wait)
       return false
     }
     this.running.set(endpointId, running + 1)
@@ -54,21 +57,6 @@ export class LocalLimits implements EndpointLimits {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    this.timerAt = Number.POSITIVE_INFINITY
-  }
-
-  /** One timer, for the earliest token any refused endpoint waits for; the next look re-arms it. */
-  private arm(waitMs: number): void {
-    const at = this.now() + waitMs
-    if (at >= this.timerAt) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.timerAt = Number.POSITIVE_INFINITY
-      this.onChange()
-    }, waitMs)
+    this.timer.clear()
   }
 }

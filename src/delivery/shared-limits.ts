@@ -1,4 +1,5 @@
 import type { SharedLimitStore } from '../store/store.js'
+import { EarliestTimer } from './earliest-timer.js'
 import type { EndpointLimits, LimitsFactory } from './endpoint-limits.js'
 
 /**
@@ -66,8 +67,8 @@ export class SharedLimits implements EndpointLimits {
   /** Shares being asked for: close() waits for them, so none writes a row after the last release. */
   private readonly asks = new Set<Promise<void>>()
   private readonly ticker: NodeJS.Timeout
-  private timer: NodeJS.Timeout | null = null
-  private timerAt = Number.POSITIVE_INFINITY
+  /** For the earliest retry any endpoint waits for. */
+  private readonly timer: EarliestTimer
   private ticking = false
   private closed = false
   private lastErrorAt = Number.NEGATIVE_INFINITY
@@ -83,6 +84,7 @@ export class SharedLimits implements EndpointLimits {
     this.ttl = o.slotTtlMs ?? SLOT_TTL_MS
     this.tickMs = this.ttl / 10
     this.idleMs = this.ttl / 5
+    this.timer = new EarliestTimer(() => o.onChange(), this.now)
     this.ticker = setInterval(() => void this.tick(), this.tickMs)
     this.ticker.unref()
   }
@@ -126,7 +128,7 @@ export class SharedLimits implements EndpointLimits {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.ticker)
-    if (this.timer) clearTimeout(this.timer)
+    this.timer.clear()
     await Promise.allSettled([...this.asks])
     this.states.clear()
     await this.o.store.releaseSlots(this.o.owner, null).catch((e) => this.report(e))
@@ -307,16 +309,8 @@ export class SharedLimits implements EndpointLimits {
     }
   }
 
-  /** One timer, for the earliest retry any endpoint waits for. */
   private arm(at: number): void {
-    if (this.closed || at >= this.timerAt) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.timerAt = Number.POSITIVE_INFINITY
-      this.o.onChange()
-    }, Math.max(0, at - this.now()))
+    if (!this.closed) this.timer.arm(at)
   }
 
   private report(error: unknown): void {

@@ -121,6 +121,9 @@ export const presentSource = (s: Source, baseUrl: string) => ({
   updatedAt: iso(s.updatedAt),
 })
 
+/** The base of URLs the API shows (ingestUrl, gatewayUrl): HOOKRELAY_PUBLIC_URL, or the host this request came to. */
+export const publicBase = (publicUrl: string | null, req: { protocol: string; host: string }): string => publicUrl ?? `${req.protocol}://${req.host}`
+
 export const presentRoute = (r: Route, baseUrl: string) => ({
   id: r.id,
   tenantId: r.tenantId,

@@ -8,10 +8,10 @@ import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks
 import { metadataTooLarge } from '../core/limits.js'
 import { attemptRecord } from '../delivery/attempt-record.js'
 import { sendAttempt } from '../delivery/send-attempt.js'
-import { checkUrlTarget } from '../delivery/url-target.js'
 import type { Sender } from '../delivery/sender.js'
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.js'
+import { requireAllowedTarget } from './allowed-target.js'
 import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
 
@@ -239,8 +239,7 @@ export class EndpointService {
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     // The target is checked again (after DNS) when the rendered URL may have changed.
     if (url && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
-      const check = await checkUrlTarget(url.href, this.d.policy)
-      if (!check.ok) throw new AppError('url_not_allowed', `The URL is not allowed: ${check.reason}.`, [{ path: '/url', message: check.reason }])
+      await requireAllowedTarget(url.href, this.d.policy, '/url')
     }
     return auth
   }

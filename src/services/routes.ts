@@ -1,9 +1,9 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import { newId } from '../core/ids.js'
 import type { Route } from '../core/model.js'
-import { checkUrlTarget } from '../delivery/url-target.js'
 import { AppError, invalid, notFound } from '../errors.js'
 import type { Page, RoutePatch, Store } from '../store/store.js'
+import { requireAllowedTarget } from './allowed-target.js'
 
 export interface RouteInput {
   name?: string
@@ -93,8 +93,7 @@ export class RouteService {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('/upstreamUrl', 'must be an absolute http:// or https:// URL')
     if (url.username || url.password) throw invalid('/upstreamUrl', 'must not carry credentials; the client sends its own headers')
     if (url.hash) throw invalid('/upstreamUrl', 'must not have a #fragment')
-    const check = await checkUrlTarget(url.href, this.d.policy)
-    if (!check.ok) throw new AppError('url_not_allowed', `The upstream URL is not allowed: ${check.reason}.`, [{ path: '/upstreamUrl', message: check.reason }])
+    await requireAllowedTarget(url.href, this.d.policy, '/upstreamUrl')
   }
 }
 

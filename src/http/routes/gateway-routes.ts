@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
-import { decodeCursor, page, presentRoute } from '../present.js'
+import { decodeCursor, page, publicBase, presentRoute } from '../present.js'
 import { ListQuery, listOf } from '../schemas.js'
 
 const routeFields = {
@@ -33,7 +33,7 @@ const RouteParams = Type.Object({ tenantId: Type.String(), routeId: Type.String(
 /** `/v1/tenants/{tenantId}/routes` (API.md, Gateway routes): the routes' configuration. */
 export const gatewayRouteRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { routes, publicUrl }) => {
   const base = '/v1/tenants/:tenantId/routes'
-  const baseUrl = (req: { protocol: string; host: string }) => publicUrl ?? `${req.protocol}://${req.host}`
+  const baseUrl = (req: { protocol: string; host: string }) => publicBase(publicUrl, req)
 
   app.post(base, { schema: { tags: ['routes'], params: TenantParams, body: RouteCreate, response: { 201: RouteOut } } }, async (req, reply) =>
     reply.code(201).send(presentRoute(await routes.create(req.params.tenantId, req.body), baseUrl(req))),

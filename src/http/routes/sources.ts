@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
-import { decodeCursor, page, presentRequest, presentSource } from '../present.js'
+import { decodeCursor, page, publicBase, presentRequest, presentSource } from '../present.js'
 import { EventTypeName, ListQuery, listOf } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
@@ -148,8 +148,7 @@ const SourceParams = Type.Object({ tenantId: Type.String(), sourceId: Type.Strin
 
 export const sourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sources, publicUrl }) => {
   const base = '/v1/tenants/:tenantId/sources'
-  // The URL the API shows for ingest: HOOKRELAY_PUBLIC_URL, or the host this request came to.
-  const baseUrl = (req: { protocol: string; host: string }) => publicUrl ?? `${req.protocol}://${req.host}`
+  const baseUrl = (req: { protocol: string; host: string }) => publicBase(publicUrl, req)
 
   app.post(base, { schema: { tags: ['sources'], params: TenantParams, body: SourceCreate, response: { 201: SourceOut } } }, async (req, reply) => {
     const s = await sources.create(req.params.tenantId, req.body)
