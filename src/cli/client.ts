@@ -57,3 +57,14 @@ export function createClient(opts: ClientOptions, env: NodeJS.ProcessEnv = proce
     },
   }
 }
+
+/** The pages of a list (`{data, nextCursor}`), one request each, as far as the caller reads. */
+export async function* pages<T>(client: Client, path: string, limit: number): AsyncGenerator<T[]> {
+  const sep = path.includes('?') ? '&' : '?'
+  let cursor: string | null = null
+  do {
+    const page: { data: T[]; nextCursor: string | null } = await client.call('GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    yield page.data
+    cursor = page.nextCursor
+  } while (cursor !== null)
+}

@@ -2,7 +2,7 @@ import { matchesEventType } from '../core/event-filter.js'
 import { defaultBody } from '../core/shaping/payload-body.js'
 import { generateSecret, sign } from '../core/signing/standard-webhooks.js'
 import { VERSION } from '../version.js'
-import type { Client } from './client.js'
+import { pages, type Client } from './client.js'
 
 interface ListedEvent {
   id: string
@@ -82,13 +82,11 @@ export async function listen(client: Client, o: ListenOptions, out: (line: strin
 /** The events created since `since` (as far as MAX_PAGES pages reach), newest first. */
 async function recent(client: Client, path: string, since: number): Promise<ListedEvent[]> {
   const found: ListedEvent[] = []
-  let cursor: string | null = null
-  for (let i = 0; i < MAX_PAGES; i++) {
-    const page: { data: ListedEvent[]; nextCursor: string | null } = await client.call('GET', `${path}?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    const inWindow = page.data.filter((e) => Date.parse(e.createdAt) >= since)
+  let read = 0
+  for await (const page of pages<ListedEvent>(client, path, PAGE)) {
+    const inWindow = page.filter((e) => Date.parse(e.createdAt) >= since)
     found.push(...inWindow)
-    if (inWindow.length < page.data.length || page.nextCursor === null) break
-    cursor = page.nextCursor
+    if (inWindow.length < page.length || ++read === MAX_PAGES) break
   }
   return found
 }

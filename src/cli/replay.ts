@@ -1,5 +1,5 @@
 import type { Client } from './client.js'
-import { ApiError } from './client.js'
+import { ApiError, pages } from './client.js'
 import { progressLine } from './progress.js'
 
 interface Stats {
@@ -66,24 +66,20 @@ export async function replay(client: Client, o: ReplayOptions, io: ReplayIo): Pr
 
 /** The tenant an endpoint belongs to, looked for tenant by tenant (needs the admin token). */
 async function findTenant(client: Client, endpoint: string): Promise<string> {
-  let cursor: string | null = null
-  do {
-    let page: { data: Array<{ id: string }>; nextCursor: string | null }
-    try {
-      page = await client.call('GET', `/v1/tenants?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 403) throw new Error('pass --tenant: with a tenant API key, the endpoint is looked for in that tenant only')
-      throw err
-    }
-    for (const t of page.data) {
-      try {
-        await client.call('GET', `/v1/tenants/${encodeURIComponent(t.id)}/endpoints/${encodeURIComponent(endpoint)}`)
-        return t.id
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err
+  try {
+    for await (const tenants of pages<{ id: string }>(client, '/v1/tenants', 250)) {
+      for (const t of tenants) {
+        try {
+          await client.call('GET', `/v1/tenants/${encodeURIComponent(t.id)}/endpoints/${encodeURIComponent(endpoint)}`)
+          return t.id
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 404)) throw err
+        }
       }
     }
-    cursor = page.nextCursor
-  } while (cursor !== null)
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) throw new Error('pass --tenant: with a tenant API key, the endpoint is looked for in that tenant only')
+    throw err
+  }
   throw new Error(`no tenant has an endpoint ${endpoint}`)
 }
