@@ -3,7 +3,7 @@
  * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard, and
  * redirects are never followed (a 3xx is a response like any other).
  */
-import { Agent } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
 import { createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
@@ -69,7 +69,6 @@ export function createSender(opts: SenderOptions): Sender {
     inFlight++
     const startedAt = Date.now()
     const t0 = performance.now()
-    const controller = new AbortController()
     return new Promise<SendResult>((resolve) => {
       let settled = false
       const finish = (response: AttemptResponse | null, error: SendResult['error']): void => {
@@ -79,16 +78,14 @@ export function createSender(opts: SenderOptions): Sender {
         if (--inFlight === 0 && onIdle !== null) onIdle()
         resolve({ startedAt, durationMs: Math.round(performance.now() - t0), response, error })
       }
+      const exchange = new Exchange(req, finish)
       // Our own timer, not only undici's: a request still queued behind a connect (DNS, TCP, TLS)
-      // sees its abort only once a socket is there, and the attempt must end at timeoutMs anyway.
+      // reaches the handler only once a socket is there, and the attempt must end at timeoutMs anyway.
       const timer = setTimeout(() => {
         finish(null, { kind: 'timeout', message: `no complete response within ${req.timeoutMs} ms` })
-        controller.abort()
+        exchange.abort()
       }, req.timeoutMs)
-      attempt(agent, req, controller.signal).then(
-        (response) => finish(response, null),
-        (err: unknown) => finish(null, classifyError(err, req.timeoutMs)),
-      )
+      exchange.start(agent)
     })
   }
 
@@ -104,48 +101,112 @@ export function createSender(opts: SenderOptions): Sender {
   }
 }
 
-async function attempt(agent: Agent, req: OutboundRequest, signal: AbortSignal): Promise<AttemptResponse> {
-  const url = new URL(req.url)
-  const res = await agent.request({
-    origin: url.origin,
-    path: url.pathname + url.search,
-    method: req.method,
-    headers: req.headers,
-    body: req.body,
-    signal,
-    headersTimeout: req.timeoutMs,
-    bodyTimeout: req.timeoutMs,
-  })
-  const headers: Record<string, string> = {}
-  for (const name in res.headers) {
-    const value = res.headers[name]
-    if (value !== undefined) headers[name] = typeof value === 'string' ? value : value.join(', ')
+type Finish = (response: AttemptResponse | null, error: SendResult['error']) => void
+
+/**
+ * One request as an undici dispatch handler: the body is collected from its chunks as they come,
+ * with no stream, async iterator or AbortSignal per request (the request API's machinery cost
+ * about as much CPU as the HTTP exchange itself).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null
+  private aborted = false
+  private status = 0
+  private headers: Record<string, string> = {}
+  private first: Buffer | null = null
+  private chunks: Buffer[] | null = null
+  private kept = 0
+  private dropped = 0
+
+  constructor(
+    private readonly req: OutboundRequest,
+    private readonly finish: Finish,
+  ) {}
+
+  start(agent: Agent): void {
+    let url: URL
+    try {
+      url = new URL(this.req.url)
+    } catch (error) {
+      this.finish(null, classifyError(error, this.req.timeoutMs))
+      return
+    }
+    try {
+      agent.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: this.req.method as Dispatcher.HttpMethod,
+          headers: this.req.headers,
+          body: this.req.body,
+          headersTimeout: this.req.timeoutMs,
+          bodyTimeout: this.req.timeoutMs,
+        },
+        this,
+      )
+    } catch (error) {
+      this.finish(null, classifyError(error, this.req.timeoutMs))
+    }
   }
-  return { status: res.statusCode, headers, body: await readCapped(res.body) }
+
+  /** Timed out: drop the request, whether it is on a socket yet or still waiting for one. */
+  abort(): void {
+    this.aborted = true
+    this.controller?.abort(new TimeoutAbort())
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.aborted) controller.abort(new TimeoutAbort())
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode
+    const out: Record<string, string> = {}
+    for (const name in headers) {
+      const value = headers[name]
+      if (value !== undefined) out[name] = typeof value === 'string' ? value : value.join(', ')
+    }
+    this.headers = out
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.kept < MAX_RESPONSE_BODY_BYTES) {
+      const part = chunk.length <= MAX_RESPONSE_BODY_BYTES - this.kept ? chunk : chunk.subarray(0, MAX_RESPONSE_BODY_BYTES - this.kept)
+      if (this.first === null) this.first = part
+      else (this.chunks ??= [this.first]).push(part)
+      this.kept += part.length
+      this.dropped += chunk.length - part.length
+    } else {
+      this.dropped += chunk.length
+    }
+    // Past the drain limit the rest is not read: the response is what was kept, and aborting
+    // destroys the socket instead of returning it to the pool.
+    if (this.dropped > DRAIN_LIMIT_BYTES) {
+      this.complete()
+      controller.abort(new Error('response body too long to drain'))
+    }
+  }
+
+  onResponseEnd(): void {
+    this.complete()
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController | null, error: Error): void {
+    this.finish(null, classifyError(error, this.req.timeoutMs))
+  }
+
+  private complete(): void {
+    const buf = this.first === null ? null : this.chunks === null ? this.first : Buffer.concat(this.chunks, this.kept)
+    const body = buf === null ? '' : (this.dropped > 0 ? buf.subarray(0, completeUtf8Length(buf)) : buf).toString('utf8')
+    this.finish({ status: this.status, headers: this.headers, body }, null)
+  }
 }
 
-/** Reads at most MAX_RESPONSE_BODY_BYTES as text; drains a bounded rest, or destroys the stream. */
-async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  let first: Buffer | null = null
-  let chunks: Buffer[] | null = null
-  let kept = 0
-  let dropped = 0
-  for await (const chunk of body) {
-    if (kept < MAX_RESPONSE_BODY_BYTES) {
-      const part = chunk.length <= MAX_RESPONSE_BODY_BYTES - kept ? chunk : chunk.subarray(0, MAX_RESPONSE_BODY_BYTES - kept)
-      if (first === null) first = part
-      else (chunks ??= [first]).push(part)
-      kept += part.length
-      dropped += chunk.length - part.length
-    } else {
-      dropped += chunk.length
-    }
-    // Leaving the loop destroys the stream, and with it the socket.
-    if (dropped > DRAIN_LIMIT_BYTES) break
-  }
-  if (first === null) return ''
-  const buf = chunks === null ? first : Buffer.concat(chunks, kept)
-  return (dropped > 0 ? buf.subarray(0, completeUtf8Length(buf)) : buf).toString('utf8')
+/** The reason given to undici when our own timer ends an attempt (classified as a timeout). */
+class TimeoutAbort extends Error {
+  override name = 'AbortError'
+  readonly code = 'UND_ERR_ABORTED'
 }
 
 /** The length of `buf` without a UTF-8 sequence cut off at its end (cut bodies stay valid text). */

@@ -127,6 +127,21 @@ describe('sender: responses', () => {
     expect(result.response).toMatchObject({ status: 500, body: 'boom' })
   })
 
+  it('records the final response, not an informational 1xx that came before it', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' })
+      res.writeHead(202, { 'x-final': 'yes' }).end('accepted')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as AddressInfo
+    const result = await sender(LOOPBACK).send(post(`http://127.0.0.1:${port}/`))
+    expect(result.error).toBeNull()
+    expect(result.response).toMatchObject({ status: 202, body: 'accepted' })
+    expect(result.response?.headers['x-final']).toBe('yes')
+    expect(result.response?.headers.link).toBeUndefined()
+  })
+
   it('does not follow a redirect', async () => {
     const target = await receiver()
     const r = await receiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }))
