@@ -136,7 +136,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         {
           origin: url.origin,
           path: url.pathname + url.search,
-          method: this.req.method as Dispatcher.HttpMethod,
+          method: this.req.method,
           headers: this.req.headers,
           body: this.req.body,
           headersTimeout: this.req.timeoutMs,
