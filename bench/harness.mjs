@@ -141,11 +141,13 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
   const srv = drainers.reduce((a, b) => (a.readyAt <= b.readyAt ? a : b))
   const rssAll = rss ? sampleRss(srv.pid) : null
   out.startMs = round(srv.readyAt - srv.spawnedAt)
+  const cpuAtStart = drainers.map((d) => d.cpuMs())
   const w = await waitForSink({
     sink, expected, timeoutMs: drainTimeoutMs, isAborted: ctx.isAborted,
     onTick: progressPrinter(log, 'drained', expected),
   })
   const rssResult = rssAll ? rssAll.stop() : null
+  const cpuMs = drainers.reduce((sum, d, i) => sum + d.cpuMs() - cpuAtStart[i], 0)
   const st = w.stats
   const [firstAt, ...markTimes] = await sink.call('timeAt', { ns: [1, ...marks] })
   out.drain = {
@@ -160,6 +162,8 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
     perSecFromListen: st.count > 0 ? round((st.count / (st.last - srv.readyAt)) * 1000) : 0,
     // Rate between the first and the last receipt (ramp-up excluded).
     perSecFromFirst: st.count > 1 ? round(((st.count - 1) / (st.last - firstAt)) * 1000) : 0,
+    // CPU the draining process(es) used per delivery, start-up included: the steadier measure of cost.
+    serverCpuUsPerDelivery: st.count > 0 ? round((cpuMs * 1000) / st.count) : null,
     marks: marks.map((n, i) => ({
       n,
       at: markTimes[i],

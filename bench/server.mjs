@@ -83,6 +83,8 @@ export async function startServer({ dataDir, role = 'all', port = 0, readyTimeou
     tail: () => tail.slice(),
     problems: () => ({ ...counts, firstProblems: firstProblems.slice() }),
     rssKb: () => processTreeRssKb(proc.pid),
+    /** CPU time the process has used so far (every thread), in ms; steadier than rates on a shared VM. */
+    cpuMs: () => processCpuMs(proc.pid),
     /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with {code, signal, ms, killed}. */
     async stop(timeoutMs = 45_000) {
       if (exit) return { ...exit, ms: 0, killed: false, alreadyExited: true }
@@ -111,6 +113,21 @@ export async function startServer({ dataDir, role = 'all', port = 0, readyTimeou
     throw err
   }
   return handle
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 per second on Linux.
+const TICKS_PER_SECOND = 100
+
+/** User + system CPU time of a process, all its threads, in ms (0 when it is gone). */
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which may hold spaces, closed by the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND) * 1000
+  } catch {
+    return 0
+  }
 }
 
 function rssKbOf(pid) {

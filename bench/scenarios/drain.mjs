@@ -18,7 +18,7 @@ export async function drain(ctx, { store = 'sqlite', workers = 0 } = {}) {
   })
   const where = store === 'postgres' ? ` on PostgreSQL, ${workers === 0 ? 'one --role all process' : `${workers} worker process${workers > 1 ? 'es' : ''}`}` : ''
   const notes = [...d.problems]
-  notes.push(`ramp-up before first delivery ${Math.round(d.drain.msListenToFirst)} ms; from first delivery ${Math.round(d.drain.perSecFromFirst).toLocaleString('en-US')}/s`)
+  notes.push(`ramp-up before first delivery ${Math.round(d.drain.msListenToFirst)} ms; from first delivery ${Math.round(d.drain.perSecFromFirst).toLocaleString('en-US')}/s; server CPU ${d.drain.serverCpuUsPerDelivery} us per delivery`)
   return {
     value: d.drain.perSecFromListen,
     details: d,

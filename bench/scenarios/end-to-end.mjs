@@ -30,6 +30,7 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
   await sink.call('reset')
 
   const t0 = now()
+  const cpu0 = srv.cpuMs()
   const pub = await publishMany({ api, n: cfg.events, concurrency: cfg.concurrency, typeOf, timeoutMs: cfg.waitTimeoutMs, isAborted: ctx.isAborted })
   const publishedAt = now()
   log(`    published ${pub.ok.toLocaleString('en-US')} events in ${Math.round(publishedAt - t0)} ms (${Math.round(pub.okPerSec).toLocaleString('en-US')}/s), ${pub.deliveries.toLocaleString('en-US')} deliveries`)
@@ -38,9 +39,10 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
     onTick: progressPrinter(log, 'delivered', pub.deliveries),
   })
   const st = w.stats
+  const serverCpuUsPerEvent = st.count > 0 ? round(((srv.cpuMs() - cpu0) * 1000) / st.count) : null
   const stop = await srv.stop()
   const deliveredPerSec = st.count > 0 ? (st.count / (st.last - t0)) * 1000 : 0
-  const notes = []
+  const notes = [`server CPU ${serverCpuUsPerEvent} us per event`]
   if (w.reason !== 'complete') notes.push(`${w.reason}: ${st.count}/${pub.deliveries} delivered`)
   if (pub.errors) notes.push(`${pub.errors} failed publishes ${JSON.stringify(pub.statuses)}`)
   if (st.duplicates) notes.push(`${st.duplicates} duplicate deliveries`)
@@ -54,7 +56,7 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
       publish: loadSummary(pub), waitReason: w.reason, delivered: st.count, duplicates: st.duplicates,
       msFirstPublishToLastDelivery: round(st.last - t0), msPublishPhase: round(publishedAt - t0),
       msLastPublishToLastDelivery: round(st.last - publishedAt),
-      deliveredPerSec: round(deliveredPerSec), serverStop: stop, serverLog: srv.problems(),
+      deliveredPerSec: round(deliveredPerSec), serverCpuUsPerEvent, serverStop: stop, serverLog: srv.problems(),
     },
     rows: [ratioRow({
       scenario: `end-to-end${store === 'postgres' ? ' on PostgreSQL' : ''} (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',

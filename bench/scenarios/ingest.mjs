@@ -55,13 +55,16 @@ export async function ingest(ctx) {
   for (const side of Object.keys(sides)) await phase(side, cfg.warmupMs)
   const rounds = Math.max(1, cfg.rounds)
   const each = Math.max(500, Math.round(cfg.durationMs / rounds))
-  const totals = Object.fromEntries(Object.keys(sides).map((k) => [k, { ok: 0, ms: 0, errors: 0 }]))
+  const totals = Object.fromEntries(Object.keys(sides).map((k) => [k, { ok: 0, ms: 0, errors: 0, serverCpuMs: 0 }]))
   const errorSamples = []
   const perRound = []
   for (let i = 0; i < rounds && !ctx.isAborted(); i++) {
     const r = {}
     for (const side of Object.keys(sides)) {
+      const cpu0 = srv.cpuMs()
       r[side] = await phase(side, each)
+      // The server idles through the bare phases: its CPU in the others is its cost per request.
+      totals[side].serverCpuMs += srv.cpuMs() - cpu0
       totals[side].ok += r[side].ok
       totals[side].ms += r[side].elapsedMs
       totals[side].errors += r[side].errors
@@ -72,16 +75,17 @@ export async function ingest(ctx) {
   const logs = await api.call('GET', `/v1/tenants/${TENANT}/sources/${plain.id}/logs?limit=1`, undefined, [200])
   const stop = await srv.stop()
   const perSec = (k) => (totals[k].ok / totals[k].ms) * 1000
+  const cpuUsPer = (k) => (totals[k].ok > 0 ? round((totals[k].serverCpuMs * 1000) / totals[k].ok) : null)
   if (totals.bare.ok === 0) throw new Error(`bare Fastify answered nothing: ${errorSamples.join(' | ')}`)
   const errors = totals.ingest.errors + totals.publish.errors
   const note = (k) =>
-    [`${rounds} interleaved rounds, per-round ratios ${perRound.map((r) => (r[k] / r.bare).toFixed(2)).join(', ')}`, errors ? `${errors} failed: ${errorSamples[0] ?? ''}` : '']
+    [`${rounds} interleaved rounds, per-round ratios ${perRound.map((r) => (r[k] / r.bare).toFixed(2)).join(', ')}`, `server CPU ${cpuUsPer(k)} us per request`, errors ? `${errors} failed: ${errorSamples[0] ?? ''}` : '']
       .filter(Boolean)
       .join('; ')
   return {
     value: perSec('ingest'),
     details: {
-      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, bodyBytes: BODY.length, errorSamples: errorSamples.slice(0, 5),
+      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, serverCpuUsPerIngest: cpuUsPer('ingest'), serverCpuUsPerIngestAndPublish: cpuUsPer('publish'), bodyBytes: BODY.length, errorSamples: errorSamples.slice(0, 5),
       lastLogStatus: logs?.data?.[0]?.status ?? null, serverStop: stop, serverLog: srv.problems(),
     },
     rows: [
