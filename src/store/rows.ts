@@ -113,6 +113,31 @@ export const attemptToRow = (a: Attempt, envelope: boolean): AttemptRow => ({
   success: a.success ? 1 : 0,
 })
 
+/** The attempts table's columns in one fixed order, for positional binding (see attemptValues). */
+export const ATTEMPT_COLUMNS = [
+  'id',
+  'delivery_id',
+  'endpoint_id',
+  'tenant_id',
+  'attempt_number',
+  'trigger',
+  'started_at',
+  'duration_ms',
+  'request_method',
+  'request_url',
+  'request_headers',
+  'request_body',
+  'response_status',
+  'response_headers',
+  'response_body',
+  'error_kind',
+  'error_message',
+  'success',
+] as const satisfies ReadonlyArray<keyof AttemptRow>
+
+/** An attempt row's values in ATTEMPT_COLUMNS order: binding by position costs less than by name. */
+export const attemptValues = (row: AttemptRow): unknown[] => ATTEMPT_COLUMNS.map((c) => row[c])
+
 /** The row of a delivery made and finished outside the queue (an endpoint test): never due, never leased. */
 export const finishedDeliveryRow = (d: Delivery): DeliveryRow => ({
   id: d.id,
