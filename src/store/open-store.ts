@@ -1,5 +1,4 @@
 import type { Config } from '../config.js'
-import { openPostgresStore } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
@@ -9,6 +8,9 @@ import type { Store } from './store.js'
  */
 export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'sqliteSynchronous' | 'databasePoolSize'>): Promise<Store> {
   if (config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    // Loaded only for PostgreSQL: evaluating pg (which builds a fetch Response to see whether it
+    // runs on Cloudflare) cost every SQLite start about 30 ms.
+    const { openPostgresStore } = await import('./postgres/postgres-store.js')
     return openPostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize })
   }
   if (config.databaseUrl !== null && !config.databaseUrl.startsWith('sqlite:')) {

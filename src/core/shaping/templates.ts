@@ -1,4 +1,4 @@
-import { Liquid, type Template } from 'liquidjs'
+import { Liquid, type LiquidOptions, type Template } from 'liquidjs'
 
 /**
  * Liquid for user templates (payload bodies, URLs, header values). Users are not trusted, so:
@@ -9,7 +9,7 @@ import { Liquid, type Template } from 'liquidjs'
  * - parse, render-time and memory limits, so a template cannot hang or exhaust the process.
  * Liquid does not escape output: JSON templates serialize values with the `json` filter.
  */
-const engine = new Liquid({
+const LIQUID_OPTIONS: LiquidOptions = {
   templates: {},
   strictVariables: true,
   strictFilters: true,
@@ -21,7 +21,11 @@ const engine = new Liquid({
   renderLimit: 50,
   /** Roughly characters and array items allocated per render. */
   memoryLimit: 4_000_000,
-})
+}
+
+let engine: Liquid | null = null
+/** Made on first use: building the engine cost every start about 10 ms, and most nodes have no template. */
+const liquid = (): Liquid => (engine ??= new Liquid(LIQUID_OPTIONS))
 
 export type CompiledTemplate = Template[]
 
@@ -30,7 +34,7 @@ export type Rendered = { ok: true; text: string } | { ok: false; message: string
 
 export function compileTemplate(source: string): Compiled {
   try {
-    return { ok: true, template: engine.parse(source) }
+    return { ok: true, template: liquid().parse(source) }
   } catch (e) {
     return { ok: false, message: messageOf(e) }
   }
@@ -39,7 +43,7 @@ export function compileTemplate(source: string): Compiled {
 /** Renders synchronously; every failure (undefined variable, limit, filter error) comes back as data. */
 export function renderTemplate(template: CompiledTemplate, context: object): Rendered {
   try {
-    return { ok: true, text: engine.renderSync(template, context) as string }
+    return { ok: true, text: liquid().renderSync(template, context) as string }
   } catch (e) {
     return { ok: false, message: messageOf(e) }
   }

@@ -185,8 +185,15 @@ export function createSqliteDeliveries(
         ? s.claim.all(owner, now + leaseMs, now, limit)
         : s.claimExcluding.all(owner, now + leaseMs, now, JSON.stringify(exclude), limit)
     const out: DueDelivery[] = []
+    // An event's deliveries were created together and come out together (same due time, adjacent
+    // ids): each event is read once, and its deliveries share the one payload string.
+    let lastEventId: string | null = null
+    let ev: Pick<EventRow, 'type' | 'payload' | 'occurred_at'> | undefined
     for (const r of rows) {
-      const ev = s.eventForSend.get(r.event_id)
+      if (r.event_id !== lastEventId) {
+        ev = s.eventForSend.get(r.event_id)
+        lastEventId = r.event_id
+      }
       if (!ev) continue // deleted with its tenant meanwhile; the cascade removes the delivery too
       out.push({
         id: r.id,
