@@ -33,11 +33,14 @@ export async function publish(ctx) {
   const each = Math.max(500, Math.round(cfg.durationMs / rounds))
   const totals = { bare: { ok: 0, ms: 0, errors: 0 }, publish: { ok: 0, ms: 0, errors: 0 } }
   const perRound = []
+  let serverCpuMs = 0
   const publishStatuses = {}
   const errorSamples = []
   for (let i = 0; i < rounds && !ctx.isAborted(); i++) {
     const b = await phase('bare', each)
+    const cpu0 = srv.cpuMs()
     const p = await phase('publish', each)
+    serverCpuMs += srv.cpuMs() - cpu0
     for (const [k, r] of [['bare', b], ['publish', p]]) {
       totals[k].ok += r.ok
       totals[k].ms += r.elapsedMs
@@ -52,13 +55,14 @@ export async function publish(ctx) {
   const publishPerSec = (totals.publish.ok / totals.publish.ms) * 1000
   if (totals.bare.ok === 0) throw new Error(`bare Fastify answered nothing: ${errorSamples.join(' | ')}`)
   const ratios = perRound.map((r) => r.ratio)
-  const notes = [`${rounds} interleaved rounds, per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`]
+  const serverCpuUsPerPublish = totals.publish.ok > 0 ? round((serverCpuMs * 1000) / totals.publish.ok) : null
+  const notes = [`${rounds} interleaved rounds, per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`, `server CPU ${serverCpuUsPerPublish} us per publish`]
   if (totals.publish.errors) notes.push(`${totals.publish.errors} failed publishes ${JSON.stringify(publishStatuses)}: ${errorSamples[0] ?? ''}`)
   if (stop.code !== 0) notes.push(`SIGTERM exit ${JSON.stringify(stop)}`)
   return {
     value: publishPerSec,
     details: {
-      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, publishStatuses, errorSamples: errorSamples.slice(0, 5),
+      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, serverCpuUsPerPublish, publishStatuses, errorSamples: errorSamples.slice(0, 5),
       barePerSec: round(barePerSec), publishPerSec: round(publishPerSec), serverStop: stop, serverLog: srv.problems(),
     },
     rows: [ratioRow({
