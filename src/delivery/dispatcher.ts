@@ -36,7 +36,7 @@ export interface DispatcherOptions {
   leaseMs: number
   /** Deliveries held in memory per endpoint (queued, not yet sent). Default 512. */
   maxQueuedPerEndpoint?: number
-  /** Deliveries held in memory in all; payloads beyond stay in the database. Default 2,048: enough to keep every in-flight slot fed, small enough that payloads do not pile up in the heap. */
+  /** Deliveries held in memory in all; payloads beyond stay in the database. Default 1,024: enough to keep every in-flight slot fed, small enough that payloads do not pile up in the heap. */
   maxHeld?: number
   onSettled?: (batch: SettledDelivery[]) => void
   onAttempt?: (attempt: Attempt) => void
