@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   })
-  if (!process.env.XNOUI) await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req, reply) => {
