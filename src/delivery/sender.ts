@@ -117,6 +117,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] | null = null
   private kept = 0
   private dropped = 0
+  /** The kept part was reported; the rest is being dropped until the abort. */
+  private draining = false
 
   constructor(
     private readonly req: OutboundRequest,
@@ -171,6 +173,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.draining) return
     if (this.kept < MAX_RESPONSE_BODY_BYTES) {
       const part = chunk.length <= MAX_RESPONSE_BODY_BYTES - this.kept ? chunk : chunk.subarray(0, MAX_RESPONSE_BODY_BYTES - this.kept)
       if (this.first === null) this.first = part
@@ -181,10 +184,14 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.dropped += chunk.length
     }
     // Past the drain limit the rest is not read: the response is what was kept, and aborting
-    // destroys the socket instead of returning it to the pool.
-    if (this.dropped > DRAIN_LIMIT_BYTES) {
+    // destroys the socket instead of returning it to the pool. The abort waits for the end of this
+    // socket read: if the read also holds the body's end, the message completes first, the abort
+    // is then a no-op and the connection is kept (an abort from inside the read would destroy a
+    // connection that had nothing left to read, and trip an assertion in undici on Connection: close).
+    if (this.dropped > DRAIN_LIMIT_BYTES && !this.draining) {
+      this.draining = true
       this.complete()
-      controller.abort(new Error('response body too long to drain'))
+      queueMicrotask(() => controller.abort(new Error('response body too long to drain')))
     }
   }
 

@@ -4,6 +4,7 @@
  * so no DNS query leaves the machine.
  */
 import http from 'node:http'
+import net from 'node:net'
 import https from 'node:https'
 import type dns from 'node:dns'
 import type { AddressInfo } from 'node:net'
@@ -172,6 +173,34 @@ describe('sender: responses', () => {
     const result = await sender(LOOPBACK).send(post(r.url))
     expect(result.error).toBeNull()
     expect(result.response?.body).toBe('b'.repeat(65536))
+  })
+
+  it('keeps the connection when the body just past the drain limit arrives in the same read as its end', async () => {
+    // 64 KiB kept + 1 MiB drained + 1 byte, written at once: the limit is crossed in the read that
+    // also ends the message, so nothing is left to drop and the connection goes back to the pool.
+    const size = 65_536 + 1_048_576 + 1
+    const whole = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`), Buffer.alloc(size, 0x62)])
+    let connections = 0
+    const server = net.createServer((socket) => {
+      connections++
+      socket.on('error', () => {})
+      socket.on('data', (d) => {
+        if (/^(POST|GET) /.test(d.toString('latin1'))) socket.write(whole)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const s = sender(LOOPBACK)
+    for (let i = 0; i < 2; i++) {
+      const result = await s.send(post(url))
+      expect(result.error).toBeNull()
+      expect(result.response?.body).toBe('b'.repeat(65536))
+      // As on the sender thread, the next request comes in a later turn, once undici has put the
+      // connection back in its pool.
+      await sleep(20)
+    }
+    expect(connections).toBe(1)
   })
 
   it('does not leave half a UTF-8 character at the cut', async () => {
