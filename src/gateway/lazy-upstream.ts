@@ -1,19 +1,24 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import type { Upstream } from './upstream.js'
 
+type LoadUpstream = (policy: AddressPolicy) => Promise<Upstream>
+
+const loadUpstream: LoadUpstream = async (policy) => (await import('./upstream.js')).createUpstream(policy)
+
 /**
  * The gateway's Upstream, loaded on the first proxied request. upstream.ts brings undici with it,
  * and evaluating undici on the main thread costs every start about 40 ms, which publishes arriving
  * during start-up wait for, whether or not the node has a single route.
  */
-export function lazyUpstream(policy: AddressPolicy): Upstream {
+export function lazyUpstream(policy: AddressPolicy, load: LoadUpstream = loadUpstream): Upstream {
   let loaded: Promise<Upstream> | null = null
-  const load = (): Promise<Upstream> => (loaded ??= import('./upstream.js').then((m) => m.createUpstream(policy)))
+  const upstream = (): Promise<Upstream> => (loaded ??= load(policy))
   return {
     async send(req) {
-      return (await load()).send(req)
+      return (await upstream()).send(req)
     },
     async close() {
+      // Never used: nothing was loaded, nothing to close.
       if (loaded !== null) await (await loaded).close()
     },
   }
