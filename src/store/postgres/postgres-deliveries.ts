@@ -22,7 +22,11 @@ type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_
  * and a settlement applies only while the claim's lease, attempt count and trigger still hold.
  * Row sets go in as arrays (`unnest`): one statement per batch, whatever its size.
  */
-export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
+export function createPostgresDeliveries(
+  k: Kysely<Database>,
+  /** Claims, settlements and released leases go through this one: relaxed commits (postgres-store.ts). Default `k`. */
+  queue: Kysely<Database> = k,
+): HotPath {
   const publish = createPostgresPublish(k)
 
   const settleAll = (items: Settlement[]): Promise<boolean[]> => {
@@ -30,8 +34,8 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
     // One statement is one transaction. A delivery settled twice in one batch would meet itself
     // in one UPDATE, which applies one row of the two, unpredictably; applied one after another
     // instead, in one transaction, the second sees the first's change and is refused, as on SQLite.
-    if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(k, items, now)
-    return k.transaction().execute(async (trx) => {
+    if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(queue, items, now)
+    return queue.transaction().execute(async (trx) => {
       const out: boolean[] = []
       for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
       return out
@@ -59,7 +63,7 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
           FROM due WHERE d.id = due.id
           RETURNING d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempt_count, d.pending_trigger, d.one_shot
         )
-        SELECT c.*, e.type, e.payload, e.occurred_at FROM claimed c JOIN events e ON e.id = c.event_id`.execute(k)
+        SELECT c.*, e.type, e.payload, e.occurred_at FROM claimed c JOIN events e ON e.id = c.event_id`.execute(queue)
       return rows.rows.map(
         (r): DueDelivery => ({
           id: r.id,
@@ -91,7 +95,7 @@ export function createPostgresDeliveries(k: Kysely<Database>): HotPath {
     },
 
     async releaseLeases(owner, ids, now) {
-      let q = k.updateTable('deliveries').set({ lease_owner: null, next_attempt_at: now }).where('status', '=', 'pending')
+      let q = queue.updateTable('deliveries').set({ lease_owner: null, next_attempt_at: now }).where('status', '=', 'pending')
       if (owner === null) q = q.where('lease_owner', 'is not', null)
       else q = q.where('lease_owner', '=', owner)
       if (owner !== null && ids !== null) {

@@ -21,11 +21,24 @@ export interface PostgresPoolOptions {
   url: string
   /** Connections at most. Default 10. */
   poolSize?: number
+  /**
+   * Commit without waiting for the WAL flush (`synchronous_commit = off` for the session): for
+   * writes whose loss in a PostgreSQL crash costs a repeated delivery, never an accepted event.
+   */
+  relaxedCommits?: boolean
+  /** Shown in pg_stat_activity, so an operator sees which pool a session belongs to. Default `hookrelay`. */
+  applicationName?: string
 }
 
 /** A pg Pool for one store: its own type parsers, and errors of idle connections kept from crashing the process. */
 export function createPostgresPool(opts: PostgresPoolOptions): pg.Pool {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, types })
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    types,
+    application_name: opts.applicationName ?? 'hookrelay',
+    ...(opts.relaxedCommits ? { options: '-c synchronous_commit=off' } : {}),
+  })
   // An idle connection that the server drops (a restart, a failover) is removed from the pool and
   // the next query opens a new one; without a listener the 'error' event would end the process.
   pool.on('error', () => {})

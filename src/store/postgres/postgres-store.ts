@@ -19,6 +19,9 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).
  * migrations not yet applied (under an advisory lock, see postgres-migrate.ts). CRUD goes through
  * Kysely exactly as on SQLite; the queue (publish, claim, settle) is in postgres-deliveries.ts.
  */
+/** Connections of the queue's pool (claims, settlements, released leases). */
+const QUEUE_POOL_SIZE = 4
+
 export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Store> {
   const pool = createPostgresPool(opts)
   try {
@@ -28,7 +31,12 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     throw err
   }
   const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  const deliveries = createPostgresDeliveries(k)
+  // Claims, settlements and released leases commit without waiting for the WAL flush, as SQLite's
+  // do (relaxed-commit.ts): a PostgreSQL crash may undo the last of them, which repeats deliveries
+  // (at-least-once) but loses no accepted event. Publishes keep the durable pool. One dispatcher
+  // claims and settles one batch at a time, so a few connections are enough.
+  const queue = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPostgresPool({ url: opts.url, poolSize: QUEUE_POOL_SIZE, relaxedCommits: true, applicationName: 'hookrelay-queue' }) }) })
+  const deliveries = createPostgresDeliveries(k, queue)
   const sources = createPostgresSources(k)
 
   const crud = createKyselyCrud(k, isUniqueViolation)
@@ -43,6 +51,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     sharedLimits: createPostgresSharedLimits(k),
 
     async close() {
+      await queue.destroy()
       await k.destroy() // ends the pool
     },
   }
