@@ -41,7 +41,7 @@ export interface Config {
   retentionMs: number
   /** HOOKRELAY_PUBLIC_URL: the base of the URLs the API shows (a source's ingestUrl). Default: the request's own host. */
   publicUrl: string | null
-  /** HOOKRELAY_DATABASE_POOL_SIZE: PostgreSQL connections per process at most (plus one that listens). Default 10. */
+  /** HOOKRELAY_DATABASE_POOL_SIZE: PostgreSQL connections per process at most (plus one that listens, and up to 4 for the queue on nodes that deliver). Default 10. */
   databasePoolSize: number
 }
 
