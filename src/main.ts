@@ -26,8 +26,6 @@ import { startHeapTrim } from './heap-trim.js'
 import { VERSION } from './version.js'
 import { BUILT_IN_EVENT_TYPES } from './core/built-in-event-types.js'
 
-
-
 /** Heap size past which the main thread asks for a full collection (see heap-trim.ts). */
 const HEAP_SOFT_LIMIT_MB = 80
 

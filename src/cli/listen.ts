@@ -1,7 +1,7 @@
 import { matchesEventType } from '../core/event-filter.js'
+import { USER_AGENT } from '../core/shaping/outbound-request.js'
 import { defaultBody } from '../core/shaping/payload-body.js'
 import { generateSecret, sign } from '../core/signing/standard-webhooks.js'
-import { VERSION } from '../version.js'
 import { pages, type Client } from './client.js'
 
 interface ListedEvent {
@@ -113,7 +113,7 @@ async function forward(url: string, secret: string, ev: ListedEvent): Promise<st
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'user-agent': `hookrelay/${VERSION}`,
+        'user-agent': USER_AGENT,
         'webhook-id': ev.id,
         'webhook-timestamp': String(ts),
         'webhook-signature': sign(secret, ev.id, ts, body),

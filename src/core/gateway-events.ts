@@ -130,8 +130,14 @@ const headerOf = (h: Record<string, string | string[] | undefined>, name: string
   return Array.isArray(v) ? v[0] : v
 }
 
-/** Headers as an event shows them: those of the message (not hop-by-hop), credentials redacted. */
-const eventHeaders = (h: Record<string, string | string[] | undefined>) => redactHeaders(forwardableHeaders(h), null)
+/**
+ * A message's headers and body as an event shows them: the headers of the message (not
+ * hop-by-hop) with credentials redacted, the body decoded and parsed or cut (eventBody).
+ */
+const messageView = (h: Record<string, string | string[] | undefined>, body: Buffer) => ({
+  headers: redactHeaders(forwardableHeaders(h), null),
+  body: eventBody(headerOf(h, 'content-type'), body, headerOf(h, 'content-encoding')),
+})
 
 /**
  * The request as every event of it carries it, worked out once: credentials in headers and in
@@ -140,24 +146,11 @@ const eventHeaders = (h: Record<string, string | string[] | undefined>) => redac
 export function requestView(request: ProxiedRequest): JsonObject {
   const query = queryObject(request.search)
   for (const name of Object.keys(query)) if (SECRET_QUERY.test(name)) query[name] = REDACTED
-  return {
-    method: request.method,
-    path: request.path,
-    query,
-    headers: eventHeaders(request.headers),
-    body: eventBody(headerOf(request.headers, 'content-type'), request.body, headerOf(request.headers, 'content-encoding')),
-  }
+  return { method: request.method, path: request.path, query, ...messageView(request.headers, request.body) }
 }
 
 /** The payload of every lifecycle event: `response` null until there is one. */
 export function lifecyclePayload(route: string, request: JsonObject, outcome: UpstreamOutcome | null, durationMs: number): JsonObject {
-  const response =
-    outcome?.kind === 'response'
-      ? {
-          status: outcome.status,
-          headers: eventHeaders(outcome.headers),
-          body: eventBody(headerOf(outcome.headers, 'content-type'), outcome.body, headerOf(outcome.headers, 'content-encoding')),
-        }
-      : null
+  const response = outcome?.kind === 'response' ? { status: outcome.status, ...messageView(outcome.headers, outcome.body) } : null
   return { route, request, response, durationMs }
 }

@@ -275,7 +275,7 @@ export function classifyError(err: unknown, timeoutMs: number): { kind: ErrorKin
 }
 
 /** The error that says what went wrong: undici and Node wrap some causes and aggregate others. */
-function rootError(err: unknown): { code: string; name: string; message: string } {
+export function rootError(err: unknown): { code: string; name: string; message: string } {
   let e: unknown = err
   for (let depth = 0; depth < 4; depth++) {
     if (e instanceof AggregateError && e.errors.length > 0) {

@@ -61,11 +61,11 @@ export class Gateway {
 
   /** A route changed or went: the next request reads it again. */
   forget(tenantId: string, name: string): void {
-    this.routes.delete(`${tenantId}\n${name}`)
+    this.routes.delete(routeKey(tenantId, name))
   }
 
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
-    const route = await this.routes.get(`${req.tenantId}\n${req.routeName}`)
+    const route = await this.routes.get(routeKey(req.tenantId, req.routeName))
     if (!route) throw notFound(`Route ${req.routeName}`)
     const url = upstreamUrl(route.upstreamUrl, req.rest, req.search)
     if (url === null) throw new AppError('bad_request', 'The path may not climb out of the route with `..` segments.')
@@ -99,6 +99,9 @@ export class Gateway {
     )
   }
 }
+
+/** The route cache's key: a newline cannot occur in a tenant id or a route name. */
+const routeKey = (tenantId: string, name: string): string => `${tenantId}\n${name}`
 
 /**
  * The upstream URL for a request: `upstreamUrl/{rest}` (API.md), so `/gw/t/r` and `/gw/t/r/` both

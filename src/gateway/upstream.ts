@@ -2,6 +2,7 @@ import { Agent, request } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import type { UpstreamOutcome } from '../core/gateway-events.js'
 import { createGuardedConnect } from '../delivery/address-guard.js'
+import { rootError } from '../delivery/sender.js'
 import { BLOCKED_CODE } from '../delivery/url-target.js'
 
 /** An upstream answer larger than this is not passed back (502): the proxy holds answers in memory. */
@@ -46,9 +47,9 @@ export function createUpstream(policy: AddressPolicy): Upstream {
         return { kind: 'response', status: res.statusCode, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }
       } catch (err) {
         if (signal.aborted) return { kind: 'timeout' }
-        const e = err as Error & { code?: string; cause?: { code?: string; message?: string } }
-        if (e.code === BLOCKED_CODE || e.cause?.code === BLOCKED_CODE) return { kind: 'unreachable', message: `blocked: ${e.cause?.message ?? e.message}` }
-        return { kind: 'unreachable', message: e.cause?.message ?? e.message }
+        // The error that says what went wrong, read through undici's wrappers as for deliveries.
+        const e = rootError(err)
+        return { kind: 'unreachable', message: e.code === BLOCKED_CODE ? `blocked: ${e.message}` : e.message }
       }
     },
     close: () => agent.close(),

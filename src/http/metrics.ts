@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
+/** Buckets of the duration histograms (seconds): from a local answer to a one-minute timeout. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
 /** The Prometheus metrics of one server (a registry per server, so tests can run several). */
 export function createMetrics(collect: { queueDepth: () => Promise<number>; inFlight: () => number; droppedRequestLogs?: () => number }) {
   const registry = new Registry()
@@ -12,7 +15,7 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
   const attemptSeconds = new Histogram({
     name: 'hookrelay_attempt_duration_seconds',
     help: 'Time from sending an attempt to its outcome.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: DURATION_BUCKETS,
     registers: [registry],
   })
   const published = new Counter({ name: 'hookrelay_events_published_total', help: 'Events accepted by publish.', registers: [registry] })
@@ -61,7 +64,7 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
   const upstreamSeconds = new Histogram({
     name: 'hookrelay_gateway_upstream_duration_seconds',
     help: "Time from forwarding a gateway request to the upstream's whole answer (or the timeout).",
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: DURATION_BUCKETS,
     registers: [registry],
   })
   return { registry, deliveries, attemptSeconds, published, groupCommits, received, proxied, upstreamSeconds }

@@ -5,11 +5,8 @@ import { AppError, invalid, notFound } from '../errors.js'
 import type { Page, RoutePatch, Store } from '../store/store.js'
 import { requireAllowedTarget } from './allowed-target.js'
 
-export interface RouteInput {
-  name?: string
-  upstreamUrl?: string
-  timeoutSeconds?: number
-}
+/** What a request may set: the store's patch, field for field. */
+export type RouteInput = RoutePatch
 
 const DEFAULT_TIMEOUT_SECONDS = 30
 
@@ -65,11 +62,7 @@ export class RouteService {
   async update(tenantId: string, id: string, input: RouteInput): Promise<Route> {
     const current = await this.get(tenantId, id)
     if (input.upstreamUrl !== undefined) await this.checkUpstream(input.upstreamUrl)
-    const patch: RoutePatch = {}
-    if (input.name !== undefined) patch.name = input.name
-    if (input.upstreamUrl !== undefined) patch.upstreamUrl = input.upstreamUrl
-    if (input.timeoutSeconds !== undefined) patch.timeoutSeconds = input.timeoutSeconds
-    const updated = await this.d.store.updateRoute(tenantId, id, patch, this.now())
+    const updated = await this.d.store.updateRoute(tenantId, id, input, this.now())
     if (updated === null) throw notFound(`Route ${id}`)
     if ('nameTaken' in updated) throw taken(input.name ?? current.name)
     this.d.changes.forget(tenantId, current.name)

@@ -14,12 +14,12 @@ export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
     const params = req.params as { tenantId: string; routeName: string }
     // The rest of the path as received (still percent-encoded): segments after /gw/{t}/{r}.
     const [path = '', search = ''] = splitOnce(req.raw.url ?? req.url, '?')
-    const rest = path.split('/').slice(4).join('/')
+    const segments = path.split('/')
     const answer = await gateway.handle({
       tenantId: params.tenantId,
       routeName: params.routeName,
       method: req.method,
-      rest: path.split('/').length > 4 ? `/${rest}` : '',
+      rest: segments.length > 4 ? `/${segments.slice(4).join('/')}` : '',
       search,
       headers: req.headers,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),

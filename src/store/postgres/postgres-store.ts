@@ -14,14 +14,14 @@ import { createPostgresSources } from './postgres-sources.js'
 const UNIQUE_VIOLATION = '23505'
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === UNIQUE_VIOLATION
 
+/** Connections of the queue's pool (claims, settlements, released leases). */
+const QUEUE_POOL_SIZE = 4
+
 /**
  * The shared store: any number of nodes on one PostgreSQL. Opening connects and applies the
  * migrations not yet applied (under an advisory lock, see postgres-migrate.ts). CRUD goes through
  * Kysely exactly as on SQLite; the queue (publish, claim, settle) is in postgres-deliveries.ts.
  */
-/** Connections of the queue's pool (claims, settlements, released leases). */
-const QUEUE_POOL_SIZE = 4
-
 export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Store> {
   const pool = createPostgresPool(opts)
   try {
