@@ -4,7 +4,7 @@ import { now, sleep } from './clock.mjs'
 import { runClosedLoop } from './load.mjs'
 import { publishBody } from './payload.mjs'
 import { sampleRss } from './server.mjs'
-import { round } from './stats.mjs'
+import { round, usPer } from './stats.mjs'
 
 export const TENANT = 'bench'
 
@@ -163,7 +163,7 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
     // Rate between the first and the last receipt (ramp-up excluded).
     perSecFromFirst: st.count > 1 ? round(((st.count - 1) / (st.last - firstAt)) * 1000) : 0,
     // CPU the draining process(es) used per delivery, start-up included: the steadier measure of cost.
-    serverCpuUsPerDelivery: st.count > 0 ? round((cpuMs * 1000) / st.count) : null,
+    serverCpuUsPerDelivery: usPer(cpuMs, st.count),
     marks: marks.map((n, i) => ({
       n,
       at: markTimes[i],

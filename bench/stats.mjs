@@ -30,3 +30,6 @@ export const round = (n, digits = 2) => (n == null || !Number.isFinite(n) ? n : 
 export function fmtRate(n) {
   return n == null ? 'n/a' : `${Math.round(n).toLocaleString('en-US')}/s`
 }
+
+/** CPU time (ms) per unit of work, in microseconds; null when nothing was done. */
+export const usPer = (cpuMs, n) => (n > 0 ? round((cpuMs * 1000) / n) : null)

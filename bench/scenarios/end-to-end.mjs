@@ -5,7 +5,7 @@
 // concurrency limit. Measured from the first publish sent to the last delivery received.
 import { now } from '../clock.mjs'
 import { TENANT, createSinkEndpoints, loadSummary, progressPrinter, publishMany, waitForSink } from '../harness.mjs'
-import { round } from '../stats.mjs'
+import { round, usPer } from '../stats.mjs'
 import { ratioRow } from '../report.mjs'
 import { benchDatabase } from '../postgres-db.mjs'
 
@@ -39,7 +39,7 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
     onTick: progressPrinter(log, 'delivered', pub.deliveries),
   })
   const st = w.stats
-  const serverCpuUsPerEvent = st.count > 0 ? round(((srv.cpuMs() - cpu0) * 1000) / st.count) : null
+  const serverCpuUsPerEvent = usPer(srv.cpuMs() - cpu0, st.count)
   const stop = await srv.stop()
   const deliveredPerSec = st.count > 0 ? (st.count / (st.last - t0)) * 1000 : 0
   const notes = [`server CPU ${serverCpuUsPerEvent} us per event`]

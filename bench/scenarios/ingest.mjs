@@ -9,7 +9,7 @@ import { forkHelper } from '../child.mjs'
 import { runClosedLoop } from '../load.mjs'
 import { paddedPayload } from '../payload.mjs'
 import { TENANT } from '../harness.mjs'
-import { round } from '../stats.mjs'
+import { round, usPer } from '../stats.mjs'
 import { ratioRow } from '../report.mjs'
 
 const SECRET = 'whsec_bench_stripe_0123456789abcdef'
@@ -75,7 +75,7 @@ export async function ingest(ctx) {
   const logs = await api.call('GET', `/v1/tenants/${TENANT}/sources/${plain.id}/logs?limit=1`, undefined, [200])
   const stop = await srv.stop()
   const perSec = (k) => (totals[k].ok / totals[k].ms) * 1000
-  const cpuUsPer = (k) => (totals[k].ok > 0 ? round((totals[k].serverCpuMs * 1000) / totals[k].ok) : null)
+  const cpuUsPer = (k) => usPer(totals[k].serverCpuMs, totals[k].ok)
   if (totals.bare.ok === 0) throw new Error(`bare Fastify answered nothing: ${errorSamples.join(' | ')}`)
   const errors = totals.ingest.errors + totals.publish.errors
   const note = (k) =>

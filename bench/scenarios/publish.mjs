@@ -7,7 +7,7 @@ import { forkHelper } from '../child.mjs'
 import { runClosedLoop } from '../load.mjs'
 import { publishBody } from '../payload.mjs'
 import { TENANT, loadSummary } from '../harness.mjs'
-import { round } from '../stats.mjs'
+import { round, usPer } from '../stats.mjs'
 import { ratioRow } from '../report.mjs'
 
 export async function publish(ctx) {
@@ -55,7 +55,7 @@ export async function publish(ctx) {
   const publishPerSec = (totals.publish.ok / totals.publish.ms) * 1000
   if (totals.bare.ok === 0) throw new Error(`bare Fastify answered nothing: ${errorSamples.join(' | ')}`)
   const ratios = perRound.map((r) => r.ratio)
-  const serverCpuUsPerPublish = totals.publish.ok > 0 ? round((serverCpuMs * 1000) / totals.publish.ok) : null
+  const serverCpuUsPerPublish = usPer(serverCpuMs, totals.publish.ok)
   const notes = [`${rounds} interleaved rounds, per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`, `server CPU ${serverCpuUsPerPublish} us per publish`]
   if (totals.publish.errors) notes.push(`${totals.publish.errors} failed publishes ${JSON.stringify(publishStatuses)}: ${errorSamples[0] ?? ''}`)
   if (stop.code !== 0) notes.push(`SIGTERM exit ${JSON.stringify(stop)}`)
