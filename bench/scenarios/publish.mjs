@@ -8,6 +8,7 @@ import { runClosedLoop } from '../load.mjs'
 import { publishBody } from '../payload.mjs'
 import { TENANT, loadSummary } from '../harness.mjs'
 import { round, usPer } from '../stats.mjs'
+import { processCpuMs } from '../server.mjs'
 import { ratioRow } from '../report.mjs'
 
 export async function publish(ctx) {
@@ -34,10 +35,13 @@ export async function publish(ctx) {
   const totals = { bare: { ok: 0, ms: 0, errors: 0 }, publish: { ok: 0, ms: 0, errors: 0 } }
   const perRound = []
   let serverCpuMs = 0
+  let bareCpuMs = 0
   const publishStatuses = {}
   const errorSamples = []
   for (let i = 0; i < rounds && !ctx.isAborted(); i++) {
+    const bareCpu0 = processCpuMs(bare.pid)
     const b = await phase('bare', each)
+    bareCpuMs += processCpuMs(bare.pid) - bareCpu0
     const cpu0 = srv.cpuMs()
     const p = await phase('publish', each)
     serverCpuMs += srv.cpuMs() - cpu0
@@ -56,13 +60,17 @@ export async function publish(ctx) {
   if (totals.bare.ok === 0) throw new Error(`bare Fastify answered nothing: ${errorSamples.join(' | ')}`)
   const ratios = perRound.map((r) => r.ratio)
   const serverCpuUsPerPublish = usPer(serverCpuMs, totals.publish.ok)
-  const notes = [`${rounds} interleaved rounds, per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`, `server CPU ${serverCpuUsPerPublish} us per publish`]
+  const bareCpuUsPerRequest = usPer(bareCpuMs, totals.bare.ok)
+  const notes = [
+    `${rounds} interleaved rounds, per-round ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`,
+    `server CPU ${serverCpuUsPerPublish} us per publish, bare Fastify ${bareCpuUsPerRequest} us per request`,
+  ]
   if (totals.publish.errors) notes.push(`${totals.publish.errors} failed publishes ${JSON.stringify(publishStatuses)}: ${errorSamples[0] ?? ''}`)
   if (stop.code !== 0) notes.push(`SIGTERM exit ${JSON.stringify(stop)}`)
   return {
     value: publishPerSec,
     details: {
-      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, serverCpuUsPerPublish, publishStatuses, errorSamples: errorSamples.slice(0, 5),
+      concurrency: cfg.concurrency, rounds, msPerPhase: each, perRound, serverCpuUsPerPublish, bareCpuUsPerRequest, publishStatuses, errorSamples: errorSamples.slice(0, 5),
       barePerSec: round(barePerSec), publishPerSec: round(publishPerSec), serverStop: stop, serverLog: srv.problems(),
     },
     rows: [ratioRow({
