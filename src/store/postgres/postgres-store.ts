@@ -52,7 +52,10 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
 
     async close() {
       await queue.destroy()
-      await k.destroy() // ends the pool
+      await k.destroy()
+      // Kysely ends only a pool it has queried through: after a bare open (`hookrelay migrate`)
+      // the migration's idle connection would hold the process for pg's idle timeout (10 s).
+      if (!pool.ending) await pool.end()
     },
   }
 }
