@@ -17,6 +17,7 @@ export const errorCatalog = {
   event_type_built_in: { status: 409, title: 'Built-in event type', detail: 'The server emits this event type itself; it cannot be deleted.' },
   payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is larger than the limit (1 MiB by default).' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json.' },
+  too_deeply_nested: { status: 422, title: 'Too deeply nested', detail: 'The JSON body nests objects and arrays more than 100 levels deep.' },
   validation_failed: { status: 422, title: 'Validation failed', detail: 'One or more fields are invalid; see errors.' },
   url_not_allowed: { status: 422, title: 'URL not allowed', detail: 'The endpoint URL resolves to an address deliveries may not reach.' },
   reserved_tenant: { status: 422, title: 'Reserved tenant', detail: 'Tenant ids starting with an underscore are reserved.' },

@@ -3,6 +3,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
+import { AppError } from '../errors.js'
 import type { Access, Principal } from '../services/access.js'
 import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
@@ -77,13 +79,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '' || body === undefined) return done(null, undefined)
+    let parsed: unknown
     try {
-      done(null, JSON.parse(body as string))
+      parsed = JSON.parse(body as string)
     } catch (err) {
       const e = err as Error & { statusCode?: number }
       e.statusCode = 400
-      done(e, undefined)
+      return done(e, undefined)
     }
+    if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) return done(new AppError('too_deeply_nested'), undefined)
+    done(null, parsed)
   })
 
   app.addHook('preValidation', async (req) => {

@@ -137,6 +137,19 @@ describe('API events and deliveries', () => {
       expect(expectList(await srv.api('GET', `${t}/events`))).toEqual([])
     })
 
+    it('a body nested past 100 levels is a 422 too_deeply_nested, not a 500; 100 levels are accepted', async () => {
+      const t = await tenant()
+      const nest = (levels: number): string => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels)
+      // 5,000 levels in 25 KB: deep enough to overflow the stack of a recursive serializer.
+      for (const body of [`{"type":"deep.event","payload":${nest(5000)}}`, `{"type":"deep.event","payload":${nest(100)}}`]) {
+        expectProblem(await srv.api('POST', `${t}/events`, body), 422, 'too_deeply_nested')
+      }
+      expectProblem(await srv.api('POST', '/v1/tenants', `{"id":"deep-tenant","metadata":${nest(5000)}}`), 422, 'too_deeply_nested')
+      expect(expectList(await srv.api('GET', `${t}/events`))).toEqual([])
+      // The body's object is level 1, so a payload 99 objects deep makes 100 levels: the most.
+      expect((await srv.api('POST', `${t}/events`, `{"type":"deep.event","payload":${nest(99)}}`)).status).toBe(202)
+    })
+
     it('a body over 1 MiB is a 413 payload_too_large; just under is accepted', async () => {
       const t = await tenant()
       const over = JSON.stringify({ type: 'big.event', payload: { blob: 'x'.repeat(1024 * 1024) } })
