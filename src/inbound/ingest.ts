@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { asEventTime, readPath, type PathSource } from '../core/field-paths.js'
+import { storableKey } from '../core/idempotency-key.js'
 import { newId } from '../core/ids.js'
 import { mappingMatches, planAction } from '../core/mappings.js'
 import type { Source, SourceAction, SourceRequest } from '../core/model.js'
@@ -31,7 +32,10 @@ export interface IngestAnswer {
 
 /** Bodies of refused requests are kept up to this much in the log: enough to debug, not a flood's worth. */
 const REFUSED_BODY_BYTES = 64 * 1024
-/** Idempotency keys remembered in memory (the database holds them all); oldest forgotten first. */
+/**
+ * Idempotency keys remembered in memory (the database holds them all); oldest forgotten first. Keys
+ * are bounded by storableKey (at most 256 characters), so this is a few tens of MB at worst.
+ */
 const RECENT_KEYS = 100_000
 
 /**
@@ -115,7 +119,10 @@ export class Ingest {
     const timeText = src.timestampPath !== null ? readPath(from, src.timestampPath) : call?.timestamp
     const occurredAt = asEventTime(timeText) ?? now
 
-    const key = src.idempotency ? textAt(from, src.idempotency.keyPath) : null
+    // Bounded before anything keeps it (the map below, the database): a key of any length or
+    // content from the body becomes one every dialect stores, and a repeat still matches.
+    const read = src.idempotency ? textAt(from, src.idempotency.keyPath) : null
+    const key = read === null ? null : storableKey(read)
     let claim: { key: string; expiresAt: number } | null = null
     if (key !== null && src.idempotency) {
       claim = { key, expiresAt: now + src.idempotency.windowSeconds * 1000 }
@@ -139,7 +146,8 @@ export class Ingest {
         if (plan.status !== 'publish') return [Promise.resolve<SourceAction>({ action: 'publish', status: plan.status, error: plan.error, eventId: null })]
         // A provider's retry after a crash that lost the idempotency record must not publish twice:
         // the outbound event carries a key of its own, derived from the received one and from the
-        // window it arrived in, so the same key after the source's window publishes again.
+        // window it arrived in, so the same key after the source's window publishes again. The
+        // received key enters only as a digest, so this key has a fixed length whatever was sent.
         const windowMs = (src.idempotency?.windowSeconds ?? 0) * 1000
         const idempotencyKey =
           key === null ? null : `in:${src.id}:${i}:${Math.floor(receivedAt / windowMs)}:${createHash('sha256').update(key).digest('base64url')}`
