@@ -100,13 +100,6 @@ export interface Endpoint {
   updatedAt: number
 }
 
-/** The signing keys of an endpoint: the current one and, for 24 hours after a rotation, the old one. */
-export interface EndpointSecrets {
-  current: string
-  previous: string | null
-  previousExpiresAt: number | null
-}
-
 export interface StoredEvent {
   id: string
   tenantId: string

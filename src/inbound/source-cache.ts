@@ -8,9 +8,9 @@ import { activeSecrets } from '../services/secret-keys.js'
 /** A source as the ingest path needs it: its settings and the secrets that verify right now. */
 export interface IngestTarget {
   source: Source
-  /** The current secret first; the previous one too while its 24 hours last. Empty for verification none. */
+  /** The current secret first, then each rotated-out one while its 24 hours last. Empty for verification none. */
   secrets: string[]
-  /** When the previous secret stops verifying, so the entry expires with it. */
+  /** When the first of the rotated-out secrets stops verifying, so the entry expires with it. */
   validUntil: number
 }
 

@@ -8,9 +8,9 @@ import { activeSecrets, type SecretBox } from './secret-keys.js'
 /** An endpoint as the dispatcher sends to it: the record plus the secrets that sign right now. */
 export interface SendTarget {
   endpoint: Endpoint
-  /** The current secret first; the previous one too while its 24 hours last. */
+  /** The current secret first, then each rotated-out one while its 24 hours last (services/secret-keys.ts). */
   secrets: string[]
-  /** When the previous secret stops signing, so the cache entry expires with it. */
+  /** When the first of the rotated-out secrets stops signing, so the cache entry expires with it. */
   validUntil: number
   /** The endpoint's retry settings as the dispatcher applies them, worked out once per load. */
   retryPolicy: RetryPolicy

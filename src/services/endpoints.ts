@@ -14,9 +14,8 @@ import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.j
 import { requireAllowedTarget } from './allowed-target.js'
 import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
+import { rotatedSecrets } from './secret-keys.js'
 
-/** How long a rotated-out secret keeps signing beside the new one. */
-export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
 const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
 
 export interface EndpointInput {
@@ -85,7 +84,7 @@ export class EndpointService {
       updatedAt: now,
     }
     endpoint.auth = await this.validate(endpoint, input, null)
-    await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: null, previousExpiresAt: null })
+    await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: [] })
     this.d.directory.invalidate(tenantId, endpoint.id)
     return endpoint
   }
@@ -142,7 +141,8 @@ export class EndpointService {
     if (!sealed) throw notFound(`Endpoint ${id}`)
     const next = secret ?? generateSecret()
     const now = this.now()
-    await this.d.store.setSecrets(id, { current: this.d.directory.seal(next), previous: sealed.current, previousExpiresAt: now + ROTATION_OVERLAP_MS }, now)
+    // Every secret rotated out in the last 24 hours keeps signing, up to MAX_PREVIOUS_SECRETS.
+    await this.d.store.setSecrets(id, rotatedSecrets(sealed, this.d.directory.seal(next), now), now)
     this.d.directory.invalidate(tenantId, id)
     return next
   }

@@ -36,15 +36,35 @@ export async function loadSecretBox(
   return createSecretBox(parseEncryptionKey(text))
 }
 
+/** How long a rotated-out secret keeps counting beside the new one (API.md: 24 hours). */
+export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
+
 /**
- * The secrets that count now: the current one first, and the previous one while its rotation
- * overlap lasts; `validUntil` is when that set changes (the previous one's expiry, or never).
+ * How many rotated-out secrets count at most (default 10). Rotating more often than that within
+ * 24 hours drops the oldest one at once: without a bound a rotation loop would grow the row and
+ * every delivery's webhook-signature header (one entry per secret) without limit.
+ */
+export const MAX_PREVIOUS_SECRETS = 10
+
+/**
+ * The secrets after rotating to `next` (sealed) at `now`: the current one joins the previous ones
+ * for ROTATION_OVERLAP_MS, expired ones go, and past MAX_PREVIOUS_SECRETS the oldest go.
+ */
+export function rotatedSecrets(sealed: SealedSecrets | null, next: string, now: number): SealedSecrets {
+  if (sealed === null) return { current: next, previous: [] }
+  const kept = sealed.previous.filter((p) => p.expiresAt > now)
+  return { current: next, previous: [{ sealed: sealed.current, expiresAt: now + ROTATION_OVERLAP_MS }, ...kept].slice(0, MAX_PREVIOUS_SECRETS) }
+}
+
+/**
+ * The secrets that count now: the current one first, then every rotated-out one whose overlap
+ * lasts, newest first; `validUntil` is when that set next changes (the earliest of their expiries,
+ * or never), which callers cache by.
  */
 export function activeSecrets(sealed: SealedSecrets, box: Pick<SecretBox, 'open'>, now: number): { secrets: string[]; validUntil: number } {
-  const secrets = [box.open(sealed.current)]
-  if (sealed.previous === null || sealed.previousExpiresAt === null || sealed.previousExpiresAt <= now) {
-    return { secrets, validUntil: Number.POSITIVE_INFINITY }
+  const live = sealed.previous.filter((p) => p.expiresAt > now).slice(0, MAX_PREVIOUS_SECRETS)
+  return {
+    secrets: [box.open(sealed.current), ...live.map((p) => box.open(p.sealed))],
+    validUntil: Math.min(Number.POSITIVE_INFINITY, ...live.map((p) => p.expiresAt)),
   }
-  secrets.push(box.open(sealed.previous))
-  return { secrets, validUntil: sealed.previousExpiresAt }
 }

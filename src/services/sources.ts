@@ -9,8 +9,8 @@ import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import { DEFAULT_HMAC_HEADER } from '../inbound/verifiers/index.js'
 import type { Page, SourcePatch, Store } from '../store/store.js'
-import { ROTATION_OVERLAP_MS } from './endpoints.js'
 import type { CredentialBox } from './endpoint-auth.js'
+import { rotatedSecrets } from './secret-keys.js'
 
 /** Verification as the API takes it. */
 export interface VerificationInput {
@@ -90,7 +90,7 @@ export class SourceService {
     } else if (v.secret !== undefined) errors.push({ path: '/verification/secret', message: 'is not used by verification none' })
     fail(errors)
     source.secretHint = secret === null ? null : maskSecret(secret)
-    await this.store.createSource(source, secret === null ? null : { current: this.box.seal(secret), previous: null, previousExpiresAt: null })
+    await this.store.createSource(source, secret === null ? null : { current: this.box.seal(secret), previous: [] })
     return source
   }
 
@@ -139,7 +139,7 @@ export class SourceService {
     fail(errors)
     const now = this.now()
     if (newSecret !== undefined) {
-      await this.store.setSourceSecrets(id, newSecret === null ? null : { current: this.box.seal(newSecret), previous: null, previousExpiresAt: null }, newSecret === null ? null : maskSecret(newSecret), now)
+      await this.store.setSourceSecrets(id, newSecret === null ? null : { current: this.box.seal(newSecret), previous: [] }, newSecret === null ? null : maskSecret(newSecret), now)
     }
     const updated = await this.store.updateSource(tenantId, id, patch, now)
     if (!updated) throw notFound(`Source ${id}`)
@@ -164,7 +164,7 @@ export class SourceService {
     return this.box.open(sealed.current)
   }
 
-  /** The new secret verifies at once; the previous one is still accepted for 24 hours. */
+  /** The new secret verifies at once; each one rotated out is still accepted for 24 hours (up to MAX_PREVIOUS_SECRETS). */
   async rotateSecret(tenantId: string, id: string, secret: string | undefined): Promise<string> {
     const src = await this.get(tenantId, id)
     const type = src.verification.type
@@ -174,12 +174,7 @@ export class SourceService {
     fail(secretErrors(type, next, '/secret'))
     const sealed = await this.store.getSourceSecrets(id)
     const now = this.now()
-    await this.store.setSourceSecrets(
-      id,
-      { current: this.box.seal(next), previous: sealed?.current ?? null, previousExpiresAt: sealed ? now + ROTATION_OVERLAP_MS : null },
-      maskSecret(next),
-      now,
-    )
+    await this.store.setSourceSecrets(id, rotatedSecrets(sealed, this.box.seal(next), now), maskSecret(next), now)
     this.changes.forget(id)
     return next
   }

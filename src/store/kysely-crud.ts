@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { ApiKey, EventType, Tenant } from '../core/model.js'
-import { endpointFromRow, eventFromRow, parseJson } from './rows.js'
+import { endpointFromRow, eventFromRow, parseJson, previousSecretColumns, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, EndpointRow } from './schema.js'
-import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SealedSecrets, SourceStore, Store } from './store.js'
+import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SourceStore, Store } from './store.js'
 
 /**
  * The part of the Store that is plain CRUD: settings, tenants and their keys, event types,
@@ -169,10 +169,9 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
           created_at: ep.createdAt,
           updated_at: ep.updatedAt,
           // Every column is present for a whole endpoint; the helper's Partial type cannot say so.
-          ...(endpointColumns(ep) as Omit<EndpointRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_expires_at'>),
+          ...(endpointColumns(ep) as Omit<EndpointRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'secret_sealed' | keyof PreviousSecretColumns>),
           secret_sealed: secrets.current,
-          previous_secret_sealed: secrets.previous,
-          previous_expires_at: secrets.previousExpiresAt,
+          ...previousSecretColumns(secrets.previous),
         })
         .execute()
     },
@@ -219,15 +218,15 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
     async getSecrets(endpointId) {
       const row = await k
         .selectFrom('endpoints')
-        .select(['secret_sealed', 'previous_secret_sealed', 'previous_expires_at'])
+        .select(['secret_sealed', 'previous_secrets', 'previous_secret_sealed', 'previous_expires_at'])
         .where('id', '=', endpointId)
         .executeTakeFirst()
-      return row ? sealedFromRow(row) : null
+      return row ? sealedSecretsFromRow(row.secret_sealed, row) : null
     },
     async setSecrets(endpointId, s, now) {
       await k
         .updateTable('endpoints')
-        .set({ secret_sealed: s.current, previous_secret_sealed: s.previous, previous_expires_at: s.previousExpiresAt, updated_at: now })
+        .set({ secret_sealed: s.current, ...previousSecretColumns(s.previous), updated_at: now })
         .where('id', '=', endpointId)
         .execute()
     },
@@ -244,12 +243,6 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
     },
   }
 }
-
-const sealedFromRow = (r: Pick<EndpointRow, 'secret_sealed' | 'previous_secret_sealed' | 'previous_expires_at'>): SealedSecrets => ({
-  current: r.secret_sealed,
-  previous: r.previous_secret_sealed,
-  previousExpiresAt: r.previous_expires_at,
-})
 
 /** The writable columns of an endpoint, for the fields present. */
 function endpointColumns(p: EndpointPatch): Partial<EndpointRow> {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Source, SourceAction, SourceRequest, SourceRequestStatus } from '../core/model.js'
-import { parseJson } from './rows.js'
+import { parseJson, previousSecretColumns, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, SourceRequestRow, SourceRow } from './schema.js'
-import type { SealedSecrets, SourcePatch, SourceStore } from './store.js'
+import type { SourcePatch, SourceStore } from './store.js'
 
 // Sources' configuration and the reading of their request log: the same Kysely code on SQLite and
 // PostgreSQL. Writing the log, idempotency claims and pruning differ, and live in each dialect.
@@ -61,10 +61,9 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
           created_at: src.createdAt,
           updated_at: src.updatedAt,
           // Every column is present for a whole source; the helper's Partial type cannot say so.
-          ...(sourceColumns(src) as Omit<SourceRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'secret_sealed' | 'previous_secret_sealed' | 'previous_expires_at'>),
+          ...(sourceColumns(src) as Omit<SourceRow, 'id' | 'tenant_id' | 'created_at' | 'updated_at' | 'secret_sealed' | keyof PreviousSecretColumns>),
           secret_sealed: secrets?.current ?? null,
-          previous_secret_sealed: secrets?.previous ?? null,
-          previous_expires_at: secrets?.previousExpiresAt ?? null,
+          ...previousSecretColumns(secrets?.previous ?? []),
         })
         .execute()
     },
@@ -96,11 +95,11 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
     async getSourceSecrets(id) {
       const r = await k
         .selectFrom('sources')
-        .select(['secret_sealed', 'previous_secret_sealed', 'previous_expires_at'])
+        .select(['secret_sealed', 'previous_secrets', 'previous_secret_sealed', 'previous_expires_at'])
         .where('id', '=', id)
         .executeTakeFirst()
       if (!r || r.secret_sealed === null) return null
-      return { current: r.secret_sealed, previous: r.previous_secret_sealed, previousExpiresAt: r.previous_expires_at } satisfies SealedSecrets
+      return sealedSecretsFromRow(r.secret_sealed, r)
     },
     async setSourceSecrets(id, s, hint, now) {
       await k
@@ -108,8 +107,7 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
         .set({
           secret_sealed: s?.current ?? null,
           secret_hint: hint,
-          previous_secret_sealed: s?.previous ?? null,
-          previous_expires_at: s?.previousExpiresAt ?? null,
+          ...previousSecretColumns(s?.previous ?? []),
           updated_at: now,
         })
         .where('id', '=', id)

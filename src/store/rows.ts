@@ -1,6 +1,7 @@
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HttpMethod, PayloadSettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../core/shaping/payload-body.js'
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js'
+import type { PreviousSecret, SealedSecrets } from './store.js'
 
 // Row <-> record conversions shared by the dialects once their driver has produced plain numbers.
 
@@ -29,6 +30,31 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   failingSince: r.failing_since,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+})
+
+/** The rotated-out secrets' columns, the same on endpoints and sources. */
+export type PreviousSecretColumns = Pick<EndpointRow, 'previous_secrets' | 'previous_secret_sealed' | 'previous_expires_at'>
+
+/**
+ * Secrets as stored. `previous_secrets` holds them all (migration 0005 on SQLite, 0004 on
+ * PostgreSQL); the two single-secret columns before it stay for a node of the previous release
+ * during a rolling upgrade (migrations only add, docs/operations.md): such a node rotates by writing
+ * only those, so a secret there that the list lacks is the newest one rotated out.
+ */
+export function sealedSecretsFromRow(current: string, r: PreviousSecretColumns): SealedSecrets {
+  const previous = parseJson<PreviousSecret[]>(r.previous_secrets)
+  const legacy = r.previous_secret_sealed
+  if (legacy !== null && r.previous_expires_at !== null && !previous.some((p) => p.sealed === legacy)) {
+    previous.unshift({ sealed: legacy, expiresAt: r.previous_expires_at })
+  }
+  return { current, previous }
+}
+
+/** The list, and its newest entry in the single-secret columns, which a previous release reads. */
+export const previousSecretColumns = (previous: readonly PreviousSecret[]): PreviousSecretColumns => ({
+  previous_secrets: JSON.stringify(previous),
+  previous_secret_sealed: previous[0]?.sealed ?? null,
+  previous_expires_at: previous[0]?.expiresAt ?? null,
 })
 
 export const eventFromRow = (r: EventRow): StoredEvent => ({

@@ -43,6 +43,8 @@ export interface SourceRow {
   verification: string
   secret_sealed: string | null
   secret_hint: string | null
+  /** JSON: PreviousSecret[], newest first (see store/rows.ts for the two columns after it). */
+  previous_secrets: string
   previous_secret_sealed: string | null
   previous_expires_at: number | null
   event_type_path: string
@@ -92,6 +94,8 @@ export interface EndpointRow {
   rate_limit_per_second: number | null
   metadata: string
   secret_sealed: string
+  /** JSON: PreviousSecret[], newest first (see store/rows.ts for the two columns after it). */
+  previous_secrets: string
   previous_secret_sealed: string | null
   previous_expires_at: number | null
   failing_since: number | null

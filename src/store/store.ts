@@ -113,8 +113,16 @@ export interface EventTypeStore {
 /** Signing secrets as stored: sealed with the server's key (see core/secret-box). */
 export interface SealedSecrets {
   current: string
-  previous: string | null
-  previousExpiresAt: number | null
+  /**
+   * Secrets rotated out, newest first, each counting until its own `expiresAt` (epoch ms). Expired
+   * ones may linger until the next rotation; services/secret-keys.ts decides what counts and bounds the list.
+   */
+  previous: PreviousSecret[]
+}
+
+export interface PreviousSecret {
+  sealed: string
+  expiresAt: number
 }
 
 export type EndpointPatch = Partial<

@@ -25,7 +25,7 @@ for (const dialect of dialects) {
 
     async function endpoint(tenantId: string, over: Partial<Endpoint> = {}): Promise<Endpoint> {
       const ep = endpointRecord({ name: 'orders', description: 'the orders service', url: 'https://example.test/hook', createdAt: T0, updatedAt: T0, ...over, tenantId })
-      await store.createEndpoint(ep, { current: `sealed-${ep.id}`, previous: null, previousExpiresAt: null })
+      await store.createEndpoint(ep, { current: `sealed-${ep.id}`, previous: [] })
       return ep
     }
     function eventRecord(tenantId: string, over: Partial<StoredEvent> = {}): StoredEvent {
@@ -201,7 +201,7 @@ for (const dialect of dialects) {
           metadata: { region: 'eu' },
           failingSince: T0 - DAY,
         })
-        const secrets = { current: 'sealed-now', previous: 'sealed-before', previousExpiresAt: T0 + DAY }
+        const secrets = { current: 'sealed-now', previous: [{ sealed: 'sealed-before', expiresAt: T0 + DAY }] }
         await store.createEndpoint(ep, secrets)
         expect(await store.getEndpoint('t1', ep.id)).toEqual(ep)
         expect(await store.getEndpoint(null, ep.id)).toEqual(ep)
@@ -209,10 +209,13 @@ for (const dialect of dialects) {
         expect(await store.getSecrets(ep.id)).toEqual(secrets)
         expect(await store.getSecrets('ep_none')).toBeNull()
 
-        const rotated = { current: 'sealed-next', previous: 'sealed-now', previousExpiresAt: T0 + 2 * DAY }
+        // Every rotated-out secret, newest first, each with its own expiry.
+        const rotated = { current: 'sealed-next', previous: [{ sealed: 'sealed-now', expiresAt: T0 + 2 * DAY }, ...secrets.previous] }
         await store.setSecrets(ep.id, rotated, T0 + 7)
         expect(await store.getSecrets(ep.id)).toEqual(rotated)
         expect((await store.getEndpoint('t1', ep.id))!.updatedAt).toBe(T0 + 7)
+        await store.setSecrets(ep.id, { current: 'sealed-next', previous: [] }, T0 + 8)
+        expect(await store.getSecrets(ep.id)).toEqual({ current: 'sealed-next', previous: [] })
       })
 
       it('patches only the fields given, by tenant or by id alone', async () => {
@@ -380,7 +383,7 @@ for (const dialect of dialects) {
     describe('sources', () => {
       it('creates, reads, patches, lists and deletes a source and its secrets', async () => {
         const src = sourceRecord('t1', { verification: { type: 'hmac', header: 'x-sig', encoding: 'base64', prefix: 'sha256=', toleranceSeconds: 60 }, secretHint: '****ab' })
-        const secrets = { current: 'sealed-1', previous: null, previousExpiresAt: null }
+        const secrets = { current: 'sealed-1', previous: [] }
         await store.createSource(src, secrets)
         expect(await store.getSource('t1', src.id)).toEqual(src)
         expect(await store.getSource(null, src.id)).toEqual(src)
@@ -396,7 +399,7 @@ for (const dialect of dialects) {
         expect(await store.updateSource('t1', src.id, patch, T0 + 1)).toEqual({ ...src, ...patch, updatedAt: T0 + 1 })
         expect(await store.updateSource('t2', src.id, { name: 'x' }, T0)).toBeNull()
 
-        const rotated = { current: 'sealed-2', previous: 'sealed-1', previousExpiresAt: T0 + DAY }
+        const rotated = { current: 'sealed-3', previous: [{ sealed: 'sealed-2', expiresAt: T0 + 2 * DAY }, { sealed: 'sealed-1', expiresAt: T0 + DAY }] }
         await store.setSourceSecrets(src.id, rotated, '****cd', T0 + 2)
         expect(await store.getSourceSecrets(src.id)).toEqual(rotated)
         expect((await store.getSource('t1', src.id))!.secretHint).toBe('****cd')

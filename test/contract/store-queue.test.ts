@@ -20,7 +20,7 @@ for (const dialect of dialects) {
 
     async function endpoint(tenantId: string): Promise<Endpoint> {
       const ep = endpointRecord({ tenantId, createdAt: T0, updatedAt: T0 })
-      await store.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
+      await store.createEndpoint(ep, { current: 'sealed', previous: [] })
       return ep
     }
 

@@ -35,7 +35,7 @@ export function useTwoNodes(o: { t0: number; poolSize: number }, set: (nodes: Tw
     await a!.deleteTenant('t1')
     await a!.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: o.t0, updatedAt: o.t0 })
     const ep = endpointRecord({ tenantId: 't1', createdAt: o.t0, updatedAt: o.t0 })
-    await a!.createEndpoint(ep, { current: 'sealed', previous: null, previousExpiresAt: null })
+    await a!.createEndpoint(ep, { current: 'sealed', previous: [] })
     set({ db: db!, a: a!, b: b!, ep })
   })
 }

@@ -243,7 +243,7 @@ describe('inbound sources', () => {
       expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x' }), '/verification')
     })
 
-    it('reveals the secret, and a rotation keeps the previous secret verifying', async () => {
+    it('reveals the secret, and rotations keep every secret rotated out within 24 hours verifying', async () => {
       const t = await tenant()
       const s = await createSource(t, { mappings: [] })
       expect(await srv.api('GET', `${t}/sources/${s.id}/secret`)).toMatchObject({ status: 200, body: { secret: SECRET } })
@@ -258,13 +258,16 @@ describe('inbound sources', () => {
       expectAccepted(await signed(s.id, { event_type: 'a.new' }, { secret: next }), 'a.new')
       expectProblem(await signed(s.id, { event_type: 'a.wrong' }, { secret: 'hr_some_other_secret_0000' }), 401, 'verification_failed')
 
-      // Rotating without a secret makes one (hmac: 32 random bytes, hex); only one previous secret is kept.
+      // Rotating without a secret makes one (hmac: 32 random bytes, hex). Each of the three secrets
+      // verifies: the first one was rotated out seconds ago, not 24 hours ago.
       const generated = await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`)
       expect(generated.status).toBe(200)
       expect(generated.body.secret).toMatch(/^[0-9a-f]{64}$/)
+      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: generated.body.secret })
       expectAccepted(await signed(s.id, { event_type: 'b.generated' }, { secret: generated.body.secret }), 'b.generated')
       expectAccepted(await signed(s.id, { event_type: 'b.previous' }, { secret: next }), 'b.previous')
-      expectProblem(await signed(s.id, { event_type: 'b.first' }, { secret: SECRET }), 401, 'verification_failed')
+      expectAccepted(await signed(s.id, { event_type: 'b.first' }, { secret: SECRET }), 'b.first')
+      expectProblem(await signed(s.id, { event_type: 'b.wrong' }, { secret: 'hr_some_other_secret_0000' }), 401, 'verification_failed')
       expectProblem(await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: '' }), 422, 'validation_failed')
     })
 

@@ -13,7 +13,7 @@ export interface VerifyInput {
   rawBody: Buffer
   /** Header names lowercased, as Node gives them. */
   headers: Record<string, string | string[] | undefined>
-  /** Active secrets: the current one first, then the previous one while its 24-hour rotation overlap lasts. Any may match. */
+  /** Active secrets: the current one first, then each rotated-out one while its 24-hour rotation overlap lasts. Any may match. */
   secrets: readonly string[]
   /** Epoch ms. */
   nowMs: number

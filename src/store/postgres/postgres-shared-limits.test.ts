@@ -124,7 +124,7 @@ describe.skipIf(!up)('postgres: endpoint limits shared by workers', () => {
     await sa.takeTokens(ep.id, 5, 1)
     await a.deleteEndpoint('t1', ep.id)
     const other = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
-    await a.createEndpoint(other, { current: 'sealed', previous: null, previousExpiresAt: null })
+    await a.createEndpoint(other, { current: 'sealed', previous: [] })
     expect(await sa.renewSlots('A', [ep.id], 60_000)).toEqual([])
     // Asked about after it went, a deleted endpoint limits nothing (and writes no row).
     expect(await share(sa, 'A', 5)).toEqual({ granted: 5, share: 5 })
