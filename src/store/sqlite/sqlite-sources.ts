@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import { createKyselySourceCrud } from '../kysely-sources.js'
 import type { Database } from '../schema.js'
-import type { SourceStore } from '../store.js'
+import type { SourceRequestWrite, SourceStore } from '../store.js'
 import { relaxedCommitFor } from './relaxed-commit.js'
 
 /**
@@ -21,31 +21,55 @@ export function createSqliteSources(db: BetterSqlite3.Database, k: Kysely<Databa
   const findKey = db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM source_idempotency WHERE source_id = ? AND key = ? AND expires_at > ?')
   // The source may have been deleted while its requests waited to be written: they go with it.
   const sourceExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sources WHERE id = ?')
-  const record = relaxedCommit(
-    db.transaction((items: Parameters<SourceStore['recordSourceRequests']>[0]) => {
-      const known = new Map<string, boolean>()
-      for (const { log, claim } of items) {
-        let exists = known.get(log.sourceId)
-        if (exists === undefined) known.set(log.sourceId, (exists = sourceExists.get(log.sourceId) !== undefined))
-        if (!exists) continue
-        insertRequest.run(
-          log.sourceId,
-          log.id,
-          log.receivedAt,
-          log.status,
-          log.eventType,
-          log.idempotencyKey,
-          log.error,
-          JSON.stringify(log.actions),
-          log.request.method,
-          log.request.path,
-          JSON.stringify(log.request.headers),
-          log.request.body,
-        )
-        if (claim) claimKey.run(log.sourceId, claim.key, claim.expiresAt)
+  const known = new Map<string, boolean>()
+  const recordOne = ({ log, claim }: SourceRequestWrite): void => {
+    let exists = known.get(log.sourceId)
+    if (exists === undefined) known.set(log.sourceId, (exists = sourceExists.get(log.sourceId) !== undefined))
+    if (!exists) return
+    insertRequest.run(
+      log.sourceId,
+      log.id,
+      log.receivedAt,
+      log.status,
+      log.eventType,
+      log.idempotencyKey,
+      log.error,
+      JSON.stringify(log.actions),
+      log.request.method,
+      log.request.path,
+      JSON.stringify(log.request.headers),
+      log.request.body,
+    )
+    if (claim) claimKey.run(log.sourceId, claim.key, claim.expiresAt)
+  }
+  const recordOneAlone = db.transaction(recordOne)
+  // One transaction per batch. Should any row fail, the batch is rolled back and written again with
+  // a savepoint per row (a nested transaction), so that only that row is lost, not the rows of
+  // other sources that shared its batch; as publishes do, and not on every batch for the same reason.
+  const recordBatch = db.transaction((items: SourceRequestWrite[]) => {
+    for (const item of items) recordOne(item)
+  })
+  const recordIsolated = db.transaction((items: SourceRequestWrite[]): unknown[] => {
+    const failed: unknown[] = []
+    for (const item of items) {
+      try {
+        recordOneAlone(item)
+      } catch (error) {
+        failed.push(error)
       }
-    }),
-  )
+    }
+    return failed
+  })
+  const record = relaxedCommit((items: SourceRequestWrite[]): void => {
+    // Which sources exist is asked once per batch: a source deleted since is no longer there.
+    known.clear()
+    try {
+      recordBatch(items)
+    } catch {
+      const failed = recordIsolated(items)
+      if (failed.length > 0) throw new AggregateError(failed, `${failed.length} of ${items.length} request log rows could not be written`)
+    }
+  })
 
   return {
     ...createKyselySourceCrud(k),
