@@ -75,7 +75,27 @@ export interface Flags {
   role?: string
 }
 
-/** Flags win over the environment, the environment over the defaults. Throws on a value it cannot use. */
+/** A setting the server cannot use: the CLI prints its message as one line and exits 1, without a stack. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * The database URLs open-store.ts can open: postgres:// or postgresql:// (the two schemes libpq
+ * accepts) select PostgreSQL; `sqlite:DIR` names SQLite's data directory.
+ */
+const SUPPORTED_DATABASE_URL = /^(postgres(ql)?:\/\/|sqlite:)/
+
+function databaseUrl(url: string | undefined): string | null {
+  if (url === undefined) return null
+  if (SUPPORTED_DATABASE_URL.test(url)) return url
+  // Only the scheme is repeated: the rest of a URL may hold a password.
+  const scheme = /^[^:/@]*:/.exec(url)?.[0]
+  const got = scheme === undefined ? `"${url}"` : `a ${scheme} URL`
+  throw new ConfigError(`--database-url (HOOKRELAY_DATABASE_URL) must be a postgres:// or postgresql:// URL, or left out for SQLite in the data directory; got ${got}`)
+}
+
+/** Flags win over the environment, the environment over the defaults. Throws a ConfigError on a value it cannot use. */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const pick = (flag: string | undefined, name: string): string | undefined => {
     const v = flag ?? env[name]
@@ -84,28 +104,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const int = (value: string | undefined, name: string, fallback: number, min: number): number => {
     if (value === undefined) return fallback
     const n = Number(value)
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got "${value}"`)
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number >= ${min}, got "${value}"`)
     return n
   }
   const role = pick(flags.role, 'HOOKRELAY_ROLE') ?? 'all'
-  if (role !== 'api' && role !== 'worker' && role !== 'all') throw new Error(`--role must be api, worker or all, got "${role}"`)
+  if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError(`--role must be api, worker or all, got "${role}"`)
   const sync = (pick(undefined, 'HOOKRELAY_SQLITE_SYNCHRONOUS') ?? defaultConfig.sqliteSynchronous).toUpperCase()
-  if (sync !== 'NORMAL' && sync !== 'FULL') throw new Error(`HOOKRELAY_SQLITE_SYNCHRONOUS must be NORMAL or FULL`)
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError(`HOOKRELAY_SQLITE_SYNCHRONOUS must be NORMAL or FULL`)
   const disableAfter = pick(undefined, 'HOOKRELAY_DISABLE_AFTER')
   const disableAfterMs = disableAfter === undefined ? defaultConfig.disableAfterMs : parseDuration(disableAfter)
-  if (disableAfterMs === null) throw new Error(`HOOKRELAY_DISABLE_AFTER must be seconds or an ISO 8601 duration, got "${disableAfter}"`)
+  if (disableAfterMs === null) throw new ConfigError(`HOOKRELAY_DISABLE_AFTER must be seconds or an ISO 8601 duration, got "${disableAfter}"`)
   const retention = pick(undefined, 'HOOKRELAY_RETENTION')
   const retentionMs = retention === undefined ? defaultConfig.retentionMs : parseDuration(retention)
-  if (retentionMs === null || retentionMs <= 0) throw new Error(`HOOKRELAY_RETENTION must be seconds or an ISO 8601 duration, got "${retention}"`)
+  if (retentionMs === null || retentionMs <= 0) throw new ConfigError(`HOOKRELAY_RETENTION must be seconds or an ISO 8601 duration, got "${retention}"`)
   const publicUrl = pick(undefined, 'HOOKRELAY_PUBLIC_URL')?.replace(/\/+$/, '') ?? null
-  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new Error(`HOOKRELAY_PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`)
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`HOOKRELAY_PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`)
   const port = int(pick(flags.port, 'HOOKRELAY_PORT'), '--port', defaultConfig.port, 0)
-  if (port > 65535) throw new Error(`--port must be at most 65535`)
+  if (port > 65535) throw new ConfigError(`--port must be at most 65535`)
   return {
     port,
     host: pick(flags.host, 'HOOKRELAY_HOST') ?? defaultConfig.host,
     dataDir: resolve(pick(flags.dataDir, 'HOOKRELAY_DATA_DIR') ?? defaultConfig.dataDir),
-    databaseUrl: pick(flags.databaseUrl, 'HOOKRELAY_DATABASE_URL') ?? null,
+    databaseUrl: databaseUrl(pick(flags.databaseUrl, 'HOOKRELAY_DATABASE_URL')),
     adminToken: pick(undefined, 'HOOKRELAY_ADMIN_TOKEN') ?? null,
     allowedNetworks: (pick(undefined, 'HOOKRELAY_ALLOWED_NETWORKS') ?? '')
       .split(',')

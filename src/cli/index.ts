@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { loadConfig } from '../config.js'
+import { ConfigError, loadConfig, type Config, type Flags } from '../config.js'
 import { startServer } from '../main.js'
 import { openStore } from '../store/open-store.js'
 import { createClient, type ClientOptions } from './client.js'
@@ -9,6 +9,17 @@ import { send } from './send.js'
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('hookrelay').description('Self-hosted webhook platform')
+  /** The settings, or null after saying in one line on stderr which one is unusable (exit code 1, no stack trace). */
+  const configFrom = (flags: Flags): Config | null => {
+    try {
+      return loadConfig(process.env, flags)
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      process.stderr.write(`hookrelay: ${err.message}\n`)
+      process.exitCode = 1
+      return null
+    }
+  }
 
   program
     .command('serve')
@@ -19,7 +30,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--database-url <url>', 'postgres://... selects PostgreSQL (HOOKRELAY_DATABASE_URL)')
     .option('--role <role>', 'api, worker or all (HOOKRELAY_ROLE, default all)')
     .action(async (opts: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; role?: string }) => {
-      const config = loadConfig(process.env, opts)
+      const config = configFrom(opts)
+      if (config === null) return
       // Signals are taken from before the start: one that arrives while starting, or right after the
       // listening line (a supervisor may send it at once), still ends in a graceful stop and exit 0.
       let server: Awaited<ReturnType<typeof startServer>> | null = null
@@ -69,7 +81,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--data-dir <dir>', 'SQLite data directory (HOOKRELAY_DATA_DIR)')
     .option('--database-url <url>', 'postgres://... (HOOKRELAY_DATABASE_URL)')
     .action(async (opts: { dataDir?: string; databaseUrl?: string }) => {
-      const config = loadConfig(process.env, opts)
+      const config = configFrom(opts)
+      if (config === null) return
       const store = await openStore(config) // opening migrates
       await store.close()
       process.stdout.write('hookrelay: migrations applied\n')

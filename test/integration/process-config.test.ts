@@ -1,0 +1,35 @@
+/**
+ * A setting the server cannot use (config.ts) ends `serve` and `migrate` with one line on stderr
+ * and exit code 1: what is wrong and what it takes, never a stack trace, and nothing opened.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/child-server.js'
+
+describe('serve and migrate with an unusable setting', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookrelay-config-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  const mysql = 'mysql://root:s3cret@127.0.0.1:3306/hookrelay'
+  it.each([
+    ['migrate --database-url mysql://', ['migrate', '--data-dir', dataDir, '--database-url', mysql], {}],
+    ['serve --database-url mysql://', ['serve', '--port', '0', '--data-dir', dataDir, '--database-url', mysql], {}],
+    ['serve with HOOKRELAY_DATABASE_URL=mysql://', ['serve', '--port', '0', '--data-dir', dataDir], { HOOKRELAY_DATABASE_URL: mysql }],
+  ])('%s: one line, exit 1', async (_, args, env) => {
+    const run = await runCli(args, env)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual([expect.stringMatching(/^hookrelay: --database-url .*postgres:\/\/.* got a mysql: URL$/)])
+    expect(run.stderr.join('\n')).not.toMatch(/s3cret/)
+    expect(run.stdout).toEqual([])
+    // Refused before anything was opened: no SQLite database was made instead.
+    expect(readdirSync(dataDir)).toEqual([])
+  })
+
+  it('serve --role reader: one line, exit 1', async () => {
+    const run = await runCli(['serve', '--port', '0', '--data-dir', dataDir, '--role', 'reader'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual(['hookrelay: --role must be api, worker or all, got "reader"'])
+  })
+})
