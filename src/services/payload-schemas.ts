@@ -3,6 +3,7 @@ import formatsModule from 'ajv-formats'
 import type { JsonObject } from '../core/model.js'
 import { AppError, type FieldError } from '../errors.js'
 import type { Store } from '../store/store.js'
+import { safeRegExp } from './safe-regexp.js'
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
 const addFormats = formatsModule.default
@@ -13,7 +14,8 @@ const addFormats = formatsModule.default
  * invalidates at once, and entries expire after `ttlMs` (default 5 s) for changes made elsewhere.
  */
 export class PayloadSchemas {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false })
+  // Tenants write these patterns, and they run on the shared event loop: see safe-regexp.ts.
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: safeRegExp } })
   private readonly cache = new Map<string, { at: number; validate: Promise<ValidateFunction | null> }>()
 
   constructor(
@@ -26,10 +28,16 @@ export class PayloadSchemas {
 
   /** Throws a 422 naming `/schema` when the schema itself cannot be compiled. */
   checkSchema(schema: JsonObject): void {
+    let validate: ValidateFunction
     try {
-      this.ajv.compile(schema)
+      validate = this.ajv.compile(schema)
     } catch (err) {
       const message = `is not a valid JSON Schema: ${(err as Error).message}`
+      throw new AppError('validation_failed', `/schema ${message}`, [{ path: '/schema', message }])
+    }
+    // An $async schema's validator answers with a promise: publishing checks payloads synchronously.
+    if (isAsync(validate)) {
+      const message = 'is asynchronous ($async), which is not supported'
       throw new AppError('validation_failed', `/schema ${message}`, [{ path: '/schema', message }])
     }
   }
@@ -37,7 +45,12 @@ export class PayloadSchemas {
   /** Throws a 422 with the failing paths (under `/payload`) when the payload does not validate. */
   async checkPayload(type: string, payload: unknown): Promise<void> {
     const validate = await this.validatorFor(type)
-    if (validate === null || validate(payload)) return
+    if (validate === null) return
+    if (isAsync(validate)) {
+      // Stored before such schemas were refused; its promise would reject with nobody to catch it.
+      throw new AppError('validation_failed', `The schema of ${type} is asynchronous ($async), which is not supported: change the event type's schema.`, [{ path: '/type', message: 'has an unsupported asynchronous schema' }])
+    }
+    if (validate(payload)) return
     const errors = (validate.errors ?? []).map(toFieldError)
     throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
   }
@@ -56,6 +69,9 @@ export class PayloadSchemas {
     return validate
   }
 }
+
+/** Ajv marks the validator of a schema with `$async: true`; its result is a promise. */
+const isAsync = (validate: ValidateFunction): boolean => (validate as { $async?: unknown }).$async === true
 
 function toFieldError(e: ErrorObject): FieldError {
   let path = `/payload${e.instancePath}`

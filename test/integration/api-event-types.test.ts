@@ -135,5 +135,32 @@ describe('API event types', () => {
       // Types without a schema take any object.
       expect((await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'free.form', payload: { anything: [1] } })).status).toBe(202)
     })
+
+    it('refuses an $async schema, whose validator would answer with a promise (a rejected one crashed the server)', async () => {
+      const schema = { $async: true, type: 'object', required: ['must'] }
+      expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.async', schema }), '/schema')
+      expect((await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.later' })).status).toBe(201)
+      expectInvalid(await ctx.srv.api('PATCH', '/v1/event-types/schema.later', { schema }), '/schema')
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'sch-async', name: 'Async' })).status).toBe(201)
+      expect((await ctx.srv.api('POST', '/v1/tenants/sch-async/events', { type: 'schema.later', payload: { x: 1 } })).status).toBe(202)
+      expect((await ctx.srv.api('GET', '/healthz')).status).toBe(200)
+    })
+
+    it('a pattern that backtracks exponentially answers at once; one the fallback cannot rescue is refused', async () => {
+      const schema = { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } }
+      expect((await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.redos', schema })).status).toBe(201)
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'sch-redos', name: 'ReDoS' })).status).toBe(201)
+      // Without the fallback this match backtracks for minutes and holds every request meanwhile.
+      const t0 = performance.now()
+      const res = await ctx.srv.api('POST', '/v1/tenants/sch-redos/events', { type: 'schema.redos', payload: { name: `${'a'.repeat(40)}b` } })
+      expect(performance.now() - t0).toBeLessThan(5_000)
+      expectInvalid(res, '/payload/name')
+      expect((await ctx.srv.api('POST', '/v1/tenants/sch-redos/events', { type: 'schema.redos', payload: { name: 'aaa' } })).status).toBe(202)
+      // A counted repeat of a repeating group is beyond the linear engine: refused when written.
+      const nested = { type: 'object', properties: { words: { type: 'string', pattern: '^(\\w+\\s?){1,40}$' } } }
+      expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.nested', schema: nested }), '/schema')
+      const unicode = { type: 'object', properties: { name: { type: 'string', pattern: '^\\p{L}+$' } } }
+      expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.unicode', schema: unicode }), '/schema')
+    })
   })
 })
