@@ -191,7 +191,8 @@ export const EventIn = Type.Object(
   {
     type: EventTypeName,
     payload: Type.Record(Type.String(), Type.Unknown()),
-    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    // No U+0000: PostgreSQL text cannot hold it, and a key must mean the same on every store.
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000]*$' })),
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
     occurredAt: Type.Optional(Time),
   },

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { guardAgainst5xx } from './api-support.js'
+import { startTestServer, TEST_STORE, type TestServer } from '../helpers/server.js'
+import { expectProblem, guardAgainst5xx } from './api-support.js'
 import { inboundClient } from './inbound-support.js'
 
 const DIGEST = /^sha256:[A-Za-z0-9_-]{43}$/
@@ -62,5 +62,35 @@ describe('the request log and idempotency keys, whatever a webhook holds', () =>
     await restart()
     expect(await post(`/in/${a.id}`, again)).toMatchObject({ status: 200, body: { duplicate: true } })
     expect(await post(`/in/${a.id}`, JSON.stringify({ event_type: 'key.long', id: `${long}!` }))).toMatchObject({ status: 202 })
+  })
+
+  it('takes U+0000 in a key and in an event type, and logs both requests', async () => {
+    const t = await tenant()
+    const s = await createSource(t, keyed)
+    const nulKey = '{"event_type":"k","id":"k\\u0000"}'
+    expect(await post(`/in/${s.id}`, nulKey)).toMatchObject({ status: 202, body: { duplicate: false } })
+    expect(await post(`/in/${s.id}`, nulKey)).toMatchObject({ status: 200, body: { duplicate: true } })
+    // Another key than the same one without its U+0000.
+    expect(await post(`/in/${s.id}`, '{"event_type":"k","id":"k"}')).toMatchObject({ status: 202 })
+    expect(await post(`/in/${s.id}`, '{"event_type":"a\\u0000b"}')).toMatchObject({ status: 202, body: { eventType: 'a\u0000b' } })
+
+    const rows = await logsOnce(t, s.id, 4)
+    expect(rows.map((r) => r.status)).toEqual(['accepted', 'accepted', 'duplicate', 'accepted'])
+    expect(rows[3].idempotencyKey).toMatch(DIGEST)
+    // PostgreSQL text cannot hold U+0000: its log shows U+FFFD in its place.
+    expect(rows[0].eventType).toBe(TEST_STORE === 'postgres' ? 'a\uFFFDb' : 'a\u0000b')
+
+    await restart()
+    expect(await post(`/in/${s.id}`, nulKey)).toMatchObject({ status: 200, body: { duplicate: true } })
+  })
+
+  it("refuses U+0000 in a published event's idempotency key with 422, on every store", async () => {
+    const t = await tenant()
+    const res = await srv.api('POST', `${t}/events`, { type: 'nul.key', payload: { text: 'a\u0000b' }, idempotencyKey: 'k\u0000' })
+    expect(expectProblem(res, 422, 'validation_failed').map((e) => e.path)).toEqual(['/idempotencyKey'])
+    // In the payload it is only data, kept as sent.
+    const ok = await srv.api('POST', `${t}/events`, { type: 'nul.key', payload: { text: 'a\u0000b', 'k\u0000': 1 }, idempotencyKey: 'k' })
+    expect(ok.status).toBe(202)
+    expect((await srv.api('GET', `${t}/events/${ok.body.id}`)).body.payload).toEqual({ text: 'a\u0000b', 'k\u0000': 1 })
   })
 })

@@ -48,9 +48,9 @@ export function createPostgresSources(k: Kysely<Database>): SourceStore {
       INSERT INTO source_requests (source_id, id, received_at, status, event_type, idempotency_key, error, actions, method, path, headers, body)
       SELECT * FROM unnest(
         ${logs.map((l) => l.sourceId)}::text[], ${logs.map((l) => l.id)}::text[], ${logs.map((l) => l.receivedAt)}::bigint[],
-        ${logs.map((l) => l.status)}::text[], ${logs.map((l) => l.eventType)}::text[], ${logs.map((l) => l.idempotencyKey)}::text[],
-        ${logs.map((l) => l.error)}::text[], ${logs.map((l) => JSON.stringify(l.actions))}::text[], ${logs.map((l) => l.request.method)}::text[],
-        ${logs.map((l) => l.request.path)}::text[], ${logs.map((l) => JSON.stringify(l.request.headers))}::text[], ${logs.map((l) => l.request.body)}::bytea[])
+        ${logs.map((l) => l.status)}::text[], ${logs.map((l) => pgText(l.eventType))}::text[], ${logs.map((l) => pgText(l.idempotencyKey))}::text[],
+        ${logs.map((l) => pgText(l.error))}::text[], ${logs.map((l) => pgText(JSON.stringify(l.actions)))}::text[], ${logs.map((l) => pgText(l.request.method))}::text[],
+        ${logs.map((l) => pgText(l.request.path))}::text[], ${logs.map((l) => pgText(JSON.stringify(l.request.headers)))}::text[], ${logs.map((l) => l.request.body)}::bytea[])
       ON CONFLICT (source_id, id) DO NOTHING`.execute(trx)
     // One row per key in the statement (ON CONFLICT DO UPDATE may not touch a row twice): the
     // latest expiry wins, which is what claiming them one after another would leave. Sorted, so
@@ -98,4 +98,17 @@ export function createPostgresSources(k: Kysely<Database>): SourceStore {
       return Number(r.numAffectedRows ?? 0n)
     },
   }
+}
+
+/**
+ * Text as PostgreSQL can keep it: U+0000 replaced by U+FFFD. PostgreSQL text cannot hold U+0000 at
+ * all (SQLite can, and keeps it), and a log row is what a user reads to debug a request that was
+ * already answered. A received event type such as "a\u0000b" is accepted on every store and its
+ * mappings run (one can publish it under publishAs): refusing the webhook with a 400 would turn away
+ * a provider's event for a character in a name we only route on, and would make the two stores
+ * disagree. So the PostgreSQL log shows U+FFFD where the U+0000 was, rather than losing the row. The body is bytes (bytea) and kept exactly; JSON text (actions, headers) escapes U+0000
+ * already. Idempotency keys arrive bounded (core/idempotency-key.ts), so a key is never changed here.
+ */
+function pgText<T extends string | null>(text: T): T {
+  return (text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text) as T
 }
