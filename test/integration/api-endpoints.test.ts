@@ -335,6 +335,32 @@ describe('API endpoints', () => {
       expect(() => new Webhook(stranger).verify(hit.body, headers)).toThrow()
     })
 
+    it('rotating three times in a row keeps every rotated-out secret signing: a test send carries four signatures', async () => {
+      const ep = (await srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/rotated-thrice` })).body
+      const secrets = [(await srv.api('GET', `${T}/endpoints/${ep.id}/secret`)).body.secret as string]
+      for (let i = 0; i < 3; i++) {
+        const rotated = await srv.api('POST', `${T}/endpoints/${ep.id}/secret/rotate`)
+        expect(rotated.status).toBe(200)
+        secrets.push(rotated.body.secret as string)
+      }
+      expect(new Set(secrets).size).toBe(4)
+      // Reveal shows the current secret only.
+      expect((await srv.api('GET', `${T}/endpoints/${ep.id}/secret`)).body).toEqual({ secret: secrets[3] })
+
+      const attempt = await srv.api('POST', `${T}/endpoints/${ep.id}/test`, {})
+      expect(attempt.status).toBe(200)
+      const id = attempt.body.request.headers['webhook-id'] as string
+      const hit = await eventually(async () => rcv.hits.find((h) => h.headers['webhook-id'] === id), DELIVERY_WAIT_MS)
+      const signatures = String(hit.headers['webhook-signature']).split(' ')
+      expect(signatures).toHaveLength(4)
+      const headers = headersOf(hit)
+      for (const secret of secrets) expect(new Webhook(secret).verify(hit.body, headers)).toMatchObject({ type: 'webhook.test' })
+      // The current secret's signature comes first: each one alone verifies under its own secret.
+      for (const [i, secret] of [...secrets].reverse().entries()) {
+        expect(() => new Webhook(secret).verify(hit.body, { ...headers, 'webhook-signature': signatures[i]! })).not.toThrow()
+      }
+    })
+
     it('rotate with an explicit valid secret uses it', async () => {
       const ep = (await srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/explicit` })).body
       const chosen = `whsec_${randomBytes(32).toString('base64')}`

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import type { SealedSecrets } from '../store/store.js'
+import { activeSecrets, MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS, rotatedSecrets } from './secret-keys.js'
+
+// "Sealed" here is the secret with a prefix, so what opens is plain to read in the expectations.
+const box = { open: (sealed: string) => sealed.replace(/^sealed:/, '') }
+const seal = (secret: string) => `sealed:${secret}`
+
+const T0 = 1_800_000_000_000
+const MINUTE = 60_000
+const DAY = ROTATION_OVERLAP_MS
+
+/** Rotates from `first` through `next`, one rotation at each of `times`. */
+function rotations(first: string, next: Array<[string, number]>): SealedSecrets {
+  let sealed: SealedSecrets = { current: seal(first), previous: [] }
+  for (const [secret, at] of next) sealed = rotatedSecrets(sealed, seal(secret), at)
+  return sealed
+}
+
+describe('activeSecrets', () => {
+  it('is the current secret alone, for ever, before any rotation', () => {
+    expect(activeSecrets({ current: seal('s0'), previous: [] }, box, T0)).toEqual({ secrets: ['s0'], validUntil: Number.POSITIVE_INFINITY })
+  })
+
+  it('after three rotations keeps all three old secrets, each until its own 24-hour mark', () => {
+    const sealed = rotations('s0', [
+      ['s1', T0],
+      ['s2', T0 + MINUTE],
+      ['s3', T0 + 2 * MINUTE],
+    ])
+    // The current one first, then the rotated-out ones, newest first.
+    expect(activeSecrets(sealed, box, T0 + 2 * MINUTE)).toEqual({ secrets: ['s3', 's2', 's1', 's0'], validUntil: T0 + DAY })
+    expect(activeSecrets(sealed, box, T0 + DAY - 1)).toEqual({ secrets: ['s3', 's2', 's1', 's0'], validUntil: T0 + DAY })
+    // s0 was rotated out at T0, s1 a minute later, s2 two minutes later: each drops out at its own mark.
+    expect(activeSecrets(sealed, box, T0 + DAY)).toEqual({ secrets: ['s3', 's2', 's1'], validUntil: T0 + DAY + MINUTE })
+    expect(activeSecrets(sealed, box, T0 + DAY + MINUTE)).toEqual({ secrets: ['s3', 's2'], validUntil: T0 + DAY + 2 * MINUTE })
+    expect(activeSecrets(sealed, box, T0 + DAY + 2 * MINUTE)).toEqual({ secrets: ['s3'], validUntil: Number.POSITIVE_INFINITY })
+  })
+
+  it('opens only the secrets that count', () => {
+    const opened: string[] = []
+    const sealed = rotations('s0', [
+      ['s1', T0],
+      ['s2', T0 + DAY],
+    ])
+    activeSecrets(sealed, { open: (s) => (opened.push(s), box.open(s)) }, T0 + DAY)
+    expect(opened).toEqual([seal('s2'), seal('s1')])
+  })
+})
+
+describe('rotatedSecrets', () => {
+  it('drops the secrets already expired when it rotates', () => {
+    const sealed = rotations('s0', [
+      ['s1', T0],
+      ['s2', T0 + DAY + 1],
+    ])
+    expect(sealed).toEqual({ current: seal('s2'), previous: [{ sealed: seal('s1'), expiresAt: T0 + 2 * DAY + 1 }] })
+  })
+
+  it(`keeps at most ${MAX_PREVIOUS_SECRETS} rotated-out secrets: past that the oldest stops counting at once`, () => {
+    const next = Array.from({ length: MAX_PREVIOUS_SECRETS + 2 }, (_, i): [string, number] => [`s${i + 1}`, T0 + i * MINUTE])
+    const sealed = rotations('s0', next)
+    expect(sealed.previous).toHaveLength(MAX_PREVIOUS_SECRETS)
+    const { secrets, validUntil } = activeSecrets(sealed, box, T0 + next.length * MINUTE)
+    expect(secrets).toEqual(['s12', 's11', 's10', 's9', 's8', 's7', 's6', 's5', 's4', 's3', 's2'])
+    // s2 was rotated out by the third rotation, at T0 + 2 minutes.
+    expect(validUntil).toBe(T0 + 2 * MINUTE + DAY)
+  })
+
+  it('starts an empty list for a source that had no secret', () => {
+    expect(rotatedSecrets(null, seal('s1'), T0)).toEqual({ current: seal('s1'), previous: [] })
+  })
+})
