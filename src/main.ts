@@ -152,6 +152,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     generatedAdminToken,
     close() {
       closing ??= (async () => {
+        // Stop claiming at once; in-flight attempts finish (or hand their leases back) while the
+        // HTTP side winds down. A publish that commits meanwhile has its hand-off released, not sent.
+        const dispatcherStopped = dispatcher?.stop()
+        // Awaited below, after the HTTP side; until then a failure must not count as unhandled.
+        dispatcherStopped?.catch(() => {})
         // Stop accepting; requests in progress (publishes waiting for their commit) get their answer.
         // Keep-alive sockets that go idle later would hold close() open, so after a grace period
         // every connection is closed.
@@ -163,7 +168,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await stopListening?.()
         await requestLog.flush()
         await publisher.drain()
-        await dispatcher?.stop()
+        await dispatcherStopped
         await health.idle()
         await publisher.drain()
         await sender.close()
