@@ -146,6 +146,79 @@ describe.skipIf(!up)('postgres: several nodes on one database', () => {
     }
   })
 
+  /** Node b listening, as an idle worker does: how often it was woken, and a wait for the next wake. */
+  async function listenOnB() {
+    let woken = 0
+    const stop = await b.onDueWork!(() => woken++)
+    return {
+      stop,
+      /** True if a wake comes within 2 s; the store alone has no timer, so only a NOTIFY can wake. */
+      async wakes(action: () => Promise<unknown>): Promise<boolean> {
+        const before = woken
+        await action()
+        for (let i = 0; i < 100 && woken === before; i++) await new Promise((r) => setTimeout(r, 20))
+        return woken > before
+      },
+      /** True if no wake comes within 300 ms of the action. */
+      async quiet(action: () => Promise<unknown>): Promise<boolean> {
+        const before = woken
+        await action()
+        await new Promise((r) => setTimeout(r, 300))
+        return woken === before
+      },
+    }
+  }
+  /** A delivery leased to node A in its publish (no one else is told of it), as a worker's own publish makes. */
+  async function leasedToA(): Promise<string> {
+    const it1 = item()
+    it1.deliveries[0]!.leaseOwner = 'A'
+    await a.publishBatch([it1], T0, 60_000)
+    return it1.deliveries[0]!.id
+  }
+  const failed = (id: string): Settlement => ({ ...settlement(id, 'A'), status: 'failed' })
+
+  it("wakes the other nodes when a worker's settlement schedules a retry, and not when it closes the delivery", async () => {
+    const l = await listenOnB()
+    try {
+      const [retried, closed] = [await leasedToA(), await leasedToA()]
+      expect(await l.quiet(async () => expect(await a.settle([settlement(closed, 'A')])).toEqual([true]))).toBe(true)
+      // The retry is due later for whichever worker is idle then, maybe not this one: b must arm its timer.
+      const retry: Settlement = { ...settlement(retried, 'A'), status: 'pending', nextAttemptAt: T0 + 5_000 }
+      expect(await l.wakes(async () => expect(await a.settle([retry])).toEqual([true]))).toBe(true)
+      expect(await a.getDelivery('t1', retried)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 5_000, attemptCount: 1 })
+    } finally {
+      await l.stop()
+    }
+  })
+
+  it('wakes the workers when a manual retry (on an api node) makes a delivery due', async () => {
+    const l = await listenOnB()
+    try {
+      const id = await leasedToA()
+      expect(await l.quiet(async () => expect(await a.settle([failed(id)])).toEqual([true]))).toBe(true)
+      expect(await l.wakes(async () => expect(await a.requeueManual('t1', id, T0 + 1)).toBe(true))).toBe(true)
+      expect(await b.claimDue({ owner: 'B', now: T0 + 1, limit: 10, leaseMs: 1000 })).toMatchObject([{ id, trigger: 'manual' }])
+      // An unknown delivery changes nothing and wakes no one.
+      expect(await l.quiet(async () => expect(await a.requeueManual('t1', 'dlv_unknown', T0 + 1)).toBe(false))).toBe(true)
+    } finally {
+      await l.stop()
+    }
+  })
+
+  it("wakes the workers when recovering an endpoint's failed deliveries makes them due", async () => {
+    const l = await listenOnB()
+    try {
+      const ids = [await leasedToA(), await leasedToA()]
+      expect(await l.quiet(async () => expect(await a.settle(ids.map(failed))).toEqual([true, true]))).toBe(true)
+      expect(await l.wakes(async () => expect(await a.recoverFailed('t1', ep.id, T0, T0 + 1)).toBe(2))).toBe(true)
+      expect((await b.claimDue({ owner: 'B', now: T0 + 1, limit: 10, leaseMs: 1000 })).map((d) => d.id).sort()).toEqual([...ids].sort())
+      // Nothing left to recover: no one is woken.
+      expect(await l.quiet(async () => expect(await a.recoverFailed('t1', ep.id, T0, T0 + 2)).toBe(0))).toBe(true)
+    } finally {
+      await l.stop()
+    }
+  })
+
   it('parses int8 to numbers in its own pools only, leaving pg\'s global parsers alone', async () => {
     expect(await a.pendingCount()).toBe(0)
     expect(pg.types.getTypeParser(20, 'text')('12')).toBe('12')
