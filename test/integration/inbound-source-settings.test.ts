@@ -1,0 +1,66 @@
+/**
+ * Source settings as the ingest path applies them: the 24-hour life of a rotated-out secret, and
+ * what the sources API accepts and refuses in `verification`. Over real HTTP, on SQLite, and on
+ * PostgreSQL in the second pass of `npm test`.
+ */
+import { createHmac } from 'node:crypto'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/open-store.js'
+import type { Store } from '../../src/store/store.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { expectProblem, guardAgainst5xx } from './api-support.js'
+import { inboundClient } from './inbound-support.js'
+
+const DAY_MS = 24 * 3600 * 1000
+const hmacHex = (secret: string, body: string): string => createHmac('sha256', secret).update(body).digest('hex')
+
+describe('source settings', () => {
+  let srv: TestServer
+  let check5xx: () => void
+  /** A second handle on the server's database, to change what the API cannot (time). */
+  let store: Store
+  beforeAll(async () => {
+    srv = await startTestServer()
+    check5xx = guardAgainst5xx(srv)
+    store = await openStore({ databaseUrl: srv.databaseUrl, dataDir: srv.dataDir, sqliteSynchronous: 'NORMAL', databasePoolSize: 2 })
+  })
+  afterEach(() => check5xx())
+  afterAll(async () => {
+    await store?.close()
+    await srv?.close()
+  })
+  const { tenant, createSource, post } = inboundClient(() => srv)
+  const signed = (id: string, secret: string, body: string) => post(`/in/${id}`, body, { 'x-hookrelay-signature': hmacHex(secret, body) })
+
+  const FIRST = 'hr_first_secret_0123456789'
+  const SECOND = 'hr_second_secret_0123456789'
+  /** A source rotated from FIRST to SECOND; checks that FIRST is kept until 24 hours after the rotation. */
+  const rotatedSource = async () => {
+    const t = await tenant()
+    const s = await createSource(t, { verification: { type: 'hmac', secret: FIRST } })
+    const before = Date.now()
+    expect((await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: SECOND })).status).toBe(200)
+    const after = Date.now()
+    const sealed = (await store.getSourceSecrets(s.id))!
+    expect(sealed.previous).toHaveLength(1)
+    expect(sealed.previous[0]!.expiresAt).toBeGreaterThanOrEqual(before + DAY_MS)
+    expect(sealed.previous[0]!.expiresAt).toBeLessThanOrEqual(after + DAY_MS)
+    return { id: s.id as string, sealed }
+  }
+  const body = '{"event_type":"rotation.check"}'
+
+  it('takes the previous secret and the new one within 24 hours of a rotation', async () => {
+    const { id } = await rotatedSource()
+    expect((await signed(id, FIRST, body)).status).toBe(202)
+    expect((await signed(id, SECOND, body)).status).toBe(202)
+  })
+
+  it('stops taking the previous secret once 24 hours have passed since the rotation', async () => {
+    const { id, sealed } = await rotatedSource()
+    // The row as it is a day later: the previous secret's 24 hours are over. Changed before the
+    // server reads the source again (a rotation makes it forget its cached copy).
+    await store.setSourceSecrets(id, { ...sealed, previous: [{ ...sealed.previous[0]!, expiresAt: Date.now() - 1 }] }, '****6789', Date.now())
+    expectProblem(await signed(id, FIRST, body), 401, 'verification_failed')
+    expect((await signed(id, SECOND, body)).status).toBe(202)
+  })
+})
