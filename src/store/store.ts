@@ -229,6 +229,13 @@ export interface DeliveryQueue {
   }): Promise<DueDelivery[]>
   /** Records the attempts and next states in one transaction; per item false if the lease was lost. */
   settle(items: Settlement[]): Promise<boolean[]>
+  /**
+   * Extends the owner's leases on these deliveries to end at `until` (never earlier than they
+   * did); returns the ids renewed. Only pending deliveries still leased to `owner` are: one claimed
+   * by another node since its lease ended, settled, or released comes back missing, and is no
+   * longer the owner's to send.
+   */
+  renewLeases(owner: string, ids: readonly string[], until: number): Promise<string[]>
   /** Makes the owner's leased deliveries due at `now` (graceful shutdown, or a restart of a single node). */
   releaseLeases(owner: string | null, ids: string[] | null, now: number): Promise<number>
   /** The earliest next_attempt_at of any pending delivery, or null. */

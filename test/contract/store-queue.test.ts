@@ -199,6 +199,36 @@ for (const dialect of dialects) {
       expect(got!.request.body).toBe(a.request.body)
     })
 
+    it("renews only the owner's pending leases, and never shortens one", async () => {
+      const ep = await endpoint('t1')
+      const handedOff = item('t1', [ep.id], { lease: 'A' }) // leased to A until T0 + 60 s
+      await store.publishBatch([...Array.from({ length: 5 }, () => item('t1', [ep.id])), handedOff], T0, 86_400_000)
+      const [kept, taken, settled, released, ended] = await store.claimDue({ owner: 'A', now: T0, limit: 10, leaseMs: 1000 })
+      // `taken` goes to B (as when A's lease ends and B claims it), `settled` is finished, `released`
+      // is due again with no owner; `ended` keeps its ended lease, which nobody has taken.
+      await store.releaseLeases('A', [taken!.id], T0)
+      expect((await store.claimDue({ owner: 'B', now: T0, limit: 10, leaseMs: 60_000 })).map((d) => d.id)).toEqual([taken!.id])
+      await store.settle([{ deliveryId: settled!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: null, envelopeBody: false, status: 'succeeded' }])
+      await store.releaseLeases('A', [released!.id], T0)
+      const h = handedOff.deliveries[0]!.id
+
+      const ids = [kept!.id, taken!.id, settled!.id, released!.id, ended!.id, h, 'dlv_unknown']
+      const renewed = await store.renewLeases('A', ids, T0 + 5000)
+      expect(renewed.sort()).toEqual([kept!.id, ended!.id, h].sort())
+      expect(await store.renewLeases('A', [], T0 + 5000)).toEqual([])
+
+      expect(await store.getDelivery('t1', kept!.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 5000 })
+      expect(await store.getDelivery('t1', h)).toMatchObject({ nextAttemptAt: T0 + 60_000 })
+      expect(await store.getDelivery('t1', taken!.id)).toMatchObject({ nextAttemptAt: T0 + 60_000 })
+      expect(await store.getDelivery('t1', settled!.id)).toMatchObject({ status: 'succeeded', nextAttemptAt: null })
+      // Only the released one is due before the renewed leases end; then the renewed are, B's not.
+      expect((await store.claimDue({ owner: 'C', now: T0 + 4999, limit: 10, leaseMs: 60_000 })).map((d) => d.id)).toEqual([released!.id])
+      expect((await store.claimDue({ owner: 'C', now: T0 + 5000, limit: 10, leaseMs: 60_000 })).map((d) => d.id).sort()).toEqual([kept!.id, ended!.id].sort())
+      // C holds them now: A's renewal comes back empty and changes nothing.
+      expect(await store.renewLeases('A', [kept!.id, ended!.id], T0 + 90_000)).toEqual([])
+      expect(await store.getDelivery('t1', kept!.id)).toMatchObject({ nextAttemptAt: T0 + 65_000 })
+    })
+
     it('releases leases, re-queues manually and recovers failed deliveries', async () => {
       const ep = await endpoint('t1')
       await store.publishBatch([item('t1', [ep.id]), item('t1', [ep.id])], T0, 86_400_000)

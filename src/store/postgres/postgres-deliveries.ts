@@ -24,7 +24,7 @@ type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_
  */
 export function createPostgresDeliveries(
   k: Kysely<Database>,
-  /** Claims, settlements and released leases go through this one: relaxed commits (postgres-store.ts). Default `k`. */
+  /** Claims, settlements, renewed and released leases go through this one: relaxed commits (postgres-store.ts). Default `k`. */
   queue: Kysely<Database> = k,
 ): HotPath {
   const publish = createPostgresPublish(k)
@@ -94,6 +94,17 @@ export function createPostgresDeliveries(
       return applied
     },
 
+    async renewLeases(owner, ids, until) {
+      if (ids.length === 0) return []
+      // The row lock orders this against a claim: one that took the row first has changed its
+      // owner, and this UPDATE, rechecking its WHERE after the lock, leaves it; one that comes
+      // second finds it no longer due.
+      const { rows } = await sql<{ id: string }>`
+        UPDATE deliveries SET next_attempt_at = GREATEST(next_attempt_at, ${until}::bigint)
+        WHERE id = ANY(${[...ids]}::text[]) AND lease_owner = ${owner} AND status = 'pending'
+        RETURNING id`.execute(queue)
+      return rows.map((r) => r.id)
+    },
     async releaseLeases(owner, ids, now) {
       let q = queue.updateTable('deliveries').set({ lease_owner: null, next_attempt_at: now }).where('status', '=', 'pending')
       if (owner === null) q = q.where('lease_owner', 'is not', null)

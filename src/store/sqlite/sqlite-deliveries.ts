@@ -85,6 +85,9 @@ export function createSqliteDeliveries(
        VALUES (@id, @tenant_id, @event_id, @endpoint_id, @status, @attempt_count, @next_attempt_at, @lease_owner,
          @pending_trigger, @one_shot, @created_at, @updated_at)`,
     ),
+    renewOne: db.prepare(
+      `UPDATE deliveries SET next_attempt_at = max(next_attempt_at, ?) WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+    ),
     releaseAll: db.prepare(
       `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE status = 'pending' AND lease_owner IS NOT NULL`,
     ),
@@ -224,9 +227,15 @@ export function createSqliteDeliveries(
     }),
   )
 
+  const renewAll = db.transaction((owner: string, ids: readonly string[], until: number): string[] =>
+    ids.filter((id) => s.renewOne.run(until, id, owner).changes > 0),
+  )
+
   const publishRelaxed = relaxedCommit(publishAll)
   const claimRelaxed = relaxedCommit((...a: Parameters<typeof claimAll>) => claimAll.immediate(...a))
   const settleRelaxed = relaxedCommit((...a: Parameters<typeof settleAll>) => settleAll.immediate(...a))
+  // A renewal lost to power failure only lets a lease end on time: at worst a repeat, as for claims.
+  const renewRelaxed = relaxedCommit((...a: Parameters<typeof renewAll>) => renewAll.immediate(...a))
 
   const recordTest = db.transaction((...args: Parameters<HotPath['recordTestDelivery']>) => {
     const [d, ev, attempt] = args
@@ -246,6 +255,9 @@ export function createSqliteDeliveries(
     },
     async settle(items) {
       return settleRelaxed(items, Date.now())
+    },
+    async renewLeases(owner, ids, until) {
+      return ids.length === 0 ? [] : renewRelaxed(owner, ids, until)
     },
     async releaseLeases(owner, ids, now) {
       if (owner === null) return s.releaseAll.run(now).changes
