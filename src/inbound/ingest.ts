@@ -24,11 +24,13 @@ export interface ReceivedRequest {
   rawBody: Buffer
 }
 
-export interface IngestAnswer {
-  /** 202 accepted, 200 a duplicate (a track call answers 204 either way). */
-  status: 200 | 202
-  body: { accepted: true; eventType: string | null; duplicate: boolean }
-}
+/**
+ * 202 accepted, 200 a duplicate (a track call answers 204 either way), or 200 with the challenge
+ * of a Slack URL verification.
+ */
+export type IngestAnswer =
+  | { status: 200 | 202; body: { accepted: true; eventType: string | null; duplicate: boolean } }
+  | { status: 200; body: { challenge: string } }
 
 /** Bodies of refused requests are kept up to this much in the log: enough to debug, not a flood's worth. */
 const REFUSED_BODY_BYTES = 64 * 1024
@@ -108,6 +110,14 @@ export class Ingest {
     } catch {
       await this.d.log.write({ log: logged('invalid', { error: 'the body is not valid JSON' }), claim: null })
       throw new AppError('malformed_json')
+    }
+    // Slack's Events API sends a signed {"type": "url_verification", "challenge"} to a URL before it
+    // sends events there, and takes the URL once the challenge comes back
+    // (https://api.slack.com/events/url_verification): answered here, no mapping runs for it.
+    const challenge = !req.track && v.type === 'slack' ? slackChallenge(body) : null
+    if (challenge !== null) {
+      await this.d.log.write({ log: logged('accepted', { eventType: SLACK_URL_VERIFICATION }), claim: null })
+      return { status: 200, body: { challenge } }
     }
     const from: PathSource = { body, headers: req.headers }
     const call = req.track ? trackCall(body) : null
@@ -192,6 +202,15 @@ function textAt(from: PathSource, path: string): string | null {
   if (typeof v === 'string') return v === '' ? null : v
   if (typeof v === 'number' && Number.isFinite(v)) return String(v)
   return null
+}
+
+const SLACK_URL_VERIFICATION = 'url_verification'
+
+/** The challenge of a Slack URL verification request, or null when the body is not one. */
+function slackChallenge(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null
+  const b = body as Record<string, unknown>
+  return b.type === SLACK_URL_VERIFICATION && typeof b.challenge === 'string' ? b.challenge : null
 }
 
 /** A Segment track call's event name and time; null when it has no event. */
