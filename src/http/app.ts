@@ -114,8 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (req, reply) => {
-    // A worker serves only /healthz and /metrics (API.md, Running).
-    if (deps.role === 'worker' && req.url !== '/healthz' && req.url !== '/metrics') {
+    // A worker serves only /healthz and /metrics (API.md, Running), whatever the query string.
+    const path = req.url.split('?', 1)[0]
+    if (deps.role === 'worker' && path !== '/healthz' && path !== '/metrics') {
       return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker: it serves only /healthz and /metrics.')
     }
     if (!req.url.startsWith('/v1/')) return

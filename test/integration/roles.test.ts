@@ -41,7 +41,12 @@ describe('roles', () => {
     srv = await startTestServer({ dataDir, role: 'worker' })
     expect((await srv.api('GET', '/healthz', undefined, { token: null })).body).toEqual({ status: 'ok' })
     expect((await srv.api('GET', '/metrics', undefined, { token: null })).status).toBe(200)
-    for (const path of ['/v1/tenants', '/openapi.json']) {
+    // A query string (a probe's cache-buster, say) does not change the path.
+    expect((await srv.api('GET', '/healthz?x=1', undefined, { token: null })).body).toEqual({ status: 'ok' })
+    const metrics = await srv.api('GET', '/metrics?x=1', undefined, { token: null })
+    expect(metrics.status).toBe(200)
+    expect(String(metrics.body)).toMatch(/^# HELP /m)
+    for (const path of ['/v1/tenants', '/openapi.json', '/v1/tenants?next=/healthz', '/docs?/metrics']) {
       const res = await srv.api('GET', path)
       expect(res.status, path).toBe(503)
       expect(res.body.code).toBe('service_unavailable')
