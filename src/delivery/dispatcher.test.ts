@@ -47,6 +47,9 @@ describe('Dispatcher', () => {
         for (const it of items) settled.add(it.deliveryId)
         return items.map(() => true)
       },
+      async renewLeases(_owner: string, ids: readonly string[]) {
+        return [...ids]
+      },
       async releaseLeases() {
         return 0
       },
@@ -96,6 +99,9 @@ describe('Dispatcher rate limits', () => {
         async settle(items: Settlement[]) {
           return items.map(() => true)
         },
+        async renewLeases(_owner: string, ids: readonly string[]) {
+          return [...ids]
+        },
         async releaseLeases() {
           return 0
         },
@@ -126,3 +132,134 @@ describe('Dispatcher rate limits', () => {
     }
   })
 })
+
+describe('Dispatcher leases', () => {
+  const T0 = 1_800_000_000_000
+
+  /**
+   * A dispatcher on a fake clock (timers are real: renewals run every leaseMs / 3) over a backlog
+   * that claims hand out, sending one attempt at a time; the first attempt is held open until
+   * `answerFirst()`, so the rest wait in the queue meanwhile.
+   */
+  function leased(o: { leaseMs: number; backlog: DueDelivery[]; renewLeases: (owner: string, ids: readonly string[], until: number) => Promise<string[]> }) {
+    const clock = { t: T0 }
+    const sent: string[] = []
+    const settled: string[] = []
+    const claims: number[] = []
+    let answerFirst = (): void => {}
+    const firstAnswered = new Promise<void>((r) => (answerFirst = r))
+    const ok = { startedAt: 0, durationMs: 0, response: { status: 200, headers: {}, body: '' }, error: null }
+    const d = new Dispatcher({
+      store: {
+        async claimDue({ now, limit }: { now: number; limit: number }) {
+          claims.push(now)
+          return o.backlog.splice(0, limit)
+        },
+        async settle(items: Settlement[]) {
+          for (const it of items) settled.push(it.deliveryId)
+          return items.map(() => true)
+        },
+        renewLeases: o.renewLeases,
+        async releaseLeases() {
+          return 0
+        },
+        async nextDueAt() {
+          return null
+        },
+      },
+      sender: {
+        async send(req) {
+          sent.push(req.headers['webhook-id']!)
+          if (sent.length === 1) await firstAnswered
+          return ok
+        },
+        async close() {},
+      },
+      targets: { sendTarget: async () => target },
+      owner: 'node',
+      endpointConcurrency: 1,
+      maxInFlight: 1,
+      leaseMs: o.leaseMs,
+      now: () => clock.t,
+    })
+    return { d, clock, sent, settled, claims, answerFirst }
+  }
+
+  it('renews the leases of what it holds, queued and in flight, and drops a queued one whose lease was lost', async () => {
+    const backlog = [0, 1, 2, 3].map(due)
+    const ids = backlog.map((b) => b.id)
+    const events = backlog.map((b) => b.eventId)
+    const renewals: Array<{ owner: string; ids: string[]; until: number }> = []
+    // Another node took dlv_2 (its lease had ended there): its renewal comes back without it.
+    const lost = ids[2]!
+    const h = leased({
+      leaseMs: 600,
+      backlog,
+      async renewLeases(owner, asked, until) {
+        renewals.push({ owner, ids: [...asked].sort(), until })
+        return asked.filter((id) => id !== lost)
+      },
+    })
+    h.d.start()
+    try {
+      await until(() => h.sent.length === 1, 'the first attempt')
+      // A third of the lease gone, over a third of it left: the next renewal takes everything held.
+      h.clock.t = T0 + 250
+      await until(() => renewals.length > 0, 'a renewal')
+      expect(renewals[0]).toEqual({ owner: 'node', ids, until: T0 + 850 })
+      // Past the leases' first end, within the renewed one: the queued still go, but not the lost one.
+      h.clock.t = T0 + 700
+      h.answerFirst()
+      await until(() => h.settled.length >= 3, 'three settled')
+      await new Promise((r) => setTimeout(r, 50))
+      expect(h.sent).toEqual([events[0], events[1], events[3]])
+      // Nothing held, nothing renewed: no timer runs while idle.
+      const made = renewals.length
+      await new Promise((r) => setTimeout(r, 500))
+      expect(renewals.length).toBe(made)
+    } finally {
+      h.answerFirst()
+      await h.d.stop()
+    }
+  })
+
+  it('never launches a queued delivery whose lease has ended, though renewals fail, and claims again', async () => {
+    const backlog = [0, 1, 2].map(due)
+    const h = leased({
+      leaseMs: 60_000,
+      backlog,
+      async renewLeases() {
+        throw new Error('the database cannot be reached')
+      },
+    })
+    h.d.start()
+    try {
+      await until(() => h.sent.length === 1, 'the first attempt')
+      // One handed over by a publish whose lease has ended too, and one whose lease runs on.
+      h.d.accept([
+        { ...due(7), leaseEnd: T0 + 1000 },
+        { ...due(8), leaseEnd: T0 + 120_000 },
+      ])
+      h.clock.t = T0 + 60_000
+      const claimsBefore = h.claims.length
+      h.answerFirst()
+      await until(() => h.settled.length >= 2, 'two settled')
+      await new Promise((r) => setTimeout(r, 50))
+      expect(h.sent).toEqual([due(0).eventId, due(8).eventId])
+      // They are due again in the database: the dispatcher looks there for them, with a fresh claim.
+      expect(h.claims.slice(claimsBefore)).toContain(T0 + 60_000)
+      expect(h.d.heldCount).toBe(0)
+    } finally {
+      h.answerFirst()
+      await h.d.stop()
+    }
+  })
+})
+
+async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

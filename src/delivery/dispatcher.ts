@@ -18,8 +18,11 @@ export interface SettledDelivery {
   applied: boolean
 }
 
+/** A delivery handed over in memory with the end of the lease its publish wrote (epoch ms). */
+export type LeasedDelivery = DueDelivery & { leaseEnd: number }
+
 export interface DispatcherOptions {
-  store: Pick<Store, 'claimDue' | 'settle' | 'releaseLeases' | 'nextDueAt'>
+  store: Pick<Store, 'claimDue' | 'settle' | 'renewLeases' | 'releaseLeases' | 'nextDueAt'>
   sender: Sender
   targets: { sendTarget(endpointId: string): Promise<SendTarget | null> }
   /** This process's lease owner id. */
@@ -33,6 +36,7 @@ export interface DispatcherOptions {
   limits?: LimitsFactory
   /** Attempts in flight in all. Default 256. */
   maxInFlight: number
+  /** How long a claim leases a delivery; what is held is renewed every third of it. */
   leaseMs: number
   /** Deliveries held in memory per endpoint (queued, not yet sent). Default 512. */
   maxQueuedPerEndpoint?: number
@@ -55,6 +59,12 @@ const SETTLE_BATCH = 1024
 const SETTLE_DELAY_MS = 5
 /** When every due delivery belongs to a full endpoint, look again after this long rather than on every freed slot. */
 const SATURATED_BACKOFF_MS = 250
+/**
+ * A queued delivery is launched only with more than leaseMs / this of its lease left: half the
+ * third renewals keep, so one whose renewal is still on its way goes, one whose renewals failed
+ * stops a sixth of a lease before another node could take it (and node clocks may differ a little).
+ */
+const LAUNCH_MARGIN_DIVISOR = 6
 /** Endpoints whose rate is remembered while nothing is queued for them. */
 const RATES_KEPT = 10_000
 
@@ -73,7 +83,13 @@ export class Dispatcher {
    */
   private readonly rates = new Map<string, number | null>()
   private readonly learning = new Set<string>()
-  private readonly held = new Set<string>()
+  /**
+   * Every delivery in memory, queued or in flight until its settlement is written, with the end of
+   * its lease as this node last wrote it (claim, publish hand-off or renewal).
+   */
+  private readonly held = new Map<string, number>()
+  private renewTimer: NodeJS.Timeout | null = null
+  private renewing: Promise<void> = Promise.resolve()
   private order: string[] = []
   private cursor = 0
   private inFlight = 0
@@ -129,13 +145,13 @@ export class Dispatcher {
   }
 
   /** Deliveries already leased to this owner (by the publish transaction). */
-  accept(items: readonly DueDelivery[]): void {
+  accept(items: readonly LeasedDelivery[]): void {
     if (this.stopped) {
       // Leased by a publish that committed as we stopped: hand them back rather than strand them.
       void this.o.store.releaseLeases(this.o.owner, items.map((d) => d.id), this.now()).catch(() => {})
       return
     }
-    for (const d of items) this.enqueue(d)
+    for (const d of items) this.enqueue(d, d.leaseEnd)
     this.pump()
   }
 
@@ -149,20 +165,29 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true
     this.timer.clear()
+    if (this.renewTimer) clearTimeout(this.renewTimer)
+    this.renewTimer = null
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
     this.order = []
     for (const id of queued) this.held.delete(id)
     while (this.inFlightDone.size > 0) await Promise.all([...this.inFlightDone])
+    await this.renewing
     await this.flushSettlements()
     if (queued.length > 0) await this.o.store.releaseLeases(this.o.owner, queued, this.now())
     await this.limits.close()
   }
 
-  private enqueue(d: DueDelivery): void {
-    if (this.held.has(d.id)) return // already ours; a re-claim only renewed its lease
-    this.held.add(d.id)
+  private enqueue(d: DueDelivery, leaseEnd: number): void {
+    const held = this.held.get(d.id)
+    if (held !== undefined) {
+      // Already ours; a re-claim only renewed its lease.
+      this.held.set(d.id, Math.max(held, leaseEnd))
+      return
+    }
+    this.held.set(d.id, leaseEnd)
+    this.scheduleRenewal()
     let q = this.queues.get(d.endpointId)
     if (!q) {
       q = []
@@ -174,6 +199,8 @@ export class Dispatcher {
 
   /** Start attempts round-robin across endpoints until a limit is reached. */
   private pump(): void {
+    const now = this.now()
+    let expired = false
     let skipped = 0
     while (this.inFlight < this.o.maxInFlight && this.order.length > 0 && skipped < this.order.length) {
       if (this.cursor >= this.order.length) this.cursor = 0
@@ -182,6 +209,14 @@ export class Dispatcher {
       if (!q || q.length === 0) {
         this.queues.delete(endpointId)
         this.order.splice(this.cursor, 1)
+        continue
+      }
+      // Whatever renewals did, a delivery whose lease has ended or is about to is no longer
+      // surely ours: another node may claim it, so it is not sent from memory. It is due again in
+      // the database when its lease ends, and comes back through a claim.
+      if ((this.held.get(q[0]!.id) ?? 0) < now + this.o.leaseMs / LAUNCH_MARGIN_DIVISOR) {
+        this.held.delete(q.shift()!.id)
+        expired = true
         continue
       }
       const rate = this.rates.get(endpointId)
@@ -197,6 +232,7 @@ export class Dispatcher {
       this.cursor++
       this.launch(q.shift()!)
     }
+    if (expired && !this.stopped) this.wake()
   }
 
   /** Looks the endpoint up for its rate; its deliveries wait in their queue meanwhile. */
@@ -379,7 +415,7 @@ export class Dispatcher {
       if (claimed.length > 0) await this.o.store.releaseLeases(this.o.owner, claimed.map((d) => d.id), this.now())
       return
     }
-    for (const d of claimed) this.enqueue(d)
+    for (const d of claimed) this.enqueue(d, now + this.o.leaseMs)
     this.pump()
     if (claimed.length === room || this.claimAgain) {
       setImmediate(() => void this.fill())
@@ -393,6 +429,55 @@ export class Dispatcher {
 
   private armTimer(at: number): void {
     if (!this.stopped) this.timer.arm(at)
+  }
+
+  /** Arms the renewal timer while anything is held; nothing runs while nothing is. */
+  private scheduleRenewal(): void {
+    if (this.renewTimer !== null || this.stopped || this.held.size === 0) return
+    this.renewTimer = setTimeout(() => {
+      this.renewTimer = null
+      this.renewing = this.renew().finally(() => this.scheduleRenewal())
+    }, this.o.leaseMs / 3)
+    this.renewTimer.unref()
+  }
+
+  /**
+   * Extends the leases of what is held (queued and in flight) that have less than two thirds of a
+   * lease left: looked at every third of one, each has at least a third left whenever renewals
+   * succeed. A queued delivery whose renewal comes back missing was taken by another node (its
+   * lease had ended) or changed under us (re-queued by hand, deleted): it leaves the queue unsent.
+   */
+  private async renew(): Promise<void> {
+    const now = this.now()
+    const before = new Map<string, number>()
+    for (const [id, end] of this.held) if (end < now + (2 * this.o.leaseMs) / 3) before.set(id, end)
+    if (before.size === 0) return
+    const until = now + this.o.leaseMs
+    let renewed: Set<string>
+    try {
+      renewed = new Set(await this.o.store.renewLeases(this.o.owner, [...before.keys()], until))
+    } catch {
+      // The leases run on; the launch check keeps what has ended from being sent.
+      return
+    }
+    if (this.stopped) return
+    const lost = new Set<string>()
+    for (const [id, end] of before) {
+      const current = this.held.get(id)
+      // Gone meanwhile (settled, dropped), or claimed anew since: this answer is not about it.
+      if (current === undefined || current !== end) continue
+      if (renewed.has(id)) this.held.set(id, until)
+      else lost.add(id)
+    }
+    if (lost.size === 0) return
+    // In flight, a lost one is past stopping: its settlement will be refused.
+    for (const [endpointId, q] of this.queues) {
+      if (!q.some((d) => lost.has(d.id))) continue
+      const kept = q.filter((d) => !lost.has(d.id))
+      for (const d of q) if (lost.has(d.id)) this.held.delete(d.id)
+      this.queues.set(endpointId, kept)
+    }
+    this.pump()
   }
 }
 

@@ -2,7 +2,8 @@ import { matchesChannels, matchesEventType } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
 import type { Endpoint, JsonObject, StoredEvent } from '../core/model.js'
 import { AppError } from '../errors.js'
-import type { DueDelivery, PublishItem, PublishOutcome, Store } from '../store/store.js'
+import type { LeasedDelivery } from '../delivery/dispatcher.js'
+import type { PublishItem, PublishOutcome, Store } from '../store/store.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
 import type { PayloadSchemas } from './payload-schemas.js'
 
@@ -40,13 +41,14 @@ export interface LocalDispatcher {
   readonly owner: string
   readonly leaseMs: number
   hasRoom(endpointId: string): boolean
-  accept(items: readonly DueDelivery[]): void
+  /** Each with the end of the lease its publish wrote. */
+  accept(items: readonly LeasedDelivery[]): void
   wake(): void
 }
 
 interface Waiting {
   item: PublishItem
-  handOff: DueDelivery[]
+  handOff: LeasedDelivery[]
   resolve: (r: PublishResult) => void
   reject: (e: unknown) => void
 }
@@ -107,10 +109,11 @@ export class Publisher {
       deliveryCount: endpoints.length,
     }
     const d = this.dispatcher
-    const handOff: DueDelivery[] = []
+    const handOff: LeasedDelivery[] = []
     const deliveries = endpoints.map((ep) => {
       const id = newId('dlv', now)
       if (d && d.hasRoom(ep.id)) {
+        const leaseEnd = now + d.leaseMs
         handOff.push({
           id,
           tenantId,
@@ -122,8 +125,9 @@ export class Publisher {
           attemptCount: 0,
           trigger: 'scheduled',
           oneShot: false,
+          leaseEnd,
         })
-        return { id, endpointId: ep.id, leaseOwner: d.owner, nextAttemptAt: now + d.leaseMs }
+        return { id, endpointId: ep.id, leaseOwner: d.owner, nextAttemptAt: leaseEnd }
       }
       return { id, endpointId: ep.id, leaseOwner: null, nextAttemptAt: now }
     })
@@ -197,7 +201,7 @@ export class Publisher {
       return
     }
     this.onCommit(group.length)
-    const handOff: DueDelivery[] = []
+    const handOff: LeasedDelivery[] = []
     let unleased = false
     group.forEach((w, i) => {
       const o = outcomes[i]!
