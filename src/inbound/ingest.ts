@@ -8,6 +8,7 @@ import { AppError, notFound } from '../errors.js'
 import type { Publisher } from '../services/publisher.js'
 import type { SourceRequestWrite, Store } from '../store/store.js'
 import { redactHeaders } from '../core/redact-headers.js'
+import { parseBody } from './parse-body.js'
 import type { RequestLog } from './request-log.js'
 import type { SourceCache } from './source-cache.js'
 import { verifiers } from './verifiers/index.js'
@@ -42,8 +43,9 @@ const RECENT_KEYS = 100_000
 
 /**
  * What /in does with a request (API.md, Inbound sources): verify the signature on the raw bytes,
- * parse, find the event type, time and idempotency key by path, run the matching mappings (each a
- * publish into the tenant's outbound pipeline), and log the request with what its actions did.
+ * parse (JSON, or a form: parse-body.ts), find the event type, time and idempotency key by path,
+ * run the matching mappings (each a publish into the tenant's outbound pipeline), and log the
+ * request with what its actions did.
  * Refusals are AppErrors (404, 401, 400), logged first; everything else answers 202 or 200.
  */
 export class Ingest {
@@ -104,13 +106,13 @@ export class Ingest {
       throw new AppError('verification_failed', `The signature did not verify: ${verified.reason}.`)
     }
 
-    let body: unknown
-    try {
-      body = JSON.parse(req.rawBody.toString('utf8'))
-    } catch {
-      await this.d.log.write({ log: logged('invalid', { error: 'the body is not valid JSON' }), claim: null })
-      throw new AppError('malformed_json')
+    const contentType = req.headers['content-type']
+    const parsed = parseBody(req.rawBody, Array.isArray(contentType) ? contentType[0] : contentType)
+    if (!parsed.ok) {
+      await this.d.log.write({ log: logged('invalid', { error: parsed.error }), claim: null })
+      throw new AppError('malformed_json', parsed.detail)
     }
+    const body = parsed.body
     // Slack's Events API sends a signed {"type": "url_verification", "challenge"} to a URL before it
     // sends events there, and takes the URL once the challenge comes back
     // (https://api.slack.com/events/url_verification): answered here, no mapping runs for it.

@@ -1,9 +1,11 @@
 /**
  * What particular senders need from `/in/{sourceId}`, signed as they sign: Stripe's timestamp
- * tolerance as set on the source, Slack's URL verification. Over real HTTP, on SQLite, and on PostgreSQL in the second pass
+ * tolerance as set on the source, Slack's URL verification, form-encoded bodies (GitHub's default,
+ * Slack's slash commands and interactivity). Over real HTTP, on SQLite, and on PostgreSQL in the second pass
  * of `npm test`.
  */
 import { createHmac } from 'node:crypto'
+import { sign as githubSign } from '@octokit/webhooks-methods'
 import Stripe from 'stripe'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
@@ -69,6 +71,56 @@ describe('inbound providers', () => {
       const event = JSON.stringify({ type: 'event_callback', event_id: 'Ev1', event: { type: 'app_mention', text: 'hi' } })
       expect(await post(`/in/${s.id}`, event, slackHeaders(event))).toMatchObject({ status: 202, body: { eventType: 'app_mention' } })
       expect((await events(t)).map((e) => e.type)).toEqual(['slack.event'])
+    })
+  })
+
+  describe('form-encoded bodies', () => {
+    const FORM = 'application/x-www-form-urlencoded'
+
+    it("takes GitHub's default content type: the JSON in the payload field, signed as GitHub signs the form", async () => {
+      const t = await tenant()
+      const secret = 'gh_form_secret_0123456789'
+      const s = await createSource(t, { verification: { type: 'github', secret }, eventTypePath: '$headers.X-GitHub-Event', mappings: [{ eventType: '*', action: 'publish', publishAs: 'gh.event', fields: { number: 'issue.number', title: 'issue.title' } }] })
+      const json = { action: 'opened', issue: { number: 7, title: 'Crash on "save" & exit +1' } }
+      const raw = new URLSearchParams({ payload: JSON.stringify(json) }).toString()
+      const headers = { 'content-type': FORM, 'x-github-event': 'issues', 'x-hub-signature-256': await githubSign(secret, raw) }
+      expect(await post(`/in/${s.id}`, raw, headers)).toMatchObject({ status: 202, body: { eventType: 'issues' } })
+      expect((await events(t)).map((e) => e.payload)).toEqual([{ number: 7, title: 'Crash on "save" & exit +1' }])
+      // The signature is over the bytes received, form or not.
+      expectProblem(await post(`/in/${s.id}`, `${raw}&x=1`, headers), 401, 'verification_failed')
+    })
+
+    it('takes a Slack slash command as its fields, and Slack interactivity as the JSON in its payload field', async () => {
+      const t = await tenant()
+      const secret = 'slack_signing_secret_0123456789abcdef'
+      const slackHeaders = (body: string): Record<string, string> => {
+        const ts = String(Math.floor(Date.now() / 1000))
+        return { 'content-type': FORM, 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}` }
+      }
+      const commands = await createSource(t, { verification: { type: 'slack', secret }, eventTypePath: 'command', mappings: [{ eventType: '*', action: 'publish', publishAs: 'slack.command', fields: { text: 'text', user: 'user_name' } }] })
+      const command = 'token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&channel_id=C2147483705&user_id=U2147483697&user_name=Steve&command=%2Fweather&text=94070+today&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678'
+      expect(await post(`/in/${commands.id}`, command, slackHeaders(command))).toMatchObject({ status: 202, body: { eventType: '/weather' } })
+
+      const clicks = await createSource(t, { verification: { type: 'slack', secret }, eventTypePath: 'type', mappings: [{ eventType: 'block_actions', action: 'publish', publishAs: 'slack.click', fields: { action: 'actions.0.action_id' } }] })
+      const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'approve' }] }))}`
+      expect(await post(`/in/${clicks.id}`, click, slackHeaders(click))).toMatchObject({ status: 202, body: { eventType: 'block_actions' } })
+      expect((await events(t)).map((e) => [e.type, e.payload])).toEqual([
+        ['slack.click', { action: 'approve' }],
+        ['slack.command', { text: '94070 today', user: 'Steve' }],
+      ])
+    })
+
+    it('refuses a malformed form, or a payload field that is not JSON, with 400 as malformed JSON, and logs it', async () => {
+      const t = await tenant()
+      const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish' }] })
+      expectProblem(await post(`/in/${s.id}`, 'text=100%', { 'content-type': FORM }), 400, 'malformed_json')
+      expectProblem(await post(`/in/${s.id}`, 'payload=%7B%22half', { 'content-type': FORM }), 400, 'malformed_json')
+      const rows = await logsOnce(t, s.id, 2)
+      expect(rows.map((r) => [r.status, r.error])).toEqual([
+        ['invalid', 'the payload field of the form is not valid JSON'],
+        ['invalid', 'a percent-escape is malformed or not UTF-8'],
+      ])
+      expect(await events(t)).toEqual([])
     })
   })
 })

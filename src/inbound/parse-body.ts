@@ -1,0 +1,65 @@
+import { isUtf8 } from 'node:buffer'
+
+/** A received body as the paths read it, or why it cannot be read (logged; the answer is a 400). */
+export type ParsedBody = { ok: true; body: unknown } | { ok: false; error: string; detail: string }
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/**
+ * Reads a received body, after its signature was checked on the raw bytes. JSON whatever the
+ * content type, except `application/x-www-form-urlencoded` (the WHATWG URL standard's
+ * "application/x-www-form-urlencoded parsing"), which GitHub sends by default and Slack sends for
+ * slash commands and interactivity: a form whose only field is `payload` is the JSON in it (GitHub,
+ * Slack interactivity); any other form is its fields as an object of strings (Slack slash commands),
+ * the first value winning when a name repeats. A form body that is JSON itself (a sender that
+ * labels its JSON wrongly; a form serializer percent-encodes `{` and `[`) is read as JSON.
+ */
+export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
+  const text = raw.toString('utf8')
+  if (isForm(contentType) && !/^\s*[[{]/.test(text)) return parseForm(raw, text)
+  try {
+    return { ok: true, body: JSON.parse(text) }
+  } catch {
+    return { ok: false, error: 'the body is not valid JSON', detail: 'The request body is not valid JSON.' }
+  }
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType?.split(';', 1)[0]!.trim().toLowerCase() === FORM
+}
+
+function parseForm(raw: Buffer, text: string): ParsedBody {
+  const invalid = (error: string): ParsedBody => ({ ok: false, error, detail: `The request body is not a valid form: ${error}.` })
+  // Percent-escapes must be whole and decode to UTF-8, which the standard would silently replace
+  // with U+FFFD: a body that means something else than it says is refused, as malformed JSON is.
+  if (!isUtf8(raw)) return invalid('it is not UTF-8')
+  const fields = new Map<string, string>()
+  for (const pair of text.split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    let name: string
+    let value: string
+    try {
+      name = decode(eq < 0 ? pair : pair.slice(0, eq))
+      value = eq < 0 ? '' : decode(pair.slice(eq + 1))
+    } catch {
+      return invalid('a percent-escape is malformed or not UTF-8')
+    }
+    if (!fields.has(name)) fields.set(name, value)
+  }
+  const payload = fields.get('payload')
+  if (fields.size === 1 && payload !== undefined) {
+    try {
+      return { ok: true, body: JSON.parse(payload) }
+    } catch {
+      return { ok: false, error: 'the payload field of the form is not valid JSON', detail: 'The payload field of the form is not valid JSON.' }
+    }
+  }
+  // fromEntries defines own properties, so a field named __proto__ is a field like any other.
+  return { ok: true, body: Object.fromEntries(fields) }
+}
+
+/** One name or value of a form: `+` is a space, then percent-decoding (throws on a malformed escape). */
+function decode(s: string): string {
+  return decodeURIComponent(s.replaceAll('+', ' '))
+}
