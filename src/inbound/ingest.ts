@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { asEventTime, readPath, type PathSource } from '../core/field-paths.js'
-import { storableKey } from '../core/idempotency-key.js'
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, storableKey } from '../core/idempotency-key.js'
 import { newId } from '../core/ids.js'
 import { mappingMatches, planAction } from '../core/mappings.js'
 import type { Source, SourceAction, SourceRequest } from '../core/model.js'
@@ -131,26 +131,37 @@ export class Ingest {
     const timeText = src.timestampPath !== null ? readPath(from, src.timestampPath) : call?.timestamp
     const occurredAt = asEventTime(timeText) ?? now
 
+    // Segment's messageId is its de-duplication key (segment.com/docs/connections/spec/common/):
+    // a track call to a source without an idempotency setting of its own is de-duplicated by it,
+    // with the default window, so a Segment retry is a duplicate. The source's own setting wins.
+    const idempotency = src.idempotency ?? (call !== null ? SEGMENT_IDEMPOTENCY : null)
     // Bounded before anything keeps it (the map below, the database): a key of any length or
     // content from the body becomes one every dialect stores, and a repeat still matches.
-    const read = src.idempotency ? textAt(from, src.idempotency.keyPath) : null
+    const read = idempotency ? textAt(from, idempotency.keyPath) : null
     const key = read === null ? null : storableKey(read)
     let claim: { key: string; expiresAt: number } | null = null
-    if (key !== null && src.idempotency) {
-      claim = { key, expiresAt: now + src.idempotency.windowSeconds * 1000 }
+    if (key !== null && idempotency) {
+      claim = { key, expiresAt: now + idempotency.windowSeconds * 1000 }
       if (!(await this.claim(src.id, claim.key, now, claim.expiresAt))) {
         await this.d.log.write({ log: logged('duplicate', { eventType, idempotencyKey: key }), claim: null })
         return { status: 200, body: { accepted: true, eventType, duplicate: true } }
       }
     }
 
-    const actions = await this.runMappings(src, from, eventType, occurredAt, key, now)
+    const actions = await this.runMappings(src, from, eventType, occurredAt, key === null || !idempotency ? null : { key, windowSeconds: idempotency.windowSeconds }, now)
     await this.d.log.write({ log: logged('accepted', { eventType, idempotencyKey: key, actions }), claim })
     return { status: 202, body: { accepted: true, eventType, duplicate: false } }
   }
 
   /** Every matching mapping, published together (they share a group commit); each outcome is recorded. */
-  private runMappings(src: Source, from: PathSource, eventType: string | null, occurredAt: number, key: string | null, receivedAt: number): Promise<SourceAction[]> {
+  private runMappings(
+    src: Source,
+    from: PathSource,
+    eventType: string | null,
+    occurredAt: number,
+    received: { key: string; windowSeconds: number } | null,
+    receivedAt: number,
+  ): Promise<SourceAction[]> {
     return Promise.all(
       src.mappings.flatMap((m, i) => {
         if (!mappingMatches(m, eventType)) return []
@@ -160,9 +171,10 @@ export class Ingest {
         // the outbound event carries a key of its own, derived from the received one and from the
         // window it arrived in, so the same key after the source's window publishes again. The
         // received key enters only as a digest, so this key has a fixed length whatever was sent.
-        const windowMs = (src.idempotency?.windowSeconds ?? 0) * 1000
         const idempotencyKey =
-          key === null ? null : `in:${src.id}:${i}:${Math.floor(receivedAt / windowMs)}:${createHash('sha256').update(key).digest('base64url')}`
+          received === null
+            ? null
+            : `in:${src.id}:${i}:${Math.floor(receivedAt / (received.windowSeconds * 1000))}:${createHash('sha256').update(received.key).digest('base64url')}`
         return [
           this.d.publisher.publish(src.tenantId, { type: plan.type, payload: plan.payload, occurredAt, idempotencyKey }).then(
             (r): SourceAction => ({ action: 'publish', status: 'succeeded', error: null, eventId: r.event.id }),
@@ -205,6 +217,9 @@ function textAt(from: PathSource, path: string): string | null {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v)
   return null
 }
+
+/** How track calls are de-duplicated when their source says nothing: by Segment's messageId. */
+const SEGMENT_IDEMPOTENCY = { keyPath: 'messageId', windowSeconds: DEFAULT_IDEMPOTENCY_WINDOW_SECONDS }
 
 const SLACK_URL_VERIFICATION = 'url_verification'
 

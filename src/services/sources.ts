@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { isValidEventTypeName, isValidEventTypePattern } from '../core/event-filter.js'
 import { isValidPath } from '../core/field-paths.js'
+import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS } from '../core/idempotency-key.js'
 import { newId } from '../core/ids.js'
 import type { Mapping } from '../core/mappings.js'
 import type { Source, SourceRequest, SourceVerification, VerificationType } from '../core/model.js'
@@ -40,7 +41,6 @@ export interface SourceInput {
   mappings?: MappingInput[]
 }
 
-const DEFAULT_WINDOW_SECONDS = 86400
 const DEFAULT_TOLERANCE_SECONDS = 300
 /** Providers that issue the secret themselves: Hookrelay cannot make one up for them. */
 const PROVIDER_ISSUED: ReadonlySet<VerificationType> = new Set(['stripe', 'shopify', 'slack'])
@@ -76,7 +76,7 @@ export class SourceService {
       secretHint: null,
       eventTypePath: input.eventTypePath ?? 'event_type',
       timestampPath: input.timestampPath ?? null,
-      idempotency: input.idempotency ? { keyPath: input.idempotency.keyPath, windowSeconds: input.idempotency.windowSeconds ?? DEFAULT_WINDOW_SECONDS } : null,
+      idempotency: input.idempotency ? { keyPath: input.idempotency.keyPath, windowSeconds: input.idempotency.windowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS } : null,
       mappings: (input.mappings ?? []).map(mappingOf),
       createdAt: now,
       updatedAt: now,
@@ -117,7 +117,7 @@ export class SourceService {
     if (input.eventTypePath !== undefined) patch.eventTypePath = input.eventTypePath
     if (input.timestampPath !== undefined) patch.timestampPath = input.timestampPath
     if (input.idempotency !== undefined) {
-      patch.idempotency = input.idempotency && { keyPath: input.idempotency.keyPath, windowSeconds: input.idempotency.windowSeconds ?? DEFAULT_WINDOW_SECONDS }
+      patch.idempotency = input.idempotency && { keyPath: input.idempotency.keyPath, windowSeconds: input.idempotency.windowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS }
     }
     if (input.mappings !== undefined) patch.mappings = input.mappings.map(mappingOf)
     const errors = validate({ ...current, ...patch, ...(input.verification ? { verification: verificationOf(input.verification) } : {}) })

@@ -1,7 +1,7 @@
 /**
  * What particular senders need from `/in/{sourceId}`, signed as they sign: Stripe's timestamp
  * tolerance as set on the source, Slack's URL verification, form-encoded bodies (GitHub's default,
- * Slack's slash commands and interactivity). Over real HTTP, on SQLite, and on PostgreSQL in the second pass
+ * Slack's slash commands and interactivity), Segment's messageId. Over real HTTP, on SQLite, and on PostgreSQL in the second pass
  * of `npm test`.
  */
 import { createHmac } from 'node:crypto'
@@ -121,6 +121,43 @@ describe('inbound providers', () => {
         ['invalid', 'a percent-escape is malformed or not UTF-8'],
       ])
       expect(await events(t)).toEqual([])
+    })
+  })
+
+  describe('Segment', () => {
+    const track = (messageId: string | undefined, orderId: string) => JSON.stringify({ type: 'track', event: 'Order Completed', userId: 'u-1', properties: { orderId }, ...(messageId ? { messageId } : {}) })
+
+    it('de-duplicates track calls by messageId when the source has no idempotency setting', async () => {
+      const t = await tenant()
+      const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish', publishAs: 'order.completed' }] })
+      // Segment retries a call with the same messageId.
+      for (let i = 0; i < 2; i++) expect((await post(`/in/${s.id}/track`, track('ajs-msg-1', 'o-1'))).status).toBe(204)
+      expect((await post(`/in/${s.id}/track`, track('ajs-msg-2', 'o-1'))).status).toBe(204)
+      // Calls without one are each processed.
+      for (let i = 0; i < 2; i++) expect((await post(`/in/${s.id}/track`, track(undefined, 'o-1'))).status).toBe(204)
+      expect(await events(t)).toHaveLength(4)
+      const rows = await logsOnce(t, s.id, 5)
+      expect(rows.map((r) => [r.status, r.idempotencyKey, r.actions.length]).reverse()).toEqual([
+        ['accepted', 'ajs-msg-1', 1],
+        ['duplicate', 'ajs-msg-1', 0],
+        ['accepted', 'ajs-msg-2', 1],
+        ['accepted', null, 1],
+        ['accepted', null, 1],
+      ])
+    })
+
+    it("keeps the source's own idempotency setting over messageId", async () => {
+      const t = await tenant()
+      const s = await createSource(t, { idempotency: { keyPath: 'properties.orderId' }, mappings: [{ eventType: '*', action: 'publish', publishAs: 'order.completed' }] })
+      expect((await post(`/in/${s.id}/track`, track('ajs-msg-1', 'o-1'))).status).toBe(204)
+      expect((await post(`/in/${s.id}/track`, track('ajs-msg-1', 'o-2'))).status).toBe(204)
+      expect((await post(`/in/${s.id}/track`, track('ajs-msg-3', 'o-2'))).status).toBe(204)
+      expect((await events(t)).map((e) => e.payload.properties.orderId)).toEqual(['o-2', 'o-1'])
+      expect((await logsOnce(t, s.id, 3)).map((r) => [r.status, r.idempotencyKey])).toEqual([
+        ['duplicate', 'o-2'],
+        ['accepted', 'o-2'],
+        ['accepted', 'o-1'],
+      ])
     })
   })
 })
