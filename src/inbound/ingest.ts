@@ -8,6 +8,7 @@ import { AppError, notFound } from '../errors.js'
 import type { Publisher } from '../services/publisher.js'
 import type { SourceRequestWrite, Store } from '../store/store.js'
 import { redactHeaders } from '../core/redact-headers.js'
+import { redactPath } from '../core/redact-path.js'
 import { parseBody } from './parse-body.js'
 import type { RequestLog } from './request-log.js'
 import type { SourceCache } from './source-cache.js'
@@ -83,7 +84,7 @@ export class Ingest {
         actions: [],
         request: {
           method: req.method,
-          path: req.path,
+          path: redactPath(req.path),
           headers: redactHeaders(req.headers, v.header),
           body: status === 'accepted' || status === 'duplicate' ? req.rawBody : req.rawBody.subarray(0, REFUSED_BODY_BYTES),
         },

@@ -2,7 +2,8 @@
  * The request log and idempotency keys with input a database may not hold as it is: keys of
  * thousands of characters (longer than a PostgreSQL index entry), U+0000 (which PostgreSQL text
  * refuses) in keys and in what is logged. Each request is answered as usual, never with a 500, and
- * its log row is written, along with every other row of the batch it shared. Runs on SQLite, and on
+ * its log row is written, along with every other row of the batch it shared. Credentials in the
+ * query string are not logged. Runs on SQLite, and on
  * PostgreSQL in the second pass of `npm test`.
  */
 import { randomBytes } from 'node:crypto'
@@ -92,5 +93,15 @@ describe('the request log and idempotency keys, whatever a webhook holds', () =>
     const ok = await srv.api('POST', `${t}/events`, { type: 'nul.key', payload: { text: 'a\u0000b', 'k\u0000': 1 }, idempotencyKey: 'k' })
     expect(ok.status).toBe(202)
     expect((await srv.api('GET', `${t}/events/${ok.body.id}`)).body.payload).toEqual({ text: 'a\u0000b', 'k\u0000': 1 })
+  })
+
+  it('logs the path without the values of credential-looking query parameters', async () => {
+    const t = await tenant()
+    const s = await createSource(t, {})
+    expect((await post(`/in/${s.id}?token=supersecret&page=2&API_KEY=k3y`, '{"event_type":"query.secret"}')).status).toBe(202)
+    expect((await post(`/in/${s.id}?access_token=supersecret`, '{"event_type":')).status).toBe(400)
+    const rows = await logsOnce(t, s.id, 2)
+    expect(rows.map((r) => r.request.path)).toEqual([`/in/${s.id}?access_token=[redacted]`, `/in/${s.id}?token=[redacted]&page=2&API_KEY=[redacted]`])
+    expect(JSON.stringify(rows)).not.toMatch(/supersecret|k3y/)
   })
 })
