@@ -4,11 +4,12 @@
  * PostgreSQL in the second pass of `npm test`.
  */
 import { createHmac } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
 import type { Store } from '../../src/store/store.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectProblem, guardAgainst5xx } from './api-support.js'
+import { expectInvalid, expectProblem, guardAgainst5xx } from './api-support.js'
 import { inboundClient } from './inbound-support.js'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -62,5 +63,20 @@ describe('source settings', () => {
     await store.setSourceSecrets(id, { ...sealed, previous: [{ ...sealed.previous[0]!, expiresAt: Date.now() - 1 }] }, '****6789', Date.now())
     expectProblem(await signed(id, FIRST, body), 401, 'verification_failed')
     expect((await signed(id, SECOND, body)).status).toBe(202)
+  })
+
+  it('takes a standard-webhooks secret without its whsec_ prefix, as the verifier does, if it decodes', async () => {
+    const t = await tenant()
+    const bare = Buffer.alloc(32, 9).toString('base64')
+    const s = await createSource(t, { verification: { type: 'standard-webhooks', secret: bare }, eventTypePath: 'type' })
+    const raw = JSON.stringify({ type: 'user.created' })
+    const now = new Date()
+    const headers = { 'webhook-id': 'msg_bare', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(bare).sign('msg_bare', now, raw) }
+    expect(await post(`/in/${s.id}`, raw, headers)).toMatchObject({ status: 202, body: { eventType: 'user.created' } })
+    expect((await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: Buffer.alloc(24, 1).toString('base64') })).status).toBe(200)
+
+    for (const secret of ['not base64!', Buffer.alloc(8, 1).toString('base64'), 'whsec_', `whsec_whsec_${bare}`]) {
+      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x', verification: { type: 'standard-webhooks', secret } }), '/verification/secret')
+    }
   })
 })
