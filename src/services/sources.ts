@@ -81,7 +81,7 @@ export class SourceService {
       createdAt: now,
       updatedAt: now,
     }
-    const errors = validate(source)
+    const errors = [...validate(source), ...hmacOnlyErrors(v)]
     let secret: string | null = null
     if (v.type !== 'none') {
       secret = v.secret ?? null
@@ -121,6 +121,7 @@ export class SourceService {
     }
     if (input.mappings !== undefined) patch.mappings = input.mappings.map(mappingOf)
     const errors = validate({ ...current, ...patch, ...(input.verification ? { verification: verificationOf(input.verification) } : {}) })
+    if (input.verification) errors.push(...hmacOnlyErrors(input.verification))
     let newSecret: string | null | undefined // undefined: keep what is stored
     const v = input.verification
     if (v) {
@@ -198,6 +199,15 @@ function verificationOf(v: VerificationInput): SourceVerification {
 
 function mappingOf(m: MappingInput): Mapping {
   return { eventType: m.eventType, action: m.action, publishAs: m.publishAs ?? null, fields: m.fields ?? null, required: m.required ?? [] }
+}
+
+/**
+ * Settings only the hmac scheme reads: the others have their header, encoding and prefix fixed by
+ * their provider. Sent with another type they would be dropped without a word, so they are refused.
+ */
+function hmacOnlyErrors(v: VerificationInput): FieldError[] {
+  if (v.type === 'hmac') return []
+  return (['header', 'encoding', 'prefix'] as const).filter((f) => v[f] !== undefined).map((f) => ({ path: `/verification/${f}`, message: `is only used by hmac verification, not ${v.type}` }))
 }
 
 function secretErrors(type: VerificationType, secret: string, path = '/verification/secret'): FieldError[] {

@@ -79,4 +79,19 @@ describe('source settings', () => {
       expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x', verification: { type: 'standard-webhooks', secret } }), '/verification/secret')
     }
   })
+
+  it('refuses header, encoding and prefix with a verification type other than hmac, naming each', async () => {
+    const t = await tenant()
+    const paths = (res: { body: { errors?: Array<{ path: string }> } }) => (res.body.errors ?? []).map((e) => e.path).sort()
+    const github = await srv.api('POST', `${t}/sources`, { name: 'gh', verification: { type: 'github', secret: 'gh_secret_0123', header: 'X-Hub-Signature-256' } })
+    expectProblem(github, 422, 'validation_failed')
+    expect(paths(github)).toEqual(['/verification/header'])
+    const stripe = await srv.api('POST', `${t}/sources`, { name: 's', verification: { type: 'stripe', secret: 'whsec_0123456789', encoding: 'hex', prefix: 'v1=' } })
+    expectProblem(stripe, 422, 'validation_failed')
+    expect(paths(stripe)).toEqual(['/verification/encoding', '/verification/prefix'])
+
+    const s = await createSource(t, { verification: { type: 'hmac', secret: FIRST, header: 'X-Signature', encoding: 'base64', prefix: 'sha256=' } })
+    expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'none', prefix: 'sha256=' } }), '/verification/prefix')
+    expect((await srv.api('GET', `${t}/sources/${s.id}`)).body.verification).toMatchObject({ type: 'hmac', header: 'X-Signature', encoding: 'base64', prefix: 'sha256=' })
+  })
 })
