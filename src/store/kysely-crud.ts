@@ -231,6 +231,17 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
         .execute()
     },
 
+    async pruneIdempotencyKeys(before, limit) {
+      // Cut at the time of the limit-th oldest key, so one statement never deletes an unbounded
+      // backlog while the event loop waits (SQLite runs on it).
+      const edge = await k.selectFrom('idempotency_keys').select('created_at').where('created_at', '<', before).orderBy('created_at').limit(1).offset(limit - 1).executeTakeFirst()
+      const r = await k
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', before)
+        .$if(edge !== undefined, (q) => q.where('created_at', '<=', edge!.created_at))
+        .executeTakeFirst()
+      return Number(r.numDeletedRows)
+    },
     async getEvent(tenantId, id) {
       const row = await k.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
       return row ? eventFromRow(row) : null

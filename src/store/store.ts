@@ -184,6 +184,11 @@ export interface EventStore {
   publishBatch(items: PublishItem[], now: number, idempotencyWindowMs: number): Promise<PublishOutcome[]>
   getEvent(tenantId: string, id: string): Promise<StoredEvent | null>
   listEvents(tenantId: string, filter: { type?: string }, page: Page): Promise<StoredEvent[]>
+  /**
+   * Deletes idempotency keys recorded before `before` (their window is over), oldest first, about
+   * `limit` at a time (keys recorded in the same millisecond go together); returns how many went.
+   */
+  pruneIdempotencyKeys(before: number, limit: number): Promise<number>
 }
 
 /** What the dispatcher needs to make an attempt; claims and the in-memory hand-off both yield it. */

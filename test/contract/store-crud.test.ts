@@ -292,6 +292,19 @@ for (const dialect of dialects) {
           event: { id: next.id },
         })
       })
+
+      it('prunes idempotency keys recorded before a time, oldest first, a batch at a time', async () => {
+        const keyed = (key: string, at: number) => store.publishBatch([{ event: eventRecord('t1', { idempotencyKey: key }), deliveries: [] }], at, DAY)
+        for (let i = 0; i < 5; i++) await keyed(`old-${i}`, T0 + i)
+        await keyed('young', T0 + DAY)
+        expect(await store.pruneIdempotencyKeys(T0 + 10, 2)).toBe(2)
+        expect(await store.pruneIdempotencyKeys(T0 + 10, 2)).toBe(2)
+        expect(await store.pruneIdempotencyKeys(T0 + 10, 2)).toBe(1)
+        expect(await store.pruneIdempotencyKeys(T0 + 10, 2)).toBe(0)
+        // The young key is kept and still answers its repeat.
+        expect((await keyed('young', T0 + DAY + 1))[0]!.kind).toBe('duplicate')
+        expect(await store.pruneIdempotencyKeys(T0 + DAY + 1, 100)).toBe(1)
+      })
     })
 
     describe('delivery log', () => {

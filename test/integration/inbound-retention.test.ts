@@ -1,7 +1,7 @@
 /**
- * HOOKRELAY_RETENTION and the retention timer (inbound/retention.ts, started by main.ts with the
- * config's retentionMs): request logs older than the retention are deleted soon after start, then
- * hourly. The retention comes through loadConfig as the server reads it; the clock and the timers
+ * HOOKRELAY_RETENTION and the retention timer (services/retention.ts, started by main.ts with the
+ * config's retentionMs): request logs older than the retention, and publish idempotency keys past
+ * their 24-hour window, are deleted soon after start, then hourly. The retention comes through loadConfig as the server reads it; the clock and the timers
  * are the test's, the store is real (SQLite, or PostgreSQL in the second pass of `npm test`).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defaultConfig, loadConfig } from '../../src/config.js'
 import { newId } from '../../src/core/ids.js'
-import { startRetention } from '../../src/inbound/retention.js'
+import { startRetention } from '../../src/services/retention.js'
 import { openStore } from '../../src/store/open-store.js'
 import type { Store } from '../../src/store/store.js'
 import { databaseFor } from '../helpers/postgres.js'
@@ -74,7 +74,10 @@ describe('the retention of request logs', () => {
 
     // Every prune the timer starts, so the test can wait for it.
     const prunes: Array<Promise<number>> = []
-    const watched = { pruneSourceRequests: (before: number) => (prunes.push(store.pruneSourceRequests(before)), prunes.at(-1)!) }
+    const watched = {
+      pruneSourceRequests: (before: number) => (prunes.push(store.pruneSourceRequests(before)), prunes.at(-1)!),
+      pruneIdempotencyKeys: (before: number, limit: number) => store.pruneIdempotencyKeys(before, limit),
+    }
     let now = T
     vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] })
     const stop = startRetention(watched, config.retentionMs, () => now)
@@ -97,5 +100,37 @@ describe('the retention of request logs', () => {
     }
     vi.advanceTimersByTime(2 * HOUR)
     expect(prunes).toHaveLength(2)
+  })
+
+  it('deletes publish idempotency keys once their 24-hour window is over, whatever the retention', async () => {
+    const config = loadConfig({ HOOKRELAY_RETENTION: 'P90D' })
+    await store.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T, updatedAt: T })
+    const keyed = async (key: string, at: number) => {
+      const event = { id: newId('evt', at), tenantId: 't1', type: 'a.b', payloadJson: '{}', channels: [], idempotencyKey: key, occurredAt: at, createdAt: at, deliveryCount: 0 }
+      return (await store.publishBatch([{ event, deliveries: [] }], at, 24 * HOUR))[0]!.kind
+    }
+    await keyed('day-old', T - 25 * HOUR)
+    await keyed('hour-old', T - HOUR)
+    const prunes: Array<{ before: number; deleted: Promise<number> }> = []
+    const watched = {
+      pruneSourceRequests: (before: number) => store.pruneSourceRequests(before),
+      pruneIdempotencyKeys: (before: number, limit: number) => {
+        const deleted = store.pruneIdempotencyKeys(before, limit)
+        prunes.push({ before, deleted })
+        return deleted
+      },
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] })
+    const stop = startRetention(watched, config.retentionMs, () => T)
+    try {
+      vi.advanceTimersByTime(10_000)
+      expect(prunes.map((p) => p.before)).toEqual([T - 24 * HOUR])
+      expect(await prunes[0]!.deleted).toBe(1)
+      // The younger key still answers its repeat.
+      expect(await keyed('hour-old', T)).toBe('duplicate')
+      expect(await keyed('day-old', T)).toBe('created')
+    } finally {
+      stop()
+    }
   })
 })
