@@ -299,7 +299,11 @@ export interface SourceStore {
   deleteSource(tenantId: string, id: string): Promise<boolean>
   getSourceSecrets(id: string): Promise<SealedSecrets | null>
   setSourceSecrets(id: string, secrets: SealedSecrets | null, hint: string | null, now: number): Promise<void>
-  /** Logs received requests and records their idempotency keys, in one transaction. */
+  /**
+   * Logs received requests and records their idempotency keys, in one transaction. Should a row
+   * fail, the others are written all the same and the failure is then thrown (one error for all).
+   * Keys come bounded (core/idempotency-key.ts).
+   */
   recordSourceRequests(items: SourceRequestWrite[]): Promise<void>
   /** Whether a key was claimed for this source and its window has not ended at `now`. */
   hasIdempotencyClaim(sourceId: string, key: string, now: number): Promise<boolean>
