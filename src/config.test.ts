@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
 
@@ -55,5 +56,60 @@ describe('loadConfig: unusable values', () => {
     expect(() => loadConfig({}, { role: 'reader' })).toThrow(ConfigError)
     expect(() => loadConfig({ HOOKRELAY_PORT: '70000' })).toThrow(ConfigError)
     expect(() => loadConfig({ HOOKRELAY_RETENTION: 'soon' })).toThrow(ConfigError)
+  })
+})
+
+describe('loadConfig: the Running settings of API.md', () => {
+  it('defaults to port 8080 on 127.0.0.1, SQLite in ./.hookrelay, role all, 1 MiB bodies, nothing allowed', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: resolve('.hookrelay'),
+      databaseUrl: null,
+      role: 'all',
+      adminToken: null,
+      encryptionKey: null,
+      allowedNetworks: [],
+      maxPayloadBytes: 1024 * 1024,
+    })
+  })
+
+  it('reads each from its variable, and --port, --host and --data-dir over theirs', () => {
+    const key = 'a'.repeat(64)
+    const env = {
+      HOOKRELAY_PORT: '0',
+      HOOKRELAY_HOST: '::1',
+      HOOKRELAY_DATA_DIR: '/tmp/from-env',
+      HOOKRELAY_ADMIN_TOKEN: 'tok',
+      HOOKRELAY_ALLOWED_NETWORKS: ' 127.0.0.0/8, ::1/128 ,,10.1.2.3',
+      HOOKRELAY_ENCRYPTION_KEY: key,
+      HOOKRELAY_MAX_PAYLOAD_BYTES: '2048',
+    }
+    expect(loadConfig(env)).toMatchObject({
+      port: 0,
+      host: '::1',
+      dataDir: '/tmp/from-env',
+      adminToken: 'tok',
+      allowedNetworks: ['127.0.0.0/8', '::1/128', '10.1.2.3'],
+      encryptionKey: key,
+      maxPayloadBytes: 2048,
+    })
+    expect(loadConfig(env, { port: '9001', host: '0.0.0.0', dataDir: 'rel/dir' })).toMatchObject({ port: 9001, host: '0.0.0.0', dataDir: resolve('rel/dir') })
+  })
+
+  it('refuses values it cannot use with a ConfigError that names the setting, never echoing a key', () => {
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ HOOKRELAY_PORT: 'abc' }, /--port/],
+      [{ HOOKRELAY_PORT: '-1' }, /--port/],
+      [{ HOOKRELAY_MAX_PAYLOAD_BYTES: '1.5' }, /HOOKRELAY_MAX_PAYLOAD_BYTES/],
+      [{ HOOKRELAY_ALLOWED_NETWORKS: '127.0.0.0/8,notacidr' }, /HOOKRELAY_ALLOWED_NETWORKS.*notacidr/],
+      [{ HOOKRELAY_ALLOWED_NETWORKS: '10.0.0.0/33' }, /HOOKRELAY_ALLOWED_NETWORKS/],
+      [{ HOOKRELAY_ENCRYPTION_KEY: 'too-short-secret' }, /HOOKRELAY_ENCRYPTION_KEY/],
+    ]
+    for (const [env, message] of cases) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError)
+      expect(() => loadConfig(env)).toThrow(message)
+    }
+    expect(() => loadConfig({ HOOKRELAY_ENCRYPTION_KEY: 'too-short-secret' })).not.toThrow(/too-short-secret/)
   })
 })

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path'
 import { parseDuration } from './core/duration.js'
+import { parseCidr } from './core/address-class.js'
+import { parseEncryptionKey } from './core/secret-box.js'
 
 export type Role = 'api' | 'worker' | 'all'
 
@@ -95,6 +97,24 @@ function databaseUrl(url: string | undefined): string | null {
   throw new ConfigError(`--database-url (HOOKRELAY_DATABASE_URL) must be a postgres:// or postgresql:// URL, or left out for SQLite in the data directory; got ${got}`)
 }
 
+function allowedNetworks(list: string | undefined): string[] {
+  const entries = (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = entries.find((e) => parseCidr(e) === null)
+  if (bad !== undefined) throw new ConfigError(`HOOKRELAY_ALLOWED_NETWORKS must be comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8, got "${bad}"`)
+  return entries
+}
+
+function encryptionKey(key: string | undefined): string | null {
+  if (key === undefined) return null
+  try {
+    parseEncryptionKey(key)
+  } catch (err) {
+    // The message names the key's length or form, never the key.
+    throw new ConfigError(`HOOKRELAY_ENCRYPTION_KEY: ${(err as Error).message}`)
+  }
+  return key
+}
+
 /** Flags win over the environment, the environment over the defaults. Throws a ConfigError on a value it cannot use. */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const pick = (flag: string | undefined, name: string): string | undefined => {
@@ -127,11 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     dataDir: resolve(pick(flags.dataDir, 'HOOKRELAY_DATA_DIR') ?? defaultConfig.dataDir),
     databaseUrl: databaseUrl(pick(flags.databaseUrl, 'HOOKRELAY_DATABASE_URL')),
     adminToken: pick(undefined, 'HOOKRELAY_ADMIN_TOKEN') ?? null,
-    allowedNetworks: (pick(undefined, 'HOOKRELAY_ALLOWED_NETWORKS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    encryptionKey: pick(undefined, 'HOOKRELAY_ENCRYPTION_KEY') ?? null,
+    allowedNetworks: allowedNetworks(pick(undefined, 'HOOKRELAY_ALLOWED_NETWORKS')),
+    encryptionKey: encryptionKey(pick(undefined, 'HOOKRELAY_ENCRYPTION_KEY')),
     role,
     maxPayloadBytes: int(pick(undefined, 'HOOKRELAY_MAX_PAYLOAD_BYTES'), 'HOOKRELAY_MAX_PAYLOAD_BYTES', defaultConfig.maxPayloadBytes, 1024),
     disableAfterMs,

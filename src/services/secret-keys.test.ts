@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { SealedSecrets } from '../store/store.js'
-import { activeSecrets, MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS, rotatedSecrets } from './secret-keys.js'
+import { activeSecrets, loadSecretBox, MAX_PREVIOUS_SECRETS, ROTATION_OVERLAP_MS, rotatedSecrets } from './secret-keys.js'
 
 // "Sealed" here is the secret with a prefix, so what opens is plain to read in the expectations.
 const box = { open: (sealed: string) => sealed.replace(/^sealed:/, '') }
@@ -69,5 +73,39 @@ describe('rotatedSecrets', () => {
 
   it('starts an empty list for a source that had no secret', () => {
     expect(rotatedSecrets(null, seal('s1'), T0)).toEqual({ current: seal('s1'), previous: [] })
+  })
+})
+
+describe('loadSecretBox', () => {
+  const sqlite = { dialect: 'sqlite' as const, initSetting: async (_k: string, v: string) => v }
+  const noWarning = (message: string) => expect.fail(`unexpected warning: ${message}`)
+
+  it('seals with HOOKRELAY_ENCRYPTION_KEY when it is set, and writes no key file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookrelay-keys-'))
+    try {
+      const key = randomBytes(32)
+      const fromEnv = await loadSecretBox(key.toString('hex'), dir, sqlite, noWarning)
+      expect(existsSync(join(dir, 'encryption.key'))).toBe(false)
+      // The same key given as base64 opens what the hex form sealed.
+      const sameKey = await loadSecretBox(key.toString('base64'), dir, sqlite, noWarning)
+      expect(sameKey.open(fromEnv.seal('whsec_x'))).toBe('whsec_x')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('otherwise generates a key file in the data directory, readable by its owner only, and keeps using it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'hookrelay-keys-')), 'data')
+    try {
+      const first = await loadSecretBox(null, dir, sqlite, noWarning)
+      const file = join(dir, 'encryption.key')
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      const sealed = first.seal('whsec_y')
+      const again = await loadSecretBox(null, dir, sqlite, noWarning)
+      expect(again.open(sealed)).toBe('whsec_y')
+      expect(readFileSync(file, 'utf8').trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/)
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true })
+    }
   })
 })
