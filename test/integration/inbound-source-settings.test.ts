@@ -94,4 +94,11 @@ describe('source settings', () => {
     expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'none', prefix: 'sha256=' } }), '/verification/prefix')
     expect((await srv.api('GET', `${t}/sources/${s.id}`)).body.verification).toMatchObject({ type: 'hmac', header: 'X-Signature', encoding: 'base64', prefix: 'sha256=' })
   })
+
+  it('refuses a source name holding U+0000 with 422 on every store (PostgreSQL text cannot hold it)', async () => {
+    const t = await tenant()
+    expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'a\u0000b', verification: { type: 'none' } }), '/name')
+    const s = await createSource(t, {})
+    expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { name: 'a\u0000b' }), '/name')
+  })
 })

@@ -55,7 +55,8 @@ const Idempotency = Type.Object(
   { additionalProperties: false },
 )
 const sourceFields = {
-  name: Type.String({ maxLength: 256 }),
+  // No U+0000: PostgreSQL text cannot hold it (a 500 there), and a name must mean the same on every store.
+  name: Type.String({ maxLength: 256, pattern: '^[^\\u0000]*$' }),
   enabled: Type.Boolean({ description: 'A disabled source answers 404 at its ingest URL.' }),
   verification: VerificationIn,
   eventTypePath: Type.String({ ...Path, description: 'Where the event type is. Default event_type; $headers.X-GitHub-Event for GitHub.' }),
