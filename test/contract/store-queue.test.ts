@@ -199,6 +199,29 @@ for (const dialect of dialects) {
       expect(got!.request.body).toBe(a.request.body)
     })
 
+    it('keeps an attempt whose texts hold U+0000 (a receiver answering binary), and the settle with it', async () => {
+      const ep = await endpoint('t1')
+      await store.publishBatch([item('t1', [ep.id]), item('t1', [ep.id])], T0, 86_400_000)
+      const [d1, d2] = await store.claimDue({ owner: 'A', now: T0, limit: 2, leaseMs: 1000 })
+      const binary = attemptFor(d1!.id, ep.id, 1)
+      binary.request.body = 'a\u0000b'
+      binary.request.headers = { 'x-nul': 'a\u0000b' }
+      binary.response = { status: 200, headers: { 'x-nul': 'c\u0000d' }, body: '\u0000PNG' }
+      binary.error = { kind: 'network', message: 'bad \u0000 byte' }
+      const applied = await store.settle([
+        { deliveryId: d1!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: binary, envelopeBody: false, status: 'succeeded' },
+        { deliveryId: d2!.id, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled', attempt: attemptFor(d2!.id, ep.id, 1), envelopeBody: false, status: 'succeeded' },
+      ])
+      expect(applied).toEqual([true, true])
+      const [got] = await store.listAttempts(d1!.id)
+      // SQLite keeps U+0000; PostgreSQL text cannot, and shows U+FFFD in its place.
+      const nul = dialect.name.startsWith('postgres') ? '\uFFFD' : '\u0000'
+      expect(got!.request.body).toBe(`a${nul}b`)
+      expect(got!.response).toEqual({ status: 200, headers: { 'x-nul': 'c\u0000d' }, body: `${nul}PNG` })
+      expect(got!.error!.message).toBe(`bad ${nul} byte`)
+      expect((await store.listAttempts(d2!.id))).toHaveLength(1)
+    })
+
     it("renews only the owner's pending leases, and never shortens one", async () => {
       const ep = await endpoint('t1')
       const handedOff = item('t1', [ep.id], { lease: 'A' }) // leased to A until T0 + 60 s

@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely'
-import type { AttemptTrigger } from '../../core/model.js'
+import type { Attempt, AttemptTrigger } from '../../core/model.js'
 import { defaultBody } from '../../core/shaping/payload-body.js'
 import { attemptFromRow, attemptToRow, deliveryFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
-import type { Database, DeliveryRow, EventRow } from '../schema.js'
+import type { AttemptRow, Database, DeliveryRow, EventRow } from '../schema.js'
 import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } from '../store.js'
 import { createPostgresPublish } from './postgres-publish.js'
 import { notifyDue } from './postgres-notify.js'
+import { pgText } from './pg-text.js'
 
 /** SQLSTATE foreign_key_violation. */
 const FOREIGN_KEY_VIOLATION = '23503'
@@ -164,7 +165,7 @@ export function createPostgresDeliveries(
           .insertInto('deliveries')
           .values(finishedDeliveryRow(d))
           .execute()
-        await trx.insertInto('attempts').values(attemptToRow(attempt, attempt.request.body === defaultBody(ev))).execute()
+        await trx.insertInto('attempts').values(pgAttemptRow(attempt, attempt.request.body === defaultBody(ev))).execute()
       })
     },
 
@@ -233,8 +234,14 @@ export function createPostgresDeliveries(
 }
 
 /** Applies a batch of settlements in one statement; delivery ids must be distinct. */
+/** An attempt's row with its free text as PostgreSQL can keep it (see pg-text.ts). */
+function pgAttemptRow(attempt: Attempt, envelopeBody: boolean): AttemptRow {
+  const r = attemptToRow(attempt, envelopeBody)
+  return { ...r, request_url: pgText(r.request_url), request_body: pgText(r.request_body), response_body: pgText(r.response_body), error_message: pgText(r.error_message) }
+}
+
 async function settleBatch(db: Kysely<Database>, items: Settlement[], now: number): Promise<boolean[]> {
-  const attempts = items.flatMap((it) => (it.attempt === null ? [] : [attemptToRow(it.attempt, it.envelopeBody)]))
+  const attempts = items.flatMap((it) => (it.attempt === null ? [] : [pgAttemptRow(it.attempt, it.envelopeBody)]))
   const applied = await sql<{ id: string }>`
     WITH v AS (
       SELECT * FROM unnest(${items.map((it) => it.deliveryId)}::text[], ${items.map((it) => it.status)}::text[],

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import { createKyselySourceCrud } from '../kysely-sources.js'
 import type { Database } from '../schema.js'
 import type { SourceStore, SourceRequestWrite } from '../store.js'
+import { pgText } from './pg-text.js'
 
 /**
  * Sources on PostgreSQL. Configuration goes through Kysely as on SQLite; a batch of the request
@@ -98,17 +99,4 @@ export function createPostgresSources(k: Kysely<Database>): SourceStore {
       return Number(r.numAffectedRows ?? 0n)
     },
   }
-}
-
-/**
- * Text as PostgreSQL can keep it: U+0000 replaced by U+FFFD. PostgreSQL text cannot hold U+0000 at
- * all (SQLite can, and keeps it), and a log row is what a user reads to debug a request that was
- * already answered. A received event type such as "a\u0000b" is accepted on every store and its
- * mappings run (one can publish it under publishAs): refusing the webhook with a 400 would turn away
- * a provider's event for a character in a name we only route on, and would make the two stores
- * disagree. So the PostgreSQL log shows U+FFFD where the U+0000 was, rather than losing the row. The body is bytes (bytea) and kept exactly; JSON text (actions, headers) escapes U+0000
- * already. Idempotency keys arrive bounded (core/idempotency-key.ts), so a key is never changed here.
- */
-function pgText<T extends string | null>(text: T): T {
-  return (text !== null && text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text) as T
 }
