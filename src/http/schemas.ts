@@ -4,6 +4,12 @@ import { Type, type TSchema } from 'typebox'
 // here never leaves the server, which is how sealed secrets and key hashes stay in.
 
 const Time = Type.String({ format: 'date-time' })
+
+/**
+ * Text a client names things with, stored as it is: anything but U+0000, which PostgreSQL text
+ * cannot hold (a 500 there, while SQLite kept it), so a value means the same on every store.
+ */
+export const Text = (options: Parameters<typeof Type.String>[0] = {}) => Type.String({ ...options, pattern: '^[^\\u0000]*$' })
 const Json = Type.Record(Type.String(), Type.Unknown())
 
 export const Problem = Type.Object({
@@ -118,9 +124,9 @@ const PayloadIn = Type.Object(
 const PayloadOut = Type.Object(payloadFields)
 
 export const EndpointFields = {
-  name: Type.String({ maxLength: 256 }),
-  description: Type.String({ maxLength: 1024 }),
-  url: Type.String({
+  name: Text({ maxLength: 256 }),
+  description: Text({ maxLength: 1024 }),
+  url: Text({
     maxLength: 2048,
     description: 'http:// or https://. May be Liquid over tenant.metadata and endpoint.metadata, e.g. {{ tenant.metadata.hookUrl }}; the rendered URL is what the SSRF guard checks.',
   }),
@@ -191,8 +197,7 @@ export const EventIn = Type.Object(
   {
     type: EventTypeName,
     payload: Type.Record(Type.String(), Type.Unknown()),
-    // No U+0000: PostgreSQL text cannot hold it, and a key must mean the same on every store.
-    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000]*$' })),
+    idempotencyKey: Type.Optional(Text({ minLength: 1, maxLength: 256 })),
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
     occurredAt: Type.Optional(Time),
   },

@@ -10,6 +10,20 @@ const TENANT_KEYS = ['createdAt', 'id', 'metadata', 'name', 'updatedAt']
 describe('API tenants', () => {
   const ctx = useApiServer()
 
+  it('U+0000 in a name, description or URL is a 422 on every store (PostgreSQL text cannot hold it)', async () => {
+    const nul = 'a\u0000b'
+    expectInvalid(await ctx.srv.api('POST', '/v1/tenants', { id: 'nul-t', name: nul }), '/name')
+    expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'nul-t', name: 'ok' })).status).toBe(201)
+    expectInvalid(await ctx.srv.api('PATCH', '/v1/tenants/nul-t', { name: nul }), '/name')
+    expectInvalid(await ctx.srv.api('POST', '/v1/tenants/nul-t/api-keys', { name: nul }), '/name')
+    for (const [field, value] of [['name', nul], ['description', nul], ['url', `http://127.0.0.1:9/${nul}`]]) {
+      expectInvalid(await ctx.srv.api('POST', '/v1/tenants/nul-t/endpoints', { url: 'http://127.0.0.1:9/x', [field!]: value }), `/${field}`)
+    }
+    expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'nul.type', description: nul }), '/description')
+    expectInvalid(await ctx.srv.api('POST', '/v1/tenants/nul-t/routes', { name: 'r', upstreamUrl: `http://127.0.0.1:9/${nul}` }), '/upstreamUrl')
+    expect((await ctx.srv.api('GET', '/v1/tenants/nul-t')).body.name).toBe('ok')
+  })
+
   describe('create', () => {
     it('with a chosen id: 201 and the tenant shape', async () => {
       const res = await ctx.srv.api('POST', '/v1/tenants', { id: 'acme', name: 'Acme', metadata: { plan: 'pro', seats: 5 } })

@@ -4,7 +4,7 @@ import { isBuiltInEventType } from '../../core/built-in-event-types.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, presentEventType } from '../present.js'
-import { EventTypeName, EventTypeOut, ListQuery, listOf } from '../schemas.js'
+import { EventTypeName, EventTypeOut, ListQuery, listOf, Text } from '../schemas.js'
 
 const JsonObject = Type.Record(Type.String(), Type.Unknown())
 const NameParams = Type.Object({ name: Type.String() })
@@ -18,7 +18,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
         body: Type.Object(
           {
             name: EventTypeName,
-            description: Type.Optional(Type.String({ maxLength: 1024 })),
+            description: Type.Optional(Text({ maxLength: 1024 })),
             schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
             example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
           },
@@ -64,7 +64,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
         params: NameParams,
         body: Type.Object(
           {
-            description: Type.Optional(Type.String({ maxLength: 1024 })),
+            description: Type.Optional(Text({ maxLength: 1024 })),
             schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
             example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
           },

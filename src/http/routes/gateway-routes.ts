@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, publicBase, presentRoute } from '../present.js'
-import { ListQuery, listOf } from '../schemas.js'
+import { ListQuery, listOf, Text } from '../schemas.js'
 
 const routeFields = {
   name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Unique in the tenant: the path segment after the tenant in /gw/, and the channel of the route\'s events.' }),
-  upstreamUrl: Type.String({ minLength: 1, maxLength: 2048, description: 'http:// or https://. Requests go to this URL with the path after the route name appended; the SSRF guard applies as for endpoints.' }),
+  upstreamUrl: Text({ minLength: 1, maxLength: 2048, description: 'http:// or https://. Requests go to this URL with the path after the route name appended; the SSRF guard applies as for endpoints.' }),
   timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, description: 'How long the upstream has to answer before the gateway answers 504. Default 30.' }),
 }
 const RouteCreate = Type.Object(

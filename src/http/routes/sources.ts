@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, publicBase, presentRequest, presentSource } from '../present.js'
-import { EventTypeName, ListQuery, listOf } from '../schemas.js'
+import { EventTypeName, ListQuery, listOf, Text } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
 const Path = Type.String({ minLength: 1, maxLength: 256, description: 'A dot path into the JSON body (data.object.id), or $headers.<name>.' })
@@ -55,8 +55,7 @@ const Idempotency = Type.Object(
   { additionalProperties: false },
 )
 const sourceFields = {
-  // No U+0000: PostgreSQL text cannot hold it (a 500 there), and a name must mean the same on every store.
-  name: Type.String({ maxLength: 256, pattern: '^[^\\u0000]*$' }),
+  name: Text({ maxLength: 256 }),
   enabled: Type.Boolean({ description: 'A disabled source answers 404 at its ingest URL.' }),
   verification: VerificationIn,
   eventTypePath: Type.String({ ...Path, description: 'Where the event type is. Default event_type; $headers.X-GitHub-Event for GitHub.' }),

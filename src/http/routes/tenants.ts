@@ -5,7 +5,7 @@ import { metadataTooLarge } from '../../core/limits.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, presentApiKey, presentTenant } from '../present.js'
-import { ApiKeyOut, ListQuery, listOf, Metadata, TenantId, TenantOut } from '../schemas.js'
+import { ApiKeyOut, ListQuery, listOf, Metadata, TenantId, TenantOut, Text } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
@@ -22,7 +22,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
       schema: {
         tags: ['tenants'],
         body: Type.Object(
-          { id: Type.Optional(TenantId), name: Type.String({ minLength: 1, maxLength: 256 }), metadata: Type.Optional(Metadata) },
+          { id: Type.Optional(TenantId), name: Text({ minLength: 1, maxLength: 256 }), metadata: Type.Optional(Metadata) },
           { additionalProperties: false },
         ),
         response: { 201: TenantOut },
@@ -59,7 +59,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
         tags: ['tenants'],
         params: TenantParams,
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), metadata: Type.Optional(Metadata) },
+          { name: Type.Optional(Text({ minLength: 1, maxLength: 256 })), metadata: Type.Optional(Metadata) },
           { additionalProperties: false },
         ),
         response: { 200: TenantOut },
@@ -89,7 +89,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
       schema: {
         tags: ['tenants'],
         params: TenantParams,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+        body: Type.Object({ name: Text({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
         response: { 201: ApiKeyOut },
       },
     },
