@@ -14,7 +14,7 @@ import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.j
 import { requireAllowedTarget } from './allowed-target.js'
 import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
-import { rotatedSecrets } from './secret-keys.js'
+import { rotateSecrets } from './secret-keys.js'
 
 const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
 
@@ -137,12 +137,12 @@ export class EndpointService {
     if (secret !== undefined && !isValidSecret(secret)) {
       throw invalid('/secret', 'must be whsec_ followed by 24 to 64 bytes in base64')
     }
-    const sealed = await this.d.store.getSecrets(id)
-    if (!sealed) throw notFound(`Endpoint ${id}`)
     const next = secret ?? generateSecret()
     const now = this.now()
     // Every secret rotated out in the last 24 hours keeps signing, up to MAX_PREVIOUS_SECRETS.
-    await this.d.store.setSecrets(id, rotatedSecrets(sealed, this.d.directory.seal(next), now), now)
+    const store = this.d.store
+    const rotated = await rotateSecrets(() => store.getSecrets(id), (s, ifCurrent) => store.setSecrets(id, s, now, ifCurrent), this.d.directory.seal(next), now)
+    if (!rotated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)
     return next
   }

@@ -56,6 +56,29 @@ export function rotatedSecrets(sealed: SealedSecrets | null, next: string, now: 
   return { current: next, previous: [{ sealed: sealed.current, expiresAt: now + ROTATION_OVERLAP_MS }, ...kept].slice(0, MAX_PREVIOUS_SECRETS) }
 }
 
+/** Rotations tried before giving up, should other rotations keep landing in between. */
+const ROTATION_TRIES = 10
+
+/**
+ * Rotates to `next` (sealed) as a compare-and-set on the current secret: a rotation that lands
+ * between this one's read and write makes it read again, so two rotations at once keep each other's
+ * secret among the previous ones instead of the later write dropping the earlier one's. Returns
+ * false when there are no secrets to rotate (the owner is gone).
+ */
+export async function rotateSecrets(
+  read: () => Promise<SealedSecrets | null>,
+  write: (secrets: SealedSecrets, ifCurrent: string) => Promise<boolean>,
+  next: string,
+  now: number,
+): Promise<boolean> {
+  for (let i = 0; i < ROTATION_TRIES; i++) {
+    const sealed = await read()
+    if (sealed === null) return false
+    if (await write(rotatedSecrets(sealed, next, now), sealed.current)) return true
+  }
+  throw new Error(`secret rotation lost ${ROTATION_TRIES} races in a row`)
+}
+
 /**
  * The secrets that count now: the current one first, then every rotated-out one whose overlap
  * lasts, newest first; `validUntil` is when that set next changes (the earliest of their expiries,

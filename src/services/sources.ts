@@ -11,7 +11,7 @@ import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import { DEFAULT_HMAC_HEADER } from '../inbound/verifiers/index.js'
 import type { Page, SourcePatch, Store } from '../store/store.js'
 import type { CredentialBox } from './endpoint-auth.js'
-import { rotatedSecrets } from './secret-keys.js'
+import { rotatedSecrets, rotateSecrets } from './secret-keys.js'
 
 /** Verification as the API takes it. */
 export interface VerificationInput {
@@ -173,9 +173,14 @@ export class SourceService {
     if (secret === undefined && PROVIDER_ISSUED.has(type)) throw invalid('/secret', `is required: ${type} issues the secret, so paste the new one from it`)
     const next = secret ?? (type === 'standard-webhooks' ? generateSecret() : randomBytes(32).toString('hex'))
     fail(secretErrors(type, next, '/secret'))
-    const sealed = await this.store.getSourceSecrets(id)
     const now = this.now()
-    await this.store.setSourceSecrets(id, rotatedSecrets(sealed, this.box.seal(next), now), maskSecret(next), now)
+    const store = this.store
+    const sealedNext = this.box.seal(next)
+    const read = () => store.getSourceSecrets(id)
+    // A source without a secret yet (none before) gets this one as its first.
+    if (!(await rotateSecrets(read, (s, ifCurrent) => store.setSourceSecrets(id, s, maskSecret(next), now, ifCurrent), sealedNext, now))) {
+      await store.setSourceSecrets(id, rotatedSecrets(null, sealedNext, now), maskSecret(next), now)
+    }
     this.changes.forget(id)
     return next
   }

@@ -223,12 +223,14 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
         .executeTakeFirst()
       return row ? sealedSecretsFromRow(row.secret_sealed, row) : null
     },
-    async setSecrets(endpointId, s, now) {
-      await k
+    async setSecrets(endpointId, s, now, ifCurrent) {
+      const r = await k
         .updateTable('endpoints')
         .set({ secret_sealed: s.current, ...previousSecretColumns(s.previous), updated_at: now })
         .where('id', '=', endpointId)
-        .execute()
+        .$if(ifCurrent !== undefined, (q) => q.where('secret_sealed', '=', ifCurrent!))
+        .executeTakeFirst()
+      return Number(r.numUpdatedRows) > 0
     },
 
     async pruneIdempotencyKeys(before, limit) {

@@ -101,8 +101,8 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
       if (!r || r.secret_sealed === null) return null
       return sealedSecretsFromRow(r.secret_sealed, r)
     },
-    async setSourceSecrets(id, s, hint, now) {
-      await k
+    async setSourceSecrets(id, s, hint, now, ifCurrent) {
+      const r = await k
         .updateTable('sources')
         .set({
           secret_sealed: s?.current ?? null,
@@ -111,7 +111,9 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
           updated_at: now,
         })
         .where('id', '=', id)
-        .execute()
+        .$if(ifCurrent !== undefined, (q) => q.where('secret_sealed', '=', ifCurrent!))
+        .executeTakeFirst()
+      return Number(r.numUpdatedRows) > 0
     },
     async listSourceRequests(sourceId, page) {
       let q = k.selectFrom('source_requests').selectAll().where('source_id', '=', sourceId).orderBy('id', 'desc').limit(page.limit)

@@ -158,7 +158,12 @@ export interface EndpointStore {
   updateEndpoint(tenantId: string | null, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>
   deleteEndpoint(tenantId: string, id: string): Promise<boolean>
   getSecrets(endpointId: string): Promise<SealedSecrets | null>
-  setSecrets(endpointId: string, secrets: SealedSecrets, now: number): Promise<void>
+  /**
+   * Writes the endpoint's secrets. With `ifCurrent` (a sealed current secret as read), only while
+   * the current one is still that: a rotation made from what it read does not overwrite another
+   * made meanwhile. False when nothing was written.
+   */
+  setSecrets(endpointId: string, secrets: SealedSecrets, now: number, ifCurrent?: string): Promise<boolean>
 }
 
 /** One publish inside a group commit. */
@@ -298,7 +303,8 @@ export interface SourceStore {
   updateSource(tenantId: string, id: string, patch: SourcePatch, now: number): Promise<Source | null>
   deleteSource(tenantId: string, id: string): Promise<boolean>
   getSourceSecrets(id: string): Promise<SealedSecrets | null>
-  setSourceSecrets(id: string, secrets: SealedSecrets | null, hint: string | null, now: number): Promise<void>
+  /** As setSecrets, for a source (null: no secret). */
+  setSourceSecrets(id: string, secrets: SealedSecrets | null, hint: string | null, now: number, ifCurrent?: string): Promise<boolean>
   /**
    * Logs received requests and records their idempotency keys, in one transaction. Should a row
    * fail, the others are written all the same and the failure is then thrown (one error for all).

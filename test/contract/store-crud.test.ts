@@ -214,8 +214,13 @@ for (const dialect of dialects) {
         await store.setSecrets(ep.id, rotated, T0 + 7)
         expect(await store.getSecrets(ep.id)).toEqual(rotated)
         expect((await store.getEndpoint('t1', ep.id))!.updatedAt).toBe(T0 + 7)
-        await store.setSecrets(ep.id, { current: 'sealed-next', previous: [] }, T0 + 8)
+        expect(await store.setSecrets(ep.id, { current: 'sealed-next', previous: [] }, T0 + 8)).toBe(true)
         expect(await store.getSecrets(ep.id)).toEqual({ current: 'sealed-next', previous: [] })
+        // A rotation computed from a stale read (another landed since) writes nothing.
+        expect(await store.setSecrets(ep.id, { current: 'sealed-late', previous: [] }, T0 + 9, 'sealed-now')).toBe(false)
+        expect(await store.getSecrets(ep.id)).toEqual({ current: 'sealed-next', previous: [] })
+        expect(await store.setSecrets(ep.id, { current: 'sealed-late', previous: [] }, T0 + 9, 'sealed-next')).toBe(true)
+        expect((await store.getSecrets(ep.id))!.current).toBe('sealed-late')
       })
 
       it('patches only the fields given, by tenant or by id alone', async () => {
@@ -414,6 +419,8 @@ for (const dialect of dialects) {
 
         const rotated = { current: 'sealed-3', previous: [{ sealed: 'sealed-2', expiresAt: T0 + 2 * DAY }, { sealed: 'sealed-1', expiresAt: T0 + DAY }] }
         await store.setSourceSecrets(src.id, rotated, '****cd', T0 + 2)
+        expect(await store.getSourceSecrets(src.id)).toEqual(rotated)
+        expect(await store.setSourceSecrets(src.id, { current: 'sealed-4', previous: [] }, '****ef', T0 + 2, 'sealed-2')).toBe(false)
         expect(await store.getSourceSecrets(src.id)).toEqual(rotated)
         expect((await store.getSource('t1', src.id))!.secretHint).toBe('****cd')
         await store.setSourceSecrets(src.id, null, null, T0 + 3)

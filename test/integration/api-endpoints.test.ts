@@ -361,6 +361,19 @@ describe('API endpoints', () => {
       }
     })
 
+    it('rotations at the same moment each keep the others\' secrets: a test send carries them all', async () => {
+      const ep = (await srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/rotated-at-once` })).body
+      const first = (await srv.api('GET', `${T}/endpoints/${ep.id}/secret`)).body.secret as string
+      const rotations = await Promise.all(Array.from({ length: 5 }, () => srv.api('POST', `${T}/endpoints/${ep.id}/secret/rotate`)))
+      for (const r of rotations) expect(r.status).toBe(200)
+      const secrets = [first, ...rotations.map((r) => r.body.secret as string)]
+      const attempt = await srv.api('POST', `${T}/endpoints/${ep.id}/test`, {})
+      const id = attempt.body.request.headers['webhook-id'] as string
+      const hit = await eventually(async () => rcv.hits.find((h) => h.headers['webhook-id'] === id), DELIVERY_WAIT_MS)
+      expect(String(hit.headers['webhook-signature']).split(' ')).toHaveLength(6)
+      for (const secret of secrets) expect(() => new Webhook(secret).verify(hit.body, headersOf(hit))).not.toThrow()
+    })
+
     it('rotate with an explicit valid secret uses it', async () => {
       const ep = (await srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/explicit` })).body
       const chosen = `whsec_${randomBytes(32).toString('base64')}`
