@@ -11,7 +11,7 @@ import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import { DEFAULT_HMAC_HEADER } from '../inbound/verifiers/index.js'
 import type { Page, SourcePatch, Store } from '../store/store.js'
 import type { CredentialBox } from './endpoint-auth.js'
-import { rotatedSecrets, rotateSecrets } from './secret-keys.js'
+import { rotateSecrets } from './secret-keys.js'
 
 /** Verification as the API takes it. */
 export interface VerificationInput {
@@ -175,12 +175,10 @@ export class SourceService {
     fail(secretErrors(type, next, '/secret'))
     const now = this.now()
     const store = this.store
-    const sealedNext = this.box.seal(next)
-    const read = () => store.getSourceSecrets(id)
-    // A source without a secret yet (none before) gets this one as its first.
-    if (!(await rotateSecrets(read, (s, ifCurrent) => store.setSourceSecrets(id, s, maskSecret(next), now, ifCurrent), sealedNext, now))) {
-      await store.setSourceSecrets(id, rotatedSecrets(null, sealedNext, now), maskSecret(next), now)
-    }
+    // Every verifying source has a secret (creation and a change of type require one), so none
+    // here means the source was deleted, or set to verify nothing, since it was read above.
+    const rotated = await rotateSecrets(() => store.getSourceSecrets(id), (s, ifCurrent) => store.setSourceSecrets(id, s, maskSecret(next), now, ifCurrent), this.box.seal(next), now)
+    if (!rotated) throw notFound(`Source ${id}`)
     this.changes.forget(id)
     return next
   }
