@@ -145,6 +145,7 @@ describe('Dispatcher leases', () => {
     const clock = { t: T0 }
     const sent: string[] = []
     const settled: string[] = []
+    const settlements: Settlement[] = []
     const claims: number[] = []
     let answerFirst = (): void => {}
     const firstAnswered = new Promise<void>((r) => (answerFirst = r))
@@ -157,6 +158,7 @@ describe('Dispatcher leases', () => {
         },
         async settle(items: Settlement[]) {
           for (const it of items) settled.push(it.deliveryId)
+          settlements.push(...items)
           return items.map(() => true)
         },
         renewLeases: o.renewLeases,
@@ -182,7 +184,7 @@ describe('Dispatcher leases', () => {
       leaseMs: o.leaseMs,
       now: () => clock.t,
     })
-    return { d, clock, sent, settled, claims, answerFirst }
+    return { d, clock, sent, settled, settlements, claims, answerFirst }
   }
 
   it('renews the leases of what it holds, queued and in flight, and drops a queued one whose lease was lost', async () => {
@@ -207,8 +209,9 @@ describe('Dispatcher leases', () => {
       h.clock.t = T0 + 250
       await until(() => renewals.length > 0, 'a renewal')
       expect(renewals[0]).toEqual({ owner: 'node', ids, until: T0 + 850 })
-      // Past the leases' first end, within the renewed one: the queued still go, but not the lost one.
-      h.clock.t = T0 + 700
+      // Still well within the leases' first end (T0 + 600), so the launch check would let the lost
+      // one go: only the renewal's answer keeps it from being sent twice.
+      h.clock.t = T0 + 300
       h.answerFirst()
       await until(() => h.settled.length >= 3, 'three settled')
       await new Promise((r) => setTimeout(r, 50))
@@ -223,12 +226,59 @@ describe('Dispatcher leases', () => {
     }
   })
 
+  it('keeps renewing the lease of an attempt still in flight while it stops, and no longer after', async () => {
+    const renewals: string[][] = []
+    const h = leased({
+      leaseMs: 300,
+      backlog: [due(0)],
+      async renewLeases(_owner, ids) {
+        renewals.push([...ids])
+        return [...ids]
+      },
+    })
+    h.d.start()
+    await until(() => h.sent.length === 1, 'the attempt')
+    const stopping = h.d.stop()
+    // The attempt outlives two thirds of its lease while the dispatcher stops: still ours.
+    h.clock.t = T0 + 250
+    await until(() => renewals.length > 0, 'a renewal while stopping')
+    expect(renewals[0]).toEqual([due(0).id])
+    h.answerFirst()
+    await stopping
+    const made = renewals.length
+    await new Promise((r) => setTimeout(r, 250))
+    expect(renewals.length).toBe(made)
+  })
+
+  it('a re-claim of a delivery still queued replaces the queued copy with the row as claimed', async () => {
+    const backlog = [due(0), due(1)]
+    const h = leased({ leaseMs: 60_000, backlog, renewLeases: async (_owner, ids) => [...ids] })
+    h.d.start()
+    try {
+      await until(() => h.sent.length === 1, 'the first attempt')
+      // dlv_1 waits in the queue when a manual retry makes it due again, and a claim reads it anew.
+      backlog.push({ ...due(1), trigger: 'manual' })
+      h.d.wake()
+      await until(() => h.claims.length >= 2 && backlog.length === 0, 'the re-claim')
+      h.answerFirst()
+      await until(() => h.settlements.length >= 2, 'both settled')
+      // Settled as the row now stands; the stale copy's settlement would have been refused and sent again.
+      expect(h.settlements.find((x) => x.deliveryId === due(1).id)?.claimedTrigger).toBe('manual')
+      expect(h.sent).toEqual([due(0).eventId, due(1).eventId])
+    } finally {
+      h.answerFirst()
+      await h.d.stop()
+    }
+  })
+
   it('never launches a queued delivery whose lease has ended, though renewals fail, and claims again', async () => {
     const backlog = [0, 1, 2].map(due)
+    let renewalsTried = 0
     const h = leased({
-      leaseMs: 60_000,
+      leaseMs: 600,
       backlog,
       async renewLeases() {
+        renewalsTried++
         throw new Error('the database cannot be reached')
       },
     })
@@ -237,17 +287,20 @@ describe('Dispatcher leases', () => {
       await until(() => h.sent.length === 1, 'the first attempt')
       // One handed over by a publish whose lease has ended too, and one whose lease runs on.
       h.d.accept([
-        { ...due(7), leaseEnd: T0 + 1000 },
+        { ...due(7), leaseEnd: T0 + 500 },
         { ...due(8), leaseEnd: T0 + 120_000 },
       ])
-      h.clock.t = T0 + 60_000
+      // Renewals come due, and fail.
+      h.clock.t = T0 + 250
+      await until(() => renewalsTried > 0, 'a renewal tried')
+      h.clock.t = T0 + 600
       const claimsBefore = h.claims.length
       h.answerFirst()
       await until(() => h.settled.length >= 2, 'two settled')
       await new Promise((r) => setTimeout(r, 50))
       expect(h.sent).toEqual([due(0).eventId, due(8).eventId])
       // They are due again in the database: the dispatcher looks there for them, with a fresh claim.
-      expect(h.claims.slice(claimsBefore)).toContain(T0 + 60_000)
+      expect(h.claims.slice(claimsBefore)).toContain(T0 + 600)
       expect(h.d.heldCount).toBe(0)
     } finally {
       h.answerFirst()

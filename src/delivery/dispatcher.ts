@@ -60,9 +60,10 @@ const SETTLE_DELAY_MS = 5
 /** When every due delivery belongs to a full endpoint, look again after this long rather than on every freed slot. */
 const SATURATED_BACKOFF_MS = 250
 /**
- * A queued delivery is launched only with more than leaseMs / this of its lease left: half the
- * third renewals keep, so one whose renewal is still on its way goes, one whose renewals failed
- * stops a sixth of a lease before another node could take it (and node clocks may differ a little).
+ * A queued delivery is launched only with more than leaseMs / this of its lease left. Renewals keep
+ * at least a third of a lease ahead, so while they succeed nothing is held back; when they fail,
+ * sending stops a sixth of a lease before another node could claim the delivery, a margin for the
+ * attempt's start and for node clocks that differ a little.
  */
 const LAUNCH_MARGIN_DIVISOR = 6
 /** Endpoints whose rate is remembered while nothing is queued for them. */
@@ -90,6 +91,8 @@ export class Dispatcher {
   private readonly held = new Map<string, number>()
   private renewTimer: NodeJS.Timeout | null = null
   private renewing: Promise<void> = Promise.resolve()
+  /** Set once stop() has seen the last attempt end: leases are renewed until then. */
+  private renewalsOver = false
   private order: string[] = []
   private cursor = 0
   private inFlight = 0
@@ -165,14 +168,17 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true
     this.timer.clear()
-    if (this.renewTimer) clearTimeout(this.renewTimer)
-    this.renewTimer = null
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
     this.order = []
     for (const id of queued) this.held.delete(id)
+    // Attempts in flight keep their leases renewed while they finish: one slower than a lease must
+    // not become claimable by another node, and sent twice, because this one is stopping.
     while (this.inFlightDone.size > 0) await Promise.all([...this.inFlightDone])
+    this.renewalsOver = true
+    if (this.renewTimer) clearTimeout(this.renewTimer)
+    this.renewTimer = null
     await this.renewing
     await this.flushSettlements()
     if (queued.length > 0) await this.o.store.releaseLeases(this.o.owner, queued, this.now())
@@ -182,8 +188,14 @@ export class Dispatcher {
   private enqueue(d: DueDelivery, leaseEnd: number): void {
     const held = this.held.get(d.id)
     if (held !== undefined) {
-      // Already ours; a re-claim only renewed its lease.
+      // Already ours. A re-claim renews its lease, and its row as read now replaces a copy still
+      // queued: a manual retry asked for meanwhile changed its trigger, and only the claimed row's
+      // settlement will be accepted. (One in flight is past replacing; its settle is refused and it
+      // is handed back, see flushSettlements.)
       this.held.set(d.id, Math.max(held, leaseEnd))
+      const q = this.queues.get(d.endpointId)
+      const i = q?.findIndex((x) => x.id === d.id) ?? -1
+      if (i >= 0) q![i] = d
       return
     }
     this.held.set(d.id, leaseEnd)
@@ -433,7 +445,7 @@ export class Dispatcher {
 
   /** Arms the renewal timer while anything is held; nothing runs while nothing is. */
   private scheduleRenewal(): void {
-    if (this.renewTimer !== null || this.stopped || this.held.size === 0) return
+    if (this.renewTimer !== null || this.renewalsOver || this.held.size === 0) return
     this.renewTimer = setTimeout(() => {
       this.renewTimer = null
       this.renewing = this.renew().finally(() => this.scheduleRenewal())
@@ -460,17 +472,20 @@ export class Dispatcher {
       // The leases run on; the launch check keeps what has ended from being sent.
       return
     }
-    if (this.stopped) return
     const lost = new Set<string>()
     for (const [id, end] of before) {
       const current = this.held.get(id)
       // Gone meanwhile (settled, dropped), or claimed anew since: this answer is not about it.
       if (current === undefined || current !== end) continue
       if (renewed.has(id)) this.held.set(id, until)
-      else lost.add(id)
+      else {
+        lost.add(id)
+        // In flight, a lost one is past stopping (its settlement will be refused); it stays held
+        // until then, marked so that renewals stop asking for it.
+        this.held.set(id, Number.POSITIVE_INFINITY)
+      }
     }
-    if (lost.size === 0) return
-    // In flight, a lost one is past stopping: its settlement will be refused.
+    if (lost.size === 0 || this.stopped) return
     for (const [endpointId, q] of this.queues) {
       if (!q.some((d) => lost.has(d.id))) continue
       const kept = q.filter((d) => !lost.has(d.id))
