@@ -31,7 +31,10 @@ export interface Config {
   endpointConcurrency: number
   /** HOOKRELAY_MAX_IN_FLIGHT: attempts in flight per process. Default 256. */
   maxInFlight: number
-  /** HOOKRELAY_LEASE_SECONDS: how long a claimed delivery stays with its worker. Default 300. */
+  /**
+   * HOOKRELAY_LEASE_SECONDS: how long a claim holds a delivery; a live worker renews what it holds
+   * every third of it, so this is how soon a dead worker's deliveries go to another. Default 300.
+   */
   leaseMs: number
   /** HOOKRELAY_SQLITE_SYNCHRONOUS: NORMAL or FULL. Default FULL: a commit survives power loss, not only a crash. */
   sqliteSynchronous: 'NORMAL' | 'FULL'
