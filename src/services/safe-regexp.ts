@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8'
+import { regexpShape } from '../core/regexp-shape.js'
 
 /**
  * Regular expressions from tenants (the `pattern`s of event types' JSON Schemas) run on the one
@@ -8,9 +9,12 @@ import { setFlagsFromString } from 'node:v8'
  * but not those needing the `u` flag, backreferences, lookarounds or long counted repeats.
  *
  * So tenant patterns are compiled without `u`, where the fallback protects them, and a pattern
- * the linear engine cannot take is refused when it is also shaped to backtrack badly: a repeat of
- * a group that itself repeats. Unicode property escapes (`\p{...}`), which mean something else
- * without `u`, are refused rather than silently changed.
+ * the linear engine cannot take gets no rescue: it is refused when it has a backreference or a
+ * lookaround (`^(a|a)*\1$` and `^(\w|\d)*(?=$)b$` each held the loop for over 13 s on 29
+ * characters), or a repeated group holding a repeat or alternatives (core/regexp-shape.ts). What
+ * is left, such as `^.{1,100}$` (too long a count for the linear engine), backtracks within the
+ * bounds of its counts. Unicode property escapes (`\p{...}`), which mean something else without
+ * `u`, are refused rather than silently changed.
  */
 
 let enabled = false
@@ -35,53 +39,14 @@ function linearTimeCapable(pattern: string): boolean {
   }
 }
 
-/**
- * Whether some group that repeats contains a repeat itself (`(a+)+`, `(\w*\s?){2,}`): the shape
- * behind exponential backtracking. Reads escapes and character classes just enough to skip them.
- */
-export function hasNestedRepeat(pattern: string): boolean {
-  // Per open group: whether something inside it repeats.
-  const groups: boolean[] = []
-  const markEnclosing = (): void => {
-    if (groups.length > 0) groups[groups.length - 1] = true
-  }
-  let i = 0
-  while (i < pattern.length) {
-    const c = pattern[i]!
-    if (c === '(') {
-      groups.push(false)
-      i++
-      continue
-    }
-    let end = i + 1
-    let repeatsInside = false
-    if (c === '\\') end = i + 2
-    else if (c === '[') {
-      let j = i + 1
-      if (pattern[j] === '^') j++
-      if (pattern[j] === ']') j++
-      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1
-      end = j + 1
-    } else if (c === ')') repeatsInside = groups.pop() ?? false
-    const rep = repeatAt(pattern, end)
-    if (rep?.many && repeatsInside) return true
-    if (repeatsInside || rep?.many) markEnclosing()
-    // A lazy suffix (`+?`) belongs to the same repeat.
-    i = rep ? end + rep.len + (pattern[end + rep.len] === '?' ? 1 : 0) : end
-  }
-  return false
-}
-
-/** The quantifier at `j`, if any: its length, and whether it allows more than one match. */
-function repeatAt(pattern: string, j: number): { len: number; many: boolean } | null {
-  const c = pattern[j]
-  if (c === '*' || c === '+') return { len: 1, many: true }
-  if (c === '?') return { len: 1, many: false }
-  if (c !== '{') return null
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(j))
-  if (!m) return null
-  const max = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3])
-  return { len: m[0].length, many: max > 1 }
+/** Why a pattern the fallback cannot rescue may backtrack without bound, or null when it cannot. */
+function unrescuable(pattern: string): string | null {
+  const shape = regexpShape(pattern)
+  if (shape.backreference) return 'uses a backreference (\\1, \\k<name>)'
+  if (shape.lookaround) return 'uses a lookaround ((?=, (?!, (?<=, (?<!)'
+  if (shape.nestedRepeat) return 'repeats a group that repeats inside'
+  if (shape.repeatedAlternation) return 'repeats a group of alternatives'
+  return null
 }
 
 /**
@@ -93,8 +58,9 @@ export function safeRegExp(pattern: string, _flags: string): RegExp {
   if (/\\[pP]\{|\\u\{/.test(pattern)) {
     throw new Error(`pattern "${pattern}" uses a Unicode escape (\\p{...} or \\u{...}), which is not supported`)
   }
-  if (!linearTimeCapable(pattern) && hasNestedRepeat(pattern)) {
-    throw new Error(`pattern "${pattern}" repeats a group that repeats inside, which can take exponential time; simplify it`)
+  const why = linearTimeCapable(pattern) ? null : unrescuable(pattern)
+  if (why !== null) {
+    throw new Error(`pattern "${pattern}" ${why}, which can take exponential time in a form the linear-time engine cannot run; simplify it`)
   }
   return new RegExp(pattern)
 }
