@@ -47,7 +47,7 @@ const RECENT_KEYS = 100_000
  * parse (JSON, or a form: parse-body.ts), find the event type, time and idempotency key by path,
  * run the matching mappings (each a publish into the tenant's outbound pipeline), and log the
  * request with what its actions did.
- * Refusals are AppErrors (404, 401, 400), logged first; everything else answers 202 or 200.
+ * Refusals are AppErrors (404, 401, 400, 422), logged first; everything else answers 202 or 200.
  */
 export class Ingest {
   private readonly recent = new Map<string, number>()
@@ -111,7 +111,7 @@ export class Ingest {
     const parsed = parseBody(req.rawBody, Array.isArray(contentType) ? contentType[0] : contentType)
     if (!parsed.ok) {
       await this.d.log.write({ log: logged('invalid', { error: parsed.error }), claim: null })
-      throw new AppError('malformed_json', parsed.detail)
+      throw new AppError(parsed.code, parsed.detail)
     }
     const body = parsed.body
     // Slack's Events API sends a signed {"type": "url_verification", "challenge"} to a URL before it

@@ -52,4 +52,14 @@ describe('parseBody', () => {
     expect(parse(' {"event_type":"x"}', FORM)).toEqual({ ok: true, body: { event_type: 'x' } })
     expect(parse('{"event_type": "half', FORM)).toMatchObject({ ok: false, error: 'the body is not valid JSON' })
   })
+
+  it('refuses JSON nested more than 100 levels deep, as a body or as the payload field of a form', () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`
+    expect(parse(nested(100))).toMatchObject({ ok: true })
+    const deep = { ok: false, code: 'too_deeply_nested', error: 'the body nests more than 100 levels deep' }
+    expect(parse(nested(101))).toMatchObject(deep)
+    expect(parse(`{"a":${nested(20_000)}}`, FORM)).toMatchObject(deep)
+    expect(parse(new URLSearchParams({ payload: nested(20_000) }).toString(), FORM)).toMatchObject(deep)
+    expect(parse('{"a":', 'application/json')).toMatchObject({ ok: false, code: 'malformed_json' })
+  })
 })

@@ -1,7 +1,11 @@
 import { isUtf8 } from 'node:buffer'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
 
-/** A received body as the paths read it, or why it cannot be read (logged; the answer is a 400). */
-export type ParsedBody = { ok: true; body: unknown } | { ok: false; error: string; detail: string }
+/**
+ * A received body as the paths read it, or why it cannot be read: `error` is logged, `code` and
+ * `detail` answer (400 malformed_json, or 422 too_deeply_nested).
+ */
+export type ParsedBody = { ok: true; body: unknown } | { ok: false; code: 'malformed_json' | 'too_deeply_nested'; error: string; detail: string }
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -13,14 +17,25 @@ const FORM = 'application/x-www-form-urlencoded'
  * Slack interactivity); any other form is its fields as an object of strings (Slack slash commands),
  * the first value winning when a name repeats. A form body that is JSON itself (a sender that
  * labels its JSON wrongly; a form serializer percent-encodes `{` and `[`) is read as JSON.
+ *
+ * Either way, JSON nested deeper than MAX_JSON_DEPTH is refused here, as the API's JSON parser
+ * refuses it: publishing it would overflow the stack after the request was accepted, and the
+ * provider, told 202, would never send it again.
  */
 export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
   const text = raw.toString('utf8')
-  if (isForm(contentType) && !/^\s*[[{]/.test(text)) return parseForm(raw, text)
+  const parsed = isForm(contentType) && !/^\s*[[{]/.test(text) ? parseForm(raw, text) : parseJson(text)
+  if (parsed.ok && nestsDeeperThan(parsed.body, MAX_JSON_DEPTH)) {
+    return { ok: false, code: 'too_deeply_nested', error: `the body nests more than ${MAX_JSON_DEPTH} levels deep`, detail: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.` }
+  }
+  return parsed
+}
+
+function parseJson(text: string): ParsedBody {
   try {
     return { ok: true, body: JSON.parse(text) }
   } catch {
-    return { ok: false, error: 'the body is not valid JSON', detail: 'The request body is not valid JSON.' }
+    return { ok: false, code: 'malformed_json', error: 'the body is not valid JSON', detail: 'The request body is not valid JSON.' }
   }
 }
 
@@ -29,7 +44,7 @@ function isForm(contentType: string | undefined): boolean {
 }
 
 function parseForm(raw: Buffer, text: string): ParsedBody {
-  const invalid = (error: string): ParsedBody => ({ ok: false, error, detail: `The request body is not a valid form: ${error}.` })
+  const invalid = (error: string): ParsedBody => ({ ok: false, code: 'malformed_json', error, detail: `The request body is not a valid form: ${error}.` })
   // Percent-escapes must be whole and decode to UTF-8, which the standard would silently replace
   // with U+FFFD: a body that means something else than it says is refused, as malformed JSON is.
   if (!isUtf8(raw)) return invalid('it is not UTF-8')
@@ -52,7 +67,7 @@ function parseForm(raw: Buffer, text: string): ParsedBody {
     try {
       return { ok: true, body: JSON.parse(payload) }
     } catch {
-      return { ok: false, error: 'the payload field of the form is not valid JSON', detail: 'The payload field of the form is not valid JSON.' }
+      return { ok: false, code: 'malformed_json', error: 'the payload field of the form is not valid JSON', detail: 'The payload field of the form is not valid JSON.' }
     }
   }
   // fromEntries defines own properties, so a field named __proto__ is a field like any other.

@@ -2,7 +2,7 @@
  * API.md "Inbound sources", end to end over real HTTP: the sources API (defaults, masked secret,
  * ingestUrl, 422s, secret reveal and rotation, PATCH keeping the secret, disable/delete), and
  * `POST /in/{id}` and `/in/{id}/track`: signatures (hmac, github, stripe, standard-webhooks),
- * refusals (401, 400, 413, 404) and their log entries, mappings (fields, required, patterns, `*`,
+ * refusals (401, 400, 413, 422, 404) and their log entries, mappings (fields, required, patterns, `*`,
  * several at once, failures), idempotency, the request log (order, pagination, redaction), and an
  * inbound event delivered to a subscribed outbound endpoint.
  * Network rule: loopback only (the test server and a local receiver).
@@ -715,6 +715,22 @@ describe('inbound sources', () => {
       expectProblem(await signed(s.id, ''), 400, 'malformed_json')
       expectAccepted(await signed(s.id, '{"event_type":"as.text"}', { headers: { 'content-type': 'text/plain' } }), 'as.text')
       expect((await events(t)).map((e) => e.type)).toEqual(['as.text'])
+    })
+
+    it('refuses a body nested more than 100 levels deep with 422, as JSON or as a form payload, and logs it as invalid', async () => {
+      const t = await tenant()
+      const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish' }] })
+      // 202 before: the publish then overflowed the stack, so the event was lost and never sent again.
+      const deep = `{"event_type":"deep.one","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`
+      expectProblem(await signed(s.id, deep), 422, 'too_deeply_nested')
+      expect(await lastLog(t, s.id)).toMatchObject({ status: 'invalid', eventType: null, error: 'the body nests more than 100 levels deep', actions: [] })
+      const form = new URLSearchParams({ payload: deep }).toString()
+      expectProblem(await signed(s.id, form, { headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 422, 'too_deeply_nested')
+      expect(await lastLog(t, s.id, 2)).toMatchObject({ status: 'invalid', error: 'the body nests more than 100 levels deep' })
+      expectProblem(await signed(s.id, deep, { suffix: '/track' }), 422, 'too_deeply_nested')
+      expect(await events(t)).toEqual([])
+      // 100 levels, the API's own limit, are taken.
+      expectAccepted(await signed(s.id, `{"event_type":"deep.enough","data":${'['.repeat(99)}${']'.repeat(99)}}`), 'deep.enough')
     })
 
     it('refuses a body over 1 MiB with 413', async () => {
