@@ -215,6 +215,8 @@ function hmacOnlyErrors(v: VerificationInput): FieldError[] {
 
 function secretErrors(type: VerificationType, secret: string, path = '/verification/secret'): FieldError[] {
   if (secret.length === 0) return [{ path, message: 'must not be empty' }]
+  // Its hint (maskSecret: the last characters) is stored as text, which on PostgreSQL cannot hold U+0000.
+  if (secret.includes('\u0000')) return [{ path, message: 'must not contain U+0000' }]
   // With or without its whsec_ prefix, as the verifier and the reference libraries take it (a
   // conformance vector signs with the bare key); either way it must decode to 24 to 64 bytes.
   if (type === 'standard-webhooks' && !isValidSecret(secret) && !isValidSecret(`whsec_${secret}`)) {

@@ -101,4 +101,41 @@ describe('source settings', () => {
     const s = await createSource(t, {})
     expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { name: 'a\u0000b' }), '/name')
   })
+
+  it('refuses paths holding U+0000 with 422 on every store', async () => {
+    const t = await tenant()
+    const nul = 'data.a\u0000b'
+    for (const [field, path] of [
+      [{ eventTypePath: nul }, '/eventTypePath'],
+      [{ timestampPath: nul }, '/timestampPath'],
+      [{ idempotency: { keyPath: nul } }, '/idempotency/keyPath'],
+      [{ mappings: [{ eventType: '*', action: 'publish', fields: { id: nul } }] }, '/mappings/0/fields/id'],
+    ] as const) {
+      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'src', verification: { type: 'none' }, ...field }), path)
+    }
+    const s = await createSource(t, {})
+    for (const [field, path] of [
+      [{ eventTypePath: nul }, '/eventTypePath'],
+      [{ timestampPath: nul }, '/timestampPath'],
+      [{ idempotency: { keyPath: nul } }, '/idempotency/keyPath'],
+    ] as const) {
+      expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, field), path)
+    }
+    expect((await srv.api('GET', `${t}/sources/${s.id}`)).body).toMatchObject({ eventTypePath: 'event_type', timestampPath: null, idempotency: null })
+  })
+
+  it('refuses a secret holding U+0000 with 422 naming it on every store (its hint is text)', async () => {
+    const t = await tenant()
+    for (const secret of [`${FIRST}\u0000ab`, 'a\u0000']) {
+      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'src', verification: { type: 'hmac', secret } }), '/verification/secret')
+      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'src', verification: { type: 'github', secret } }), '/verification/secret')
+    }
+    const none = await createSource(t, {})
+    expectInvalid(await srv.api('PATCH', `${t}/sources/${none.id}`, { verification: { type: 'hmac', secret: `${FIRST}\u0000ab` } }), '/verification/secret')
+    const s = await createSource(t, { verification: { type: 'hmac', secret: FIRST } })
+    expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'hmac', secret: `${SECOND}\u0000ab` } }), '/verification/secret')
+    expectInvalid(await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: `${SECOND}\u0000ab` }), '/secret')
+    const body = '{"event_type":"still.first"}'
+    expect((await signed(s.id, FIRST, body)).status).toBe(202)
+  })
 })

@@ -5,7 +5,7 @@ import { decodeCursor, page, publicBase, presentRequest, presentSource } from '.
 import { EventTypeName, ListQuery, listOf, Text } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
-const Path = Type.String({ minLength: 1, maxLength: 256, description: 'A dot path into the JSON body (data.object.id), or $headers.<name>.' })
+const Path = Text({ minLength: 1, maxLength: 256, description: 'A dot path into the JSON body (data.object.id), or $headers.<name>.' })
 const VerificationType = Type.Union(
   [
     Type.Literal('none'),
