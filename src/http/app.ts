@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
-import { AppError } from '../errors.js'
+import { AppError, invalid } from '../errors.js'
 import type { Access, Principal } from '../services/access.js'
 import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
@@ -92,8 +92,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
 
   app.addHook('preValidation', async (req) => {
+    // U+0000, which PostgreSQL text cannot hold (a 500 there), is refused on every store before
+    // it reaches one: a path parameter holding it names nothing (404, as an unknown id), a query
+    // value holding it is a 422. Every route, /in and /gw included, passes here; the scan is of a
+    // few short strings, so the publish and ingest paths do not feel it.
+    const params = req.params as Record<string, string> | undefined
+    for (const name in params) {
+      // The gateway forwards the rest of its path (`*`) as received, still percent-encoded: not a name.
+      if (name !== '*' && params[name]!.includes('\u0000')) throw new AppError('not_found', `No ${name} holds U+0000.`)
+    }
     const schema = req.routeOptions.schema?.querystring as Parameters<typeof coerceQuery>[0]
-    if (schema !== undefined) req.query = coerceQuery(schema, req.query)
+    if (schema === undefined) return
+    const query = req.query as Record<string, string | string[] | undefined>
+    for (const name in query) {
+      const value = query[name]
+      if (typeof value === 'string' ? value.includes('\u0000') : value?.some((v) => v.includes('\u0000'))) throw invalid(`/query/${name}`, 'must not contain U+0000')
+    }
+    req.query = coerceQuery(schema, req.query)
   })
 
   const compilers = lazyCompilers(AJV_OPTIONS)

@@ -24,6 +24,28 @@ describe('API tenants', () => {
     expect((await ctx.srv.api('GET', '/v1/tenants/nul-t')).body.name).toBe('ok')
   })
 
+  it('U+0000 in a path parameter names nothing (404), and in a query value is a 422 naming it, on every store', async () => {
+    expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'nul-p', name: 'p' })).status).toBe(201)
+    for (const [method, path] of [
+      ['GET', '/v1/tenants/p%00'],
+      ['GET', '/v1/tenants/p%00/endpoints'],
+      ['GET', '/v1/tenants/nul-p/endpoints/ep_%00'],
+      ['DELETE', '/v1/tenants/nul-p/endpoints/ep_%00'],
+      ['GET', '/v1/tenants/nul-p/events/evt_%00'],
+      ['GET', '/v1/event-types/a%00b'],
+    ] as const) {
+      expectProblem(await ctx.srv.api(method, path), 404, 'not_found')
+    }
+    // The publish path and the ingest and gateway paths, which take no bearer token, likewise.
+    expectProblem(await ctx.srv.api('POST', '/v1/tenants/p%00/events', { type: 'a.b', payload: {} }), 404, 'not_found')
+    for (const path of ['/in/src_%00x', '/in/src_%00x/track', '/gw/nul-p/r%00']) {
+      expectProblem(await ctx.srv.api('POST', path, { event_type: 'a.b' }, { token: null }), 404, 'not_found')
+    }
+    expectInvalid(await ctx.srv.api('GET', '/v1/tenants/nul-p/events?type=a%00b'), '/query/type')
+    expectInvalid(await ctx.srv.api('GET', '/v1/tenants/nul-p/endpoints?limit=5&cursor=%00'), '/query/cursor')
+    expect((await ctx.srv.api('GET', '/v1/tenants/nul-p/events?type=a%01b')).status).toBe(200)
+  })
+
   describe('create', () => {
     it('with a chosen id: 201 and the tenant shape', async () => {
       const res = await ctx.srv.api('POST', '/v1/tenants', { id: 'acme', name: 'Acme', metadata: { plan: 'pro', seats: 5 } })
