@@ -49,6 +49,16 @@ describe('loadConfig: the database URL', () => {
     expect(() => loadConfig({}, { databaseUrl: 'db.internal/hookrelay' })).toThrow(ConfigError)
     expect(() => loadConfig({}, { databaseUrl: 'postgres:db' })).toThrow(ConfigError)
   })
+
+  it('repeats nothing of a value without a scheme, which may hold a password', () => {
+    for (const url of ['//root:s3cret@db.internal/hookrelay', 'root@s3cret']) {
+      expect(() => loadConfig({}, { databaseUrl: url })).toThrow(/got a value without a scheme$/)
+    }
+  })
+
+  it('takes no sqlite: URL, which nothing documents: SQLite is the default, in --data-dir', () => {
+    expect(() => loadConfig({}, { databaseUrl: 'sqlite:/var/lib/hookrelay' })).toThrow(/got a sqlite: URL$/)
+  })
 })
 
 describe('loadConfig: unusable values', () => {

@@ -13,7 +13,7 @@ export interface Config {
   host: string
   /** `--data-dir` / HOOKRELAY_DATA_DIR: the SQLite database and the generated key file. Default ./.hookrelay */
   dataDir: string
-  /** `--database-url` / HOOKRELAY_DATABASE_URL: a postgres:// URL selects PostgreSQL. Default none (SQLite in dataDir). */
+  /** `--database-url` / HOOKRELAY_DATABASE_URL: a postgres:// or postgresql:// URL (nothing else), which selects PostgreSQL. Default none (SQLite in dataDir). */
   databaseUrl: string | null
   /** HOOKRELAY_ADMIN_TOKEN. Default: generated on first start, its hash stored, printed once. */
   adminToken: string | null
@@ -86,18 +86,18 @@ export class ConfigError extends Error {
 }
 
 /**
- * The database URLs open-store.ts can open: postgres:// or postgresql:// (the two schemes libpq
- * accepts) select PostgreSQL; `sqlite:DIR` names SQLite's data directory.
+ * The one check of a database URL: postgres:// or postgresql:// (the two schemes libpq accepts)
+ * selects PostgreSQL; without one the store is SQLite in dataDir. open-store.ts trusts it.
  */
-const SUPPORTED_DATABASE_URL = /^(postgres(ql)?:\/\/|sqlite:)/
+const POSTGRES_URL = /^postgres(ql)?:\/\//
 
 function databaseUrl(url: string | undefined): string | null {
   if (url === undefined) return null
-  if (SUPPORTED_DATABASE_URL.test(url)) return url
-  // Only the scheme is repeated: the rest of a URL may hold a password.
-  const scheme = /^[^:/@]*:/.exec(url)?.[0]
-  const got = scheme === undefined ? `"${url}"` : `a ${scheme} URL`
-  throw new ConfigError(`--database-url (HOOKRELAY_DATABASE_URL) must be a postgres:// or postgresql:// URL, or left out for SQLite in the data directory; got ${got}`)
+  if (POSTGRES_URL.test(url)) return url
+  // Only a scheme is repeated, never the rest: a URL may hold a password.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0]
+  const got = scheme === undefined ? 'a value without a scheme' : `a ${scheme} URL`
+  throw new ConfigError(`--database-url (HOOKRELAY_DATABASE_URL) must be a postgres:// or postgresql:// URL, or left out for SQLite in the data directory (--data-dir); got ${got}`)
 }
 
 function allowedNetworks(list: string | undefined): string[] {
