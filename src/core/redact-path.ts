@@ -1,3 +1,4 @@
+import { decodeFormComponent } from './decode-form-component.js'
 import { REDACTED } from './redact-headers.js'
 
 /**
@@ -33,7 +34,7 @@ const CREDENTIAL_ENDINGS = ['key', 'sig', 'pwd', 'pass', 'hmac']
 export function isCredentialName(encoded: string): boolean {
   let name = encoded
   try {
-    name = decodeURIComponent(encoded.replaceAll('+', ' '))
+    name = decodeFormComponent(encoded)
   } catch {
     // Malformed escapes: judge the name as it came.
   }

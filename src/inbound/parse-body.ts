@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer'
+import { decodeFormComponent } from '../core/decode-form-component.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
 
 /**
@@ -55,8 +56,8 @@ function parseForm(raw: Buffer, text: string): ParsedBody {
     let name: string
     let value: string
     try {
-      name = decode(eq < 0 ? pair : pair.slice(0, eq))
-      value = eq < 0 ? '' : decode(pair.slice(eq + 1))
+      name = decodeFormComponent(eq < 0 ? pair : pair.slice(0, eq))
+      value = eq < 0 ? '' : decodeFormComponent(pair.slice(eq + 1))
     } catch {
       return invalid('a percent-escape is malformed or not UTF-8')
     }
@@ -72,9 +73,4 @@ function parseForm(raw: Buffer, text: string): ParsedBody {
   }
   // fromEntries defines own properties, so a field named __proto__ is a field like any other.
   return { ok: true, body: Object.fromEntries(fields) }
-}
-
-/** One name or value of a form: `+` is a space, then percent-decoding (throws on a malformed escape). */
-function decode(s: string): string {
-  return decodeURIComponent(s.replaceAll('+', ' '))
 }
