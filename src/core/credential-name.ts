@@ -1,0 +1,16 @@
+/** Parts that make a name a credential's wherever they appear in it, compared without case or separators. */
+const CREDENTIAL_PARTS = ['token', 'secret', 'passw', 'signature', 'apikey', 'accesskey', 'privatekey', 'credential', 'auth', 'session', 'jwt', 'bearer', 'cookie', 'hmac']
+/** Names that are a credential's on their own, or at the end of a longer name (api_key, x-hub-sig). */
+const CREDENTIAL_ENDINGS = ['key', 'sig', 'pwd', 'pass']
+
+/**
+ * Whether a name (a header's, or a query parameter's once decoded) looks like it carries a
+ * credential: token, x-api-token, access_token, key, api_key, secret, client_secret, signature,
+ * sig, password, pwd, auth, Authorization, Cookie, session_id, X-Shopify-Hmac-Sha256 and the like,
+ * in any case and with any separators. Erring towards redaction: hiding a harmless value costs
+ * less than showing a secret. The one rule for every log and event that redacts.
+ */
+export function isCredentialName(name: string): boolean {
+  const bare = name.toLowerCase().replace(/[^a-z0-9]/g, '')
+  return CREDENTIAL_PARTS.some((p) => bare.includes(p)) || CREDENTIAL_ENDINGS.some((e) => bare.endsWith(e))
+}
