@@ -84,7 +84,7 @@ describe('lifecyclePayload', () => {
       requestView({
         method: 'POST',
         path: '/v1/items',
-        search: 'a=1&api_key=k1&access_token=t1&X-Amz-Signature=s',
+        search: 'a=1&api_key=k1&access_token=t1&X-Amz-Signature=s&sig=h&jwt=j&keyword=w',
         headers: { authorization: 'Bearer s3cret', 'content-type': 'application/json', connection: 'keep-alive' },
         body: Buffer.from('{"n":1}'),
       }),
@@ -96,7 +96,8 @@ describe('lifecyclePayload', () => {
       request: {
         method: 'POST',
         path: '/v1/items',
-        query: { a: '1', api_key: '[redacted]', access_token: '[redacted]', 'X-Amz-Signature': '[redacted]' },
+        // Judged as a source's log judges them (credential-name.ts).
+        query: { a: '1', api_key: '[redacted]', access_token: '[redacted]', 'X-Amz-Signature': '[redacted]', sig: '[redacted]', jwt: '[redacted]', keyword: 'w' },
         headers: { authorization: '[redacted]', 'content-type': 'application/json' },
         body: { n: 1 },
       },

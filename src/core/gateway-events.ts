@@ -1,5 +1,6 @@
 import zlib from 'node:zlib'
 import type { JsonObject } from './model.js'
+import { isCredentialName } from './credential-name.js'
 import { REDACTED, redactHeaders } from './redact-headers.js'
 
 /**
@@ -122,9 +123,6 @@ export interface ProxiedRequest {
   body: Buffer
 }
 
-/** Query parameters whose values are credentials, by a part of their name (api_key, access_token, X-Amz-Signature...). */
-const SECRET_QUERY = /token|key|secret|password|passwd|signature|auth|credential|session/i
-
 const headerOf = (h: Record<string, string | string[] | undefined>, name: string) => {
   const v = h[name]
   return Array.isArray(v) ? v[0] : v
@@ -145,7 +143,7 @@ const messageView = (h: Record<string, string | string[] | undefined>, body: Buf
  */
 export function requestView(request: ProxiedRequest): JsonObject {
   const query = queryObject(request.search)
-  for (const name of Object.keys(query)) if (SECRET_QUERY.test(name)) query[name] = REDACTED
+  for (const name of Object.keys(query)) if (isCredentialName(name)) query[name] = REDACTED
   return { method: request.method, path: request.path, query, ...messageView(request.headers, request.body) }
 }
 
