@@ -4,12 +4,12 @@ import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, storableKey } from '../core/idempot
 import { newId } from '../core/ids.js'
 import { mappingMatches, planAction } from '../core/mappings.js'
 import type { Source, SourceAction, SourceRequest } from '../core/model.js'
+import { parseBody } from '../core/parse-body.js'
 import { AppError, notFound } from '../errors.js'
 import type { Publisher } from '../services/publisher.js'
 import type { SourceRequestWrite, Store } from '../store/store.js'
 import { redactHeaders } from '../core/redact-headers.js'
 import { redactPath } from '../core/redact-path.js'
-import { parseBody } from './parse-body.js'
 import type { RequestLog } from './request-log.js'
 import type { SourceCache } from './source-cache.js'
 import { verifiers } from './verifiers/index.js'
@@ -44,7 +44,7 @@ const RECENT_KEYS = 100_000
 
 /**
  * What /in does with a request (API.md, Inbound sources): verify the signature on the raw bytes,
- * parse (JSON, or a form: parse-body.ts), find the event type, time and idempotency key by path,
+ * parse (JSON, or a form: core/parse-body.ts), find the event type, time and idempotency key by path,
  * run the matching mappings (each a publish into the tenant's outbound pipeline), and log the
  * request with what its actions did.
  * Refusals are AppErrors (404, 401, 400, 422), logged first; everything else answers 202 or 200.

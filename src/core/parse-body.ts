@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
-import { decodeFormComponent } from '../core/decode-form-component.js'
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
+import { decodeFormComponent } from './decode-form-component.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 
 /**
  * A received body as the paths read it, or why it cannot be read: `error` is logged, `code` and
@@ -11,13 +11,14 @@ export type ParsedBody = { ok: true; body: unknown } | { ok: false; code: 'malfo
 const FORM = 'application/x-www-form-urlencoded'
 
 /**
- * Reads a received body, after its signature was checked on the raw bytes. JSON whatever the
- * content type, except `application/x-www-form-urlencoded` (the WHATWG URL standard's
- * "application/x-www-form-urlencoded parsing"), which GitHub sends by default and Slack sends for
- * slash commands and interactivity: a form whose only field is `payload` is the JSON in it (GitHub,
- * Slack interactivity); any other form is its fields as an object of strings (Slack slash commands),
- * the first value winning when a name repeats. A form body that is JSON itself (a sender that
- * labels its JSON wrongly; a form serializer percent-encodes `{` and `[`) is read as JSON.
+ * Reads a received body; pure, called by inbound/ingest.ts once the signature was checked on the
+ * raw bytes. JSON whatever the content type, except `application/x-www-form-urlencoded` (the WHATWG
+ * URL standard's "application/x-www-form-urlencoded parsing"), which GitHub sends by default and
+ * Slack sends for slash commands and interactivity: a form whose only field is `payload` is the
+ * JSON in it (GitHub, Slack interactivity); any other form is its fields as an object of strings
+ * (Slack slash commands), the first value winning when a name repeats. A form body that is JSON
+ * itself (a sender that labels its JSON wrongly; a form serializer percent-encodes `{` and `[`) is
+ * read as JSON.
  *
  * Either way, JSON nested deeper than MAX_JSON_DEPTH is refused here, as the API's JSON parser
  * refuses it: publishing it would overflow the stack after the request was accepted, and the
