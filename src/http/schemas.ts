@@ -10,7 +10,14 @@ const Time = Type.String({ format: 'date-time' })
  * cannot hold (a 500 there, while SQLite kept it), so a value means the same on every store.
  */
 export const Text = (options: Parameters<typeof Type.String>[0] = {}) => Type.String({ ...options, pattern: '^[^\\u0000]*$' })
-const Json = Type.Record(Type.String(), Type.Unknown())
+/**
+ * An object with any keys. TypeBox's string-keyed Record matches keys with `^.*$`, and the response
+ * serializer drops the keys that fail it: any with a line break (`"a\nb"`), so metadata, headers
+ * or a payload holding one came back without it, and a read-then-write lost it for good.
+ */
+export const Dict = <T extends TSchema>(value: T, options?: Parameters<typeof Type.Record>[2]) => Type.Record(Type.String({ pattern: '^[\\s\\S]*$' }), value, options)
+
+const Json = Dict(Type.Unknown())
 
 export const Problem = Type.Object({
   type: Type.String(),
@@ -30,7 +37,7 @@ export const listOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 
 export const TenantId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
-export const Metadata = Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form JSON, at most 16 KiB.' })
+export const Metadata = Dict(Type.Unknown(), { description: 'Free-form JSON, at most 16 KiB.' })
 
 export const TenantOut = Type.Object({
   id: Type.String(),
@@ -109,7 +116,7 @@ const payloadFields = {
     description:
       'A Liquid template for the body, rendered with `event` (id, type, timestamp, data), `endpoint` and `tenant` (id, name, metadata). Output is not escaped: serialize values into JSON with the `json` filter. Default null: the {id, type, timestamp, data} envelope.',
   }),
-  extraFields: Type.Record(Type.String(), Type.Unknown(), { description: 'Static fields merged over the top level of a JSON body. Default {}.' }),
+  extraFields: Dict(Type.Unknown(), { description: 'Static fields merged over the top level of a JSON body. Default {}.' }),
   includeRequestBody: Type.Boolean({ description: "Keep request.body in a gateway-shaped payload (request.* events). Default true." }),
   includeResponseBody: Type.Boolean({ description: 'Keep response.body. Default true.' }),
   includeHeaders: Type.Boolean({ description: 'Keep request.headers and response.headers. Default false.' }),
@@ -139,11 +146,11 @@ export const EndpointFields = {
   metadata: Metadata,
   method: Method,
   auth: AuthIn,
-  headers: Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 8192 }), {
+  headers: Dict(Type.String({ maxLength: 8192 }), {
     maxProperties: 50,
     description: 'Sent on every request; values may be Liquid like the URL. Framing headers (host, content-length, transfer-encoding, connection...) and webhook-* are refused.',
   }),
-  queryParams: Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2048 }), {
+  queryParams: Dict(Type.String({ maxLength: 2048 }), {
     maxProperties: 50,
     description: "Added to the URL's query, replacing parameters of the same name.",
   }),
@@ -186,8 +193,8 @@ export const EndpointOut = Type.Object({
   metadata: Json,
   method: Method,
   auth: AuthOut,
-  headers: Type.Record(Type.String(), Type.String()),
-  queryParams: Type.Record(Type.String(), Type.String()),
+  headers: Dict(Type.String()),
+  queryParams: Dict(Type.String()),
   payload: PayloadOut,
   createdAt: Time,
   updatedAt: Time,
@@ -196,7 +203,7 @@ export const EndpointOut = Type.Object({
 export const EventIn = Type.Object(
   {
     type: EventTypeName,
-    payload: Type.Record(Type.String(), Type.Unknown()),
+    payload: Dict(Type.Unknown()),
     idempotencyKey: Type.Optional(Text({ minLength: 1, maxLength: 256 })),
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
     occurredAt: Type.Optional(Time),
@@ -226,11 +233,11 @@ export const AttemptOut = Type.Object({
   request: Type.Object({
     method: Type.String(),
     url: Type.String(),
-    headers: Type.Record(Type.String(), Type.String()),
+    headers: Dict(Type.String()),
     body: Type.Union([Type.String(), Type.Null()]),
   }),
   response: Type.Union([
-    Type.Object({ status: Type.Integer(), headers: Type.Record(Type.String(), Type.String()), body: Type.String() }),
+    Type.Object({ status: Type.Integer(), headers: Dict(Type.String()), body: Type.String() }),
     Type.Null(),
   ]),
   error: Type.Union([Type.Object({ kind: Type.String(), message: Type.String() }), Type.Null()]),

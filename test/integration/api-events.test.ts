@@ -137,6 +137,20 @@ describe('API events and deliveries', () => {
       expect(expectList(await srv.api('GET', `${t}/events`))).toEqual([])
     })
 
+    it('keys holding line breaks come back in every answer (the serializer once dropped them)', async () => {
+      const t = await tenant()
+      const payload = { 'line\nbreak': 1, 'separator\u2028here': { 'inner\r\n': true }, plain: 'x' }
+      const pub = await srv.api('POST', `${t}/events`, { type: 'keys.checked', payload })
+      expect(pub.status).toBe(202)
+      expect(pub.body.payload).toEqual(payload)
+      expect((await srv.api('GET', `${t}/events/${pub.body.id}`)).body.payload).toEqual(payload)
+      expect(expectList(await srv.api('GET', `${t}/events`))[0].payload).toEqual(payload)
+      const metadata = { 'x\ny': 1 }
+      const created = await srv.api('POST', '/v1/tenants', { id: 'keys-with-breaks', name: 'k', metadata })
+      expect(created.body.metadata).toEqual(metadata)
+      expect((await srv.api('GET', '/v1/tenants/keys-with-breaks')).body.metadata).toEqual(metadata)
+    })
+
     it('a body nested past 100 levels is a 422 too_deeply_nested, not a 500; 100 levels are accepted', async () => {
       const t = await tenant()
       const nest = (levels: number): string => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels)

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
 import { parseTime } from '../parse-time.js'
 import { decodeCursor, page, presentAttempt, presentEndpoint } from '../present.js'
-import { AttemptOut, EndpointFields, EndpointOut, endpointExamples, EventTypeName, ListQuery, listOf } from '../schemas.js'
+import { AttemptOut, Dict, EndpointFields, EndpointOut, endpointExamples, EventTypeName, ListQuery, listOf } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 const EndpointParams = Type.Object({ tenantId: Type.String(), endpointId: Type.String() })
@@ -89,7 +89,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
         tags: ['endpoints'],
         params: EndpointParams,
         body: Type.Object(
-          { eventType: Type.Optional(EventTypeName), payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+          { eventType: Type.Optional(EventTypeName), payload: Type.Optional(Dict(Type.Unknown())) },
           { additionalProperties: false },
         ),
         response: { 200: AttemptOut },

@@ -4,9 +4,9 @@ import { isBuiltInEventType } from '../../core/built-in-event-types.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, presentEventType } from '../present.js'
-import { EventTypeName, EventTypeOut, ListQuery, listOf, Text } from '../schemas.js'
+import { Dict, EventTypeName, EventTypeOut, ListQuery, listOf, Text } from '../schemas.js'
 
-const JsonObject = Type.Record(Type.String(), Type.Unknown())
+const JsonObject = Dict(Type.Unknown())
 const NameParams = Type.Object({ name: Type.String() })
 
 export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, schemas }) => {

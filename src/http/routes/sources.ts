@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
 import { decodeCursor, page, publicBase, presentRequest, presentSource } from '../present.js'
-import { EventTypeName, ListQuery, listOf, Text } from '../schemas.js'
+import { Dict, EventTypeName, ListQuery, listOf, Text } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
 const Path = Text({ minLength: 1, maxLength: 256, description: 'A dot path into the JSON body (data.object.id), or $headers.<name>.' })
@@ -42,7 +42,7 @@ const MappingIn = Type.Object(
     action: Type.Literal('publish'),
     publishAs: Type.Optional(Type.Union([EventTypeName, Type.Null()], { description: 'The outbound event type. Default: the received type.' })),
     fields: Type.Optional(
-      Type.Union([Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Path, { maxProperties: 100 }), Type.Null()], {
+      Type.Union([Dict(Path, { maxProperties: 100 }), Type.Null()], {
         description: 'Outbound payload field -> dot path (case-sensitive; arrays and objects carried as they are). Default: the whole body.',
       }),
     ),
@@ -113,7 +113,7 @@ const SourceOut = Type.Object({
       eventType: Type.String(),
       action: Type.String(),
       publishAs: Type.Union([Type.String(), Type.Null()]),
-      fields: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
+      fields: Type.Union([Dict(Type.String()), Type.Null()]),
       required: Type.Array(Type.String()),
     }),
   ),
@@ -138,7 +138,7 @@ const RequestLogOut = Type.Object({
   request: Type.Object({
     method: Type.String(),
     path: Type.String(),
-    headers: Type.Record(Type.String(), Type.String(), { description: 'Credentials and signatures redacted.' }),
+    headers: Dict(Type.String(), { description: 'Credentials and signatures redacted.' }),
     body: Type.String(),
   }),
 })
