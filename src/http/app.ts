@@ -1,10 +1,12 @@
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Role } from '../config.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
-import { AppError, invalid } from '../errors.js'
+import { AppError, errorCatalog, invalid, type ErrorCode } from '../errors.js'
 import type { Access, Principal } from '../services/access.js'
 import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
@@ -15,7 +17,7 @@ import type { RouteService } from '../services/routes.js'
 import type { SourceService } from '../services/sources.js'
 import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
-import { errorHandler, sendProblem } from './error-handler.js'
+import { errorHandler, problem, sendProblem } from './error-handler.js'
 import { lazyCompilers } from './lazy-compilers.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
@@ -71,6 +73,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // A path Fastify cannot decode (`%ZZ`) is answered before any route: as a problem document too.
     frameworkErrors: (error, _req, reply) => void sendProblem(reply, 'bad_request', `${error.message}.`),
+    // A request Node's parser cannot read at all (a body longer than its content-length, a control
+    // character in a header, headers past the limit) never reaches a route: answered here, as a
+    // problem document too, then the connection closes.
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // An empty body on a JSON route means "no options" (POST .../retry with a content type but no body).
@@ -169,4 +175,18 @@ function tenantInPath(url: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Fastify's clientErrorHandler: the problem document for an unreadable request, written on the raw socket. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'request_headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request'
+  const body = JSON.stringify(problem(code, code === 'bad_request' ? 'The request could not be read as HTTP.' : undefined))
+  const { status } = errorCatalog[code]
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }

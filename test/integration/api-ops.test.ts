@@ -2,6 +2,7 @@
  * API.md "Running": /healthz, /metrics, /openapi.json, the /docs page, and unknown routes.
  * Network rule: the only traffic is to the server and receiver on 127.0.0.1.
  */
+import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
@@ -119,6 +120,34 @@ describe('API operations', () => {
   ])('%s %s is a 404 problem', async (method, path) => {
     const res = await srv.api(method, path, method === 'POST' ? {} : undefined, { token: null })
     expectProblem(res, 404, 'route_not_found')
+  })
+
+  it('a request HTTP cannot read is answered with a problem document too, and the connection closed', async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { hostname, port } = new URL(srv.url)
+        const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(text))
+        let answer = ''
+        socket.setEncoding('utf8')
+        socket.on('data', (chunk: string) => (answer += chunk))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    const auth = `authorization: Bearer ${srv.adminToken}\r\n`
+    const cases: Array<[string, number, string]> = [
+      // A body longer than its content-length: the rest is read as a next request, which is not HTTP.
+      [`POST /v1/tenants HTTP/1.1\r\nhost: x\r\n${auth}content-type: application/json\r\ncontent-length: 5\r\n\r\n{"id":"a","name":"b"}`, 400, 'bad_request'],
+      [`GET /healthz HTTP/1.1\r\nhost: x\r\nx-odd: a\x7fb\r\n\r\n`, 400, 'bad_request'],
+      [`GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'request_headers_too_large'],
+    ]
+    for (const [request, status, code] of cases) {
+      const answer = await raw(request)
+      const last = answer.lastIndexOf('HTTP/1.1 ')
+      const [head, body] = answer.slice(last).split('\r\n\r\n')
+      expect(head, request.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+      expect(head).toMatch(/content-type: application\/problem\+json/i)
+      expect(JSON.parse(body!)).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) })
+    }
   })
 
   it('an unknown /v1 route is a 404 problem for the admin and a 401 without a token', async () => {
