@@ -34,6 +34,12 @@ export function createUpstream(policy: AddressPolicy): Upstream {
       const signal = AbortSignal.timeout(req.timeoutMs)
       try {
         const res = await request(req.url, { method: req.method as 'GET', headers: req.headers, body: req.body, dispatcher: agent, signal })
+        // A status code is three digits from 100 to 599 (RFC 9110 15); the parser takes any three
+        // (`HTTP/1.1 700 Weird`), and no client can be answered with those: not an HTTP answer.
+        if (res.statusCode < 100 || res.statusCode > 599) {
+          res.body.destroy()
+          return { kind: 'unreachable', message: `the upstream answered with status ${res.statusCode}, outside 100-599` }
+        }
         const chunks: Buffer[] = []
         let size = 0
         for await (const chunk of res.body) {

@@ -805,6 +805,24 @@ describe('gateway routes', () => {
       expect(hits.map((h) => envelopeOf(h).type).sort()).toEqual(typesOf(evs))
     })
 
+    it('a status outside 100-599 (HTTP/1.1 700): 502 upstream_unreachable, with received, error and completed as when unreachable', async () => {
+      const { t, base, name } = await setup({ name: 'weird', handler: () => ({ status: 700, headers: { 'content-type': 'text/plain' }, body: 'odd' }) })
+      const { hooks } = await listener(t, name)
+      const res = await gw(`${base}/odd`)
+      expectProblem(res, 502, 'upstream_unreachable')
+      expect(res.body.detail).toContain('700')
+      const evs = await lifecycle(t)
+      expect(typesOf(evs)).toEqual(['request.completed', 'request.error', 'request.received'])
+      for (const ev of evs) {
+        expect(ev.channels).toEqual([name])
+        expectPayloadShape(ev.payload, name)
+        expect(ev.payload.request).toMatchObject({ method: 'GET', path: '/odd' })
+        expect(ev.payload.response).toBeNull()
+      }
+      const hits = await hooks.waitForHits(3, DELIVERY_WAIT_MS)
+      expect(hits.map((h) => envelopeOf(h).type).sort()).toEqual(typesOf(evs))
+    })
+
     it('bodies: JSON parsed (application/json and +json), invalid JSON and text as text, an empty body as null', async () => {
       const t = await f.tenant()
       const up = await f.receiver((req) => {
