@@ -136,6 +136,13 @@ describe('API event types', () => {
       expect((await ctx.srv.api('POST', '/v1/tenants/sch/events', { type: 'free.form', payload: { anything: [1] } })).status).toBe(202)
     })
 
+    it('a schema on a built-in type documents it and is not enforced: the server makes those payloads', async () => {
+      const patched = await ctx.srv.api('PATCH', '/v1/event-types/delivery.failed', { schema: { type: 'object', required: ['zzz'] } })
+      expect(patched.status).toBe(200)
+      expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'sch-built-in', name: 'Built in' })).status).toBe(201)
+      expect((await ctx.srv.api('POST', '/v1/tenants/sch-built-in/events', { type: 'delivery.failed', payload: { other: 1 } })).status).toBe(202)
+    })
+
     it('refuses an $async schema, whose validator would answer with a promise (a rejected one crashed the server)', async () => {
       const schema = { $async: true, type: 'object', required: ['must'] }
       expectInvalid(await ctx.srv.api('POST', '/v1/event-types', { name: 'schema.async', schema }), '/schema')
