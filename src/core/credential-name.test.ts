@@ -15,7 +15,7 @@ describe('isCredentialName', () => {
   })
 
   it('leaves other names alone', () => {
-    for (const name of ['id', 'page', 'event', 'user', 'source', 'type', 'limit', 'cursor', 'keyword', 'signup', 'design', 'content-type', 'user-agent', 'x-github-event', 'webhook-id', 'webhook-timestamp', 'x-request-id', 'accept']) {
+    for (const name of ['id', 'page', 'event', 'user', 'source', 'type', 'limit', 'cursor', 'keyword', 'signup', 'design', 'content-type', 'user-agent', 'x-github-event', 'webhook-id', 'webhook-timestamp', 'x-request-id', 'accept', 'Idempotency-Key', 'idempotency_key']) {
       expect(isCredentialName(name), name).toBe(false)
     }
   })

@@ -2,6 +2,8 @@
 const CREDENTIAL_PARTS = ['token', 'secret', 'passw', 'signature', 'apikey', 'accesskey', 'privatekey', 'credential', 'auth', 'session', 'jwt', 'bearer', 'cookie', 'hmac']
 /** Names that are a credential's on their own, or at the end of a longer name (api_key, x-hub-sig). */
 const CREDENTIAL_ENDINGS = ['key', 'sig', 'pwd', 'pass']
+/** Names the rules above would take that carry no credential, and that debugging needs to see. */
+const NOT_CREDENTIALS = new Set(['idempotencykey'])
 
 /**
  * Whether a name (a header's, or a query parameter's once decoded) looks like it carries a
@@ -12,5 +14,6 @@ const CREDENTIAL_ENDINGS = ['key', 'sig', 'pwd', 'pass']
  */
 export function isCredentialName(name: string): boolean {
   const bare = name.toLowerCase().replace(/[^a-z0-9]/g, '')
+  if (NOT_CREDENTIALS.has(bare)) return false
   return CREDENTIAL_PARTS.some((p) => bare.includes(p)) || CREDENTIAL_ENDINGS.some((e) => bare.endsWith(e))
 }
