@@ -65,6 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Logs go to stderr: stdout carries only what the CLI prints (the listening line, a generated token).
     logger: deps.httpLogLevel === 'silent' ? false : { level: deps.httpLogLevel, stream: process.stderr },
     bodyLimit: deps.maxPayloadBytes,
+    // Path parameters longer than this are not matched at all (a 400). An id that long is simply
+    // unknown, so its 404 should come from the route, as for any other id.
+    maxParamLength: 2048,
     // No coercion and no defaults: bodies are validated as sent (see coerce-query.ts), and a PATCH
     // body gains no field its sender left out.
     return503OnClosing: true,
@@ -142,7 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (!req.url.startsWith('/v1/')) return
     req.principal = await deps.access.authenticate(req.headers.authorization)
-    if (req.principal === null) return sendProblem(reply, 'unauthorized')
+    // RFC 9110: a 401 names the scheme it wants.
+    if (req.principal === null) return sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized')
     if (req.principal.kind === 'admin') return
     // A tenant key reaches only /v1/tenants/{itsTenantId}/...; the rest is 403. A path under its
     // own tenant that no route matches is the not-found handler's (404), as for the admin.

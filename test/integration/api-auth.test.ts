@@ -46,6 +46,8 @@ describe('API auth', () => {
   it('a path that cannot be decoded is a 400 problem, not a framework error', async () => {
     expectProblem(await srv.api('GET', '/v1/tenants/%E0%A4%A'), 400, 'bad_request')
     expectProblem(await srv.api('GET', '/v1/tenants/auth-a/endpoints/%ZZ'), 400, 'bad_request')
+    // An id longer than any real one is just unknown.
+    expectProblem(await srv.api('GET', `/v1/tenants/auth-a/endpoints/ep_${'x'.repeat(300)}`), 404, 'not_found')
   })
 
   describe('without a valid token', () => {
@@ -58,9 +60,10 @@ describe('API auth', () => {
       ['GET', '/v1/event-types'],
     ]
 
-    it.each(paths)('%s %s without a token is a 401 problem', async (method, path) => {
+    it.each(paths)('%s %s without a token is a 401 problem naming the Bearer scheme', async (method, path) => {
       const res = await srv.api(method, path, method === 'POST' ? { name: 'x' } : undefined, { token: null })
       expectProblem(res, 401, 'unauthorized')
+      expect(res.headers.get('www-authenticate')).toBe('Bearer')
     })
 
     it.each(paths)('%s %s with a wrong token is a 401 problem', async (method, path) => {
