@@ -377,6 +377,49 @@ describe('gateway routes', () => {
       expect(hit!.body).toBe(body ?? '')
     })
 
+    it.each([
+      ['GET with a content-length', 'GET', { 'content-length': '7' }],
+      ['GET chunked', 'GET', { 'transfer-encoding': 'chunked' }],
+      ['HEAD with a content-length', 'HEAD', { 'content-length': '7' }],
+    ] as Array<[string, string, Record<string, string>]>)('%s: the body goes upstream and into the events, as for POST', async (_what, method, framing) => {
+      const { t, up, base } = await setup({ name: `bodied-${method}` })
+      // node:http, as curl -X GET -d would: fetch refuses a GET with a body.
+      const res = await rawRequest(`${f.srv.url}${base}/search?x=1`, { method, headers: { 'content-type': 'application/json', ...framing }, body: '{"q":1}' })
+      expect(res.status).toBe(200)
+      const [hit] = await up.waitForHits(1)
+      expect(hit!.method).toBe(method)
+      expect(hit!.url).toBe('/search?x=1')
+      expect(hit!.body).toBe('{"q":1}')
+      expect(hit!.headers['content-type']).toBe('application/json')
+      const e = byType(await lifecycle(t))
+      for (const type of ['request.received', 'request.success', 'request.completed']) {
+        expect(e[type].payload.request, type).toMatchObject({ method, path: '/search', query: { x: '1' }, body: { q: 1 } })
+      }
+    })
+
+    it('a GET body over the limit is refused with 413 payload_too_large, as a POST one is, and nothing goes upstream', async () => {
+      const { up, base } = await setup({ name: 'capped' })
+      const big = 'x'.repeat(1024 * 1024 + 1)
+      const cases: Array<[string, Record<string, string>]> = [
+        ['POST', { 'content-length': String(big.length) }],
+        ['GET', { 'content-length': String(big.length) }],
+        ['GET', { 'transfer-encoding': 'chunked' }],
+        ['HEAD', { 'transfer-encoding': 'chunked' }],
+      ]
+      for (const [method, framing] of cases) {
+        const res = await rawRequest(`${f.srv.url}${base}/big`, { method, headers: { 'content-type': 'text/plain', ...framing }, body: big })
+        expect(res.status, `${method} ${JSON.stringify(framing)}`).toBe(413)
+        if (method !== 'HEAD') expect(JSON.parse(res.body), method).toMatchObject({ code: 'payload_too_large' })
+      }
+      // At the limit it passes.
+      const fits = big.slice(1)
+      expect((await rawRequest(`${f.srv.url}${base}/fits`, { method: 'GET', headers: { 'content-length': String(fits.length) }, body: fits })).status).toBe(200)
+      const [hit] = await up.waitForHits(1)
+      expect(hit!.body).toBe(fits)
+      await sleep(200)
+      expect(up.hits).toHaveLength(1)
+    })
+
     it("keeps the upstream URL's path as a prefix without doubling slashes; an empty rest", async () => {
       const t = await f.tenant()
       const up = await f.receiver()

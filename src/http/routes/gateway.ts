@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app.js'
+import { readBody } from '../read-body.js'
 
 /**
  * `/gw/{tenantId}/{routeName}/...` (API.md, Gateway routes): any method, no bearer token (the
  * upstream authenticates its clients). The body is taken as raw bytes whatever its content type,
- * as the upstream should receive it; gateway/gateway.ts does the rest.
+ * as the upstream should receive it, whatever the method: a GET or HEAD may carry one too, which
+ * Fastify does not read, so it is read here within the same limit. gateway/gateway.ts does the rest.
  */
 export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
   app.removeAllContentTypeParsers()
@@ -22,7 +24,7 @@ export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
       rest: segments.length > 4 ? `/${segments.slice(4).join('/')}` : '',
       search,
       headers: req.headers,
-      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      body: Buffer.isBuffer(req.body) ? req.body : await readBody(req.raw, req.headers, req.routeOptions.bodyLimit),
       clientIp: req.ip,
       protocol: req.protocol,
     })
