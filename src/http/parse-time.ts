@@ -1,18 +1,22 @@
 import { AppError } from '../errors.js'
 
 /**
- * RFC 3339 (the ISO 8601 profile JSON APIs use): a full date, a time and a zone. Date.parse alone
- * takes much more, and takes it loosely: a date without a time or zone (read as local time), and
- * impossible days it rolls over (2020-02-30 became March 1st).
+ * An ISO 8601 date, or date and time, in the extended form JSON APIs use (RFC 3339's, the zone
+ * optional). Date.parse alone takes much more, and loosely: other formats, and impossible days it
+ * rolls over (2020-02-30 became March 1st).
  */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})?)?$/
 
-/** An RFC 3339 time from the request as epoch ms, or a 422 naming `path`. */
+/**
+ * An ISO 8601 time from the request as epoch ms, or a 422 naming `path`. Without a zone it is UTC
+ * (Date.parse would read a time without one as the server's local time).
+ */
 export function parseTime(value: string, path: string): number {
-  const m = RFC3339.exec(value)
-  const t = Date.parse(value)
-  if (!m || Number.isNaN(t) || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) {
-    const message = 'must be an RFC 3339 time with its zone, such as 2026-11-23T12:00:00Z'
+  const m = ISO_TIME.exec(value)
+  const zoned = m === null || m[4] === undefined || m[8] !== undefined ? value : `${value}Z`
+  const t = Date.parse(zoned)
+  if (!m || Number.isNaN(t) || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) {
+    const message = 'must be an ISO 8601 time, such as 2026-11-23T12:00:00Z'
     throw new AppError('validation_failed', `${path}: ${message}`, [{ path, message }])
   }
   return t
