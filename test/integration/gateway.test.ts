@@ -420,6 +420,28 @@ describe('gateway routes', () => {
       expect(up.hits).toHaveLength(1)
     })
 
+    it('any method Node reads (PROPFIND, PURGE, MKCOL, REPORT, LINK...) reaches the upstream with its body, and into the events; CONNECT aside', async () => {
+      const { t, up, base } = await setup({ name: 'any-method', handler: (req, body) => ({ status: 207, headers: { 'content-type': 'text/plain' }, body: `${req.method} ${body}` }) })
+      const methods = http.METHODS.filter((m) => m !== 'CONNECT')
+      for (const m of ['PROPFIND', 'PURGE', 'MKCOL', 'REPORT', 'SEARCH', 'LOCK', 'UNLOCK', 'COPY', 'MOVE', 'PROPPATCH', 'MKCALENDAR', 'LINK', 'UNLINK']) expect(methods).toContain(m)
+      for (const method of methods) {
+        const body = `<${method.toLowerCase()}/>`
+        const res = await rawRequest(`${f.srv.url}${base}/dav/a?depth=1`, { method, headers: { 'content-type': 'application/xml', 'content-length': String(body.length) }, body })
+        expect(res.status, method).toBe(207)
+        if (method !== 'HEAD') expect(res.body, method).toBe(`${method} ${body}`)
+      }
+      expect(up.hits.map((h) => [h.method, h.url, h.body])).toEqual(methods.map((m) => [m, '/dav/a?depth=1', `<${m.toLowerCase()}/>`]))
+      await eventually(async () => (await events(t)).filter((e) => e.type === 'request.completed').length === methods.length, DELIVERY_WAIT_MS)
+      const completed = (await events(t)).filter((e) => e.type === 'request.completed')
+      expect(completed.map((e) => [e.payload.request.method, e.payload.request.body, e.payload.response.status]).sort()).toEqual(methods.map((m) => [m, `<${m.toLowerCase()}/>`, 207]).sort())
+    })
+
+    it('a method added for the gateway is a 404 route_not_found elsewhere, as any unknown method', async () => {
+      for (const [method, path] of [['PROPFIND', '/v1/tenants'], ['PURGE', '/healthz'], ['MKCOL', '/nowhere'], ['LINK', '/gw']]) {
+        expectProblem(await f.srv.api(method!, path!), 404, 'route_not_found')
+      }
+    })
+
     it("keeps the upstream URL's path as a prefix without doubling slashes; an empty rest", async () => {
       const t = await f.tenant()
       const up = await f.receiver()

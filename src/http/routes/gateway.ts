@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import http from 'node:http'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app.js'
 import { readBody } from '../read-body.js'
 
@@ -9,6 +10,7 @@ import { readBody } from '../read-body.js'
  * Fastify does not read, so it is read here within the same limit. gateway/gateway.ts does the rest.
  */
 export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
+  addProxiedMethods(app)
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
@@ -33,6 +35,21 @@ export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
   const schema = { hide: true }
   app.all('/gw/:tenantId/:routeName', { schema }, handler)
   app.all('/gw/:tenantId/:routeName/*', { schema }, handler)
+}
+
+/**
+ * Any method reaches the gateway: Fastify knows GET, HEAD, TRACE, DELETE, OPTIONS, PATCH, PUT,
+ * POST and QUERY, and a route of `all` takes only those, so the others Node's parser accepts
+ * (WebDAV's PROPFIND, MKCOL, LOCK..., PURGE, REPORT, SEARCH, LINK...) are added, read with a body as
+ * a POST is. The list is the server's, not this plugin's: any route may now name them, and a
+ * request with one elsewhere is a 404 as for any unknown method. Not CONNECT: Node hands it to the
+ * server's 'connect' event, never to a request handler (and with no listener closes the
+ * connection), and its target is a host:port, not a path under /gw/.
+ */
+function addProxiedMethods(app: FastifyInstance): void {
+  for (const method of http.METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true })
+  }
 }
 
 function splitOnce(s: string, sep: string): [string, string] {
