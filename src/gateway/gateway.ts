@@ -86,8 +86,10 @@ export class Gateway {
 
     if (outcome.kind === 'timeout') throw new AppError('upstream_timeout', `The upstream did not answer within ${route.timeoutSeconds} s.`)
     if (outcome.kind === 'unreachable') throw new AppError('upstream_unreachable', `The upstream could not be reached: ${outcome.message}.`)
-    // Lengths are the proxy's to set for the body it sends.
-    return { status: outcome.status, headers: forwardableHeaders(outcome.headers, ['content-length']), body: outcome.body }
+    // The upstream's headers as they were, content-length included: for a body it counts the bytes
+    // passed on (read as sent, not decoded), and for HEAD and 304, which have none, it is the
+    // length a GET would get (RFC 9110 8.6), which only the upstream can say.
+    return { status: outcome.status, headers: forwardableHeaders(outcome.headers), body: outcome.body }
   }
 
   /** One publish per type, together: they share a group commit. */

@@ -539,6 +539,24 @@ describe('gateway routes', () => {
       expect(String(res.headers['keep-alive'] ?? '')).not.toContain('max=7')
     })
 
+    it("returns the upstream's headers as they were: HEAD keeps its content-length, a 304 gets none, and no content type is added", async () => {
+      const { base } = await setup({
+        name: 'as-sent',
+        handler: (req): ReceiverReply => {
+          // node:http sends no body for HEAD or 304, whatever content-length it is given.
+          if (req.url === '/head') return { status: 200, headers: { 'content-type': 'text/plain', 'content-length': '11' } }
+          if (req.url === '/bare') return { status: 304, headers: { etag: '"v2"' } }
+          return { status: 200, headers: { 'x-untyped': 'yes' }, body: 'no type here' }
+        },
+      })
+      const head = await rawRequest(`${f.srv.url}${base}/head`, { method: 'HEAD' })
+      expect([head.status, head.headers['content-length'], head.headers['content-type'], head.body]).toEqual([200, '11', 'text/plain', ''])
+      const bare = await rawRequest(`${f.srv.url}${base}/bare`, { headers: { 'if-none-match': '"v2"' } })
+      expect([bare.status, bare.headers.etag, bare.headers['content-length'], bare.headers['content-type']]).toEqual([304, '"v2"', undefined, undefined])
+      const untyped = await rawRequest(`${f.srv.url}${base}/untyped`)
+      expect([untyped.status, untyped.headers['x-untyped'], untyped.headers['content-type'], untyped.headers['content-length'], untyped.body]).toEqual([200, 'yes', undefined, '12', 'no type here'])
+    })
+
     it('passes a redirect back (status and Location) without following it', async () => {
       const { up, base } = await setup({
         handler: (req) =>

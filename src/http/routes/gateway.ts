@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app.js'
 import { readBody } from '../read-body.js'
@@ -30,7 +31,15 @@ export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
       clientIp: req.ip,
       protocol: req.protocol,
     })
-    return reply.code(answer.status).headers(answer.headers).send(answer.body)
+    reply.code(answer.status).headers(answer.headers)
+    // The answer as the upstream gave it. No body (HEAD, 204, 304, or empty): sent as none, so
+    // Fastify adds no type and, for HEAD, 204 and 304, keeps the upstream's content-length (or
+    // leaves it out) rather than setting 0.
+    if (answer.body.length === 0) return reply.send()
+    // Fastify labels a Buffer without a content type application/octet-stream; the client should
+    // not be told a type the upstream did not send (RFC 9110 8.3), and a stream is left unlabelled.
+    if (answer.headers['content-type'] === undefined) return reply.header('content-length', answer.body.length).send(Readable.from([answer.body]))
+    return reply.send(answer.body)
   }
   const schema = { hide: true }
   app.all('/gw/:tenantId/:routeName', { schema }, handler)
