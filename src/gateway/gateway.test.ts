@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { upstreamUrl } from './gateway.js'
+import type { Route } from '../core/model.js'
+import { Gateway, upstreamUrl } from './gateway.js'
 
 describe('upstreamUrl', () => {
   it("appends the request's path to the route's, without doubling slashes, and joins queries", () => {
@@ -27,5 +28,30 @@ describe('upstreamUrl', () => {
 
   it('keeps percent-encoding as received', () => {
     expect(upstreamUrl('http://127.0.0.1:9/api', '/a%2Fb/c%20d', '')).toBe('http://127.0.0.1:9/api/a%2Fb/c%20d')
+  })
+})
+
+describe('Gateway route cache', () => {
+  it("forgetTenant forgets that tenant's routes, and only that tenant's", async () => {
+    const loads: string[] = []
+    const gateway = new Gateway({
+      store: {
+        getRouteByName: async (tenantId, name) => {
+          loads.push(`${tenantId}/${name}`)
+          const route: Route = { id: 'rte_1', tenantId, name, upstreamUrl: 'http://127.0.0.1:9', timeoutSeconds: 1, createdAt: 0, updatedAt: 0 }
+          return route
+        },
+      },
+      publisher: { publish: async () => ({}) as never },
+      upstream: { send: async () => ({ kind: 'response', status: 204, headers: {}, body: Buffer.alloc(0) }), close: async () => {} },
+      now: () => 0,
+    })
+    const request = (tenantId: string, routeName: string) =>
+      gateway.handle({ tenantId, routeName, method: 'GET', rest: '', search: '', headers: {}, body: Buffer.alloc(0), clientIp: '127.0.0.1', protocol: 'http' })
+    for (const [t, r] of [['t1', 'a'], ['t1', 'b'], ['t10', 'a']] as const) await request(t, r)
+    expect(loads).toEqual(['t1/a', 't1/b', 't10/a'])
+    gateway.forgetTenant('t1')
+    for (const [t, r] of [['t1', 'a'], ['t1', 'b'], ['t10', 'a']] as const) await request(t, r)
+    expect(loads).toEqual(['t1/a', 't1/b', 't10/a', 't1/a', 't1/b'])
   })
 })

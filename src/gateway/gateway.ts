@@ -64,6 +64,11 @@ export class Gateway {
     this.routes.delete(routeKey(tenantId, name))
   }
 
+  /** A tenant went, and its routes with it: the next request to any of them reads it again. */
+  forgetTenant(tenantId: string): void {
+    this.routes.deleteWhere((key) => key.startsWith(routeKey(tenantId, '')))
+  }
+
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
     const route = await this.routes.get(routeKey(req.tenantId, req.routeName))
     if (!route) throw notFound(`Route ${req.routeName}`)

@@ -29,6 +29,11 @@ export class ExpiringCache<V> {
     this.entries.clear()
   }
 
+  /** Forgets every entry whose key passes `test`. */
+  deleteWhere(test: (key: string) => boolean): void {
+    for (const key of this.entries.keys()) if (test(key)) this.entries.delete(key)
+  }
+
   private reload(key: string): Promise<V> {
     const value = this.load(key)
     if (this.o.limit !== undefined && this.entries.size >= this.o.limit) this.entries.clear()

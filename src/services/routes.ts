@@ -13,6 +13,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30
 /** Told when a route changes or goes, so the proxy's cache forgets it. */
 export interface RouteChanges {
   forget(tenantId: string, name: string): void
+  forgetTenant(tenantId: string): void
 }
 
 /**
@@ -74,6 +75,14 @@ export class RouteService {
     const current = await this.get(tenantId, id)
     if (!(await this.d.store.deleteRoute(tenantId, id))) throw notFound(`Route ${id}`)
     this.d.changes.forget(tenantId, current.name)
+  }
+
+  /**
+   * A tenant was deleted, and its routes with it: this node's proxy stops taking their requests at
+   * once, not when its cache of them expires (other nodes' within 5 s, as for any route change).
+   */
+  tenantDeleted(tenantId: string): void {
+    this.d.changes.forgetTenant(tenantId)
   }
 
   private async checkUpstream(raw: string): Promise<void> {

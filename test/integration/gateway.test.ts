@@ -721,6 +721,22 @@ describe('gateway routes', () => {
       expect(await events(t)).toHaveLength(6)
     })
 
+    it("a deleted tenant's routes stop proxying at once (not after the route cache's 5 s); another tenant's stay", async () => {
+      const { t, up, base } = await setup({ name: 'doomed' })
+      const other = await setup({ name: 'doomed' })
+      // Both routes are read, and so cached, by a request each.
+      expect((await gw(`${base}/one`)).status).toBe(200)
+      expect((await gw(`${other.base}/one`)).status).toBe(200)
+      expect((await f.srv.api('DELETE', `/v1/tenants/${t}`)).status).toBe(204)
+      const after = await gw(`${base}/two`)
+      expect(after.status).toBe(404)
+      expect(after.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+      expect((await gw(`${other.base}/two`)).status).toBe(200)
+      await sleep(200)
+      expect(up.hits.map((h) => h.url)).toEqual(['/one'])
+      expect(other.up.hits.map((h) => h.url)).toEqual(['/one', '/two'])
+    })
+
     it('a PATCHed upstreamUrl is used from then on', async () => {
       const { t, up, route, base } = await setup()
       const next = await f.receiver(() => ({ status: 200, body: 'next' }))

@@ -15,7 +15,7 @@ function checkMetadata(metadata: unknown): void {
   }
 }
 
-export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints, sources }) => {
+export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints, sources, routes }) => {
   app.post(
     '/v1/tenants',
     {
@@ -80,6 +80,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     access.forget()
     endpoints.tenantChanged(req.params.tenantId)
     sources.tenantDeleted()
+    routes.tenantDeleted(req.params.tenantId)
     return reply.code(204).send()
   })
 
