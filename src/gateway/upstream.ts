@@ -37,7 +37,9 @@ export function createUpstream(policy: AddressPolicy): Upstream {
         // A status code is three digits from 100 to 599 (RFC 9110 15); the parser takes any three
         // (`HTTP/1.1 700 Weird`), and no client can be answered with those: not an HTTP answer.
         if (res.statusCode < 100 || res.statusCode > 599) {
-          res.body.destroy()
+          // dump(), not destroy(): an undici body destroyed before its end emits an error, which
+          // nothing would hear (an uncaught exception). dump() reads up to 128 KiB, then closes.
+          await res.body.dump()
           return { kind: 'unreachable', message: `the upstream answered with status ${res.statusCode}, outside 100-599` }
         }
         const chunks: Buffer[] = []
