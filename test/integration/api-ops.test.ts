@@ -5,7 +5,7 @@
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js'
 import { DELIVERY_WAIT_MS, expectProblem, guardAgainst5xx } from './api-support.js'
 
 describe('API operations', () => {
@@ -133,7 +133,7 @@ describe('API operations', () => {
         socket.on('close', () => resolve(answer))
         socket.on('error', reject)
       })
-    const auth = `authorization: Bearer ${srv.adminToken}\r\n`
+    const auth = `authorization: Bearer ${ADMIN_TOKEN}\r\n`
     const cases: Array<[string, number, string]> = [
       // A body longer than its content-length: the rest is read as a next request, which is not HTTP.
       [`POST /v1/tenants HTTP/1.1\r\nhost: x\r\n${auth}content-type: application/json\r\ncontent-length: 5\r\n\r\n{"id":"a","name":"b"}`, 400, 'bad_request'],
