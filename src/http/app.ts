@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.maxPayloadBytes,
     // Path parameters longer than this are not matched at all (a 400). An id that long is simply
     // unknown, so its 404 should come from the route, as for any other id.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // No coercion and no defaults: bodies are validated as sent (see coerce-query.ts), and a PATCH
     // body gains no field its sender left out.
     return503OnClosing: true,

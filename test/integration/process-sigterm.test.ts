@@ -41,6 +41,8 @@ describe('SIGTERM', () => {
     const server = await spawnServer({ dataDir: newDataDir() })
     server.kill('SIGTERM')
     expect(await server.exited).toEqual({ code: 0, signal: null })
+    // Nor did starting print a Node or Fastify warning (a deprecated option, say) to the operator.
+    expect(server.stderr.filter((l) => /Warning|DEP\d/.test(l))).toEqual([])
   })
 
   it('finishes in-flight attempts, exits 0 within the endpoint timeout, and loses nothing', { timeout: 60_000 }, async () => {
