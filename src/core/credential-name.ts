@@ -13,6 +13,22 @@ const NOT_CREDENTIALS = new Set(['idempotencykey'])
  * less than showing a secret. The one rule for every log and event that redacts.
  */
 export function isCredentialName(name: string): boolean {
+  // Every logged request asks this of each of its headers, and the same few names come back all
+  // the time: remembered, the answer costs a lookup instead of about 0.3 us of string work.
+  let known = seen.get(name)
+  if (known === undefined) {
+    if (seen.size >= SEEN_MAX) seen.clear()
+    known = judge(name)
+    seen.set(name, known)
+  }
+  return known
+}
+
+/** Names judged so far; cleared when full, so odd names sent by a client cannot grow it. */
+const seen = new Map<string, boolean>()
+const SEEN_MAX = 1000
+
+function judge(name: string): boolean {
   const bare = name.toLowerCase().replace(/[^a-z0-9]/g, '')
   if (NOT_CREDENTIALS.has(bare)) return false
   return CREDENTIAL_PARTS.some((p) => bare.includes(p)) || CREDENTIAL_ENDINGS.some((e) => bare.endsWith(e))
