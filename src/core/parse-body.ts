@@ -8,7 +8,8 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
  */
 export type ParsedBody = { ok: true; body: unknown } | { ok: false; code: 'malformed_json' | 'too_deeply_nested'; error: string; detail: string }
 
-const FORM = 'application/x-www-form-urlencoded'
+/** The form media type, with or without parameters, in any case (RFC 9110 8.3.1). */
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
 
 /**
  * Reads a received body; pure, called by inbound/ingest.ts once the signature was checked on the
@@ -42,7 +43,7 @@ function parseJson(text: string): ParsedBody {
 }
 
 function isForm(contentType: string | undefined): boolean {
-  return contentType?.split(';', 1)[0]!.trim().toLowerCase() === FORM
+  return contentType !== undefined && FORM.test(contentType)
 }
 
 function parseForm(raw: Buffer, text: string): ParsedBody {

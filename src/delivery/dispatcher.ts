@@ -1,7 +1,7 @@
 import type { Attempt } from '../core/model.js'
 import { nextStep, parseRetryAfter, type AttemptOutcome, type NextStep } from '../core/retry-policy.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
-import type { DueDelivery, Settlement, Store } from '../store/store.js'
+import type { DueDelivery, LeasedDelivery, Settlement, Store } from '../store/store.js'
 import { attemptRecord } from './attempt-record.js'
 import { EarliestTimer } from './earliest-timer.js'
 import { LocalLimits, type EndpointLimits, type LimitsFactory } from './endpoint-limits.js'
@@ -17,9 +17,6 @@ export interface SettledDelivery {
   /** False when the lease had been lost and the delivery's state was not changed. */
   applied: boolean
 }
-
-/** A delivery handed over in memory with the end of the lease its publish wrote (epoch ms). */
-export type LeasedDelivery = DueDelivery & { leaseEnd: number }
 
 export interface DispatcherOptions {
   store: Pick<Store, 'claimDue' | 'settle' | 'renewLeases' | 'releaseLeases' | 'nextDueAt'>

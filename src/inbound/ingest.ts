@@ -139,17 +139,18 @@ export class Ingest {
     // Bounded before anything keeps it (the map below, the database): a key of any length or
     // content from the body becomes one every dialect stores, and a repeat still matches.
     const read = idempotency ? textAt(from, idempotency.keyPath) : null
-    const key = read === null ? null : storableKey(read)
+    const received = idempotency && read !== null ? { key: storableKey(read), windowSeconds: idempotency.windowSeconds } : null
+    const key = received?.key ?? null
     let claim: { key: string; expiresAt: number } | null = null
-    if (key !== null && idempotency) {
-      claim = { key, expiresAt: now + idempotency.windowSeconds * 1000 }
+    if (received !== null) {
+      claim = { key: received.key, expiresAt: now + received.windowSeconds * 1000 }
       if (!(await this.claim(src.id, claim.key, now, claim.expiresAt))) {
         await this.d.log.write({ log: logged('duplicate', { eventType, idempotencyKey: key }), claim: null })
         return { status: 200, body: { accepted: true, eventType, duplicate: true } }
       }
     }
 
-    const actions = await this.runMappings(src, from, eventType, occurredAt, key === null || !idempotency ? null : { key, windowSeconds: idempotency.windowSeconds }, now)
+    const actions = await this.runMappings(src, from, eventType, occurredAt, received, now)
     await this.d.log.write({ log: logged('accepted', { eventType, idempotencyKey: key, actions }), claim })
     return { status: 202, body: { accepted: true, eventType, duplicate: false } }
   }

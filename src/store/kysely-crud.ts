@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { ApiKey, EventType, Tenant } from '../core/model.js'
-import { endpointFromRow, eventFromRow, parseJson, previousSecretColumns, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
+import { endpointFromRow, eventFromRow, parseJson, previousSecretColumns, SECRET_COLUMNS, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, EndpointRow } from './schema.js'
 import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SourceStore, Store } from './store.js'
 
@@ -218,7 +218,7 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
     async getSecrets(endpointId) {
       const row = await k
         .selectFrom('endpoints')
-        .select(['secret_sealed', 'previous_secrets', 'previous_secret_sealed', 'previous_expires_at'])
+        .select(SECRET_COLUMNS)
         .where('id', '=', endpointId)
         .executeTakeFirst()
       return row ? sealedSecretsFromRow(row.secret_sealed, row) : null

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Source, SourceAction, SourceRequest, SourceRequestStatus } from '../core/model.js'
-import { parseJson, previousSecretColumns, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
+import { parseJson, previousSecretColumns, SECRET_COLUMNS, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, SourceRequestRow, SourceRow } from './schema.js'
 import type { SourcePatch, SourceStore } from './store.js'
 
@@ -95,7 +95,7 @@ export function createKyselySourceCrud(k: Kysely<Database>): KyselySourceCrud {
     async getSourceSecrets(id) {
       const r = await k
         .selectFrom('sources')
-        .select(['secret_sealed', 'previous_secrets', 'previous_secret_sealed', 'previous_expires_at'])
+        .select(SECRET_COLUMNS)
         .where('id', '=', id)
         .executeTakeFirst()
       if (!r || r.secret_sealed === null) return null

@@ -35,6 +35,9 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
 /** The rotated-out secrets' columns, the same on endpoints and sources. */
 export type PreviousSecretColumns = Pick<EndpointRow, 'previous_secrets' | 'previous_secret_sealed' | 'previous_expires_at'>
 
+/** What sealedSecretsFromRow reads, on endpoints and on sources alike. */
+export const SECRET_COLUMNS = ['secret_sealed', 'previous_secrets', 'previous_secret_sealed', 'previous_expires_at'] as const
+
 /**
  * Secrets as stored. `previous_secrets` holds them all (migration 0005 on SQLite, 0004 on
  * PostgreSQL); the two single-secret columns before it stay for a node of the previous release

@@ -211,6 +211,9 @@ export interface DueDelivery {
   oneShot: boolean
 }
 
+/** A delivery handed over in memory with the end of the lease its publish wrote (epoch ms). */
+export type LeasedDelivery = DueDelivery & { leaseEnd: number }
+
 export type Settlement = {
   deliveryId: string
   leaseOwner: string

@@ -233,13 +233,13 @@ export function createPostgresDeliveries(
   }
 }
 
-/** Applies a batch of settlements in one statement; delivery ids must be distinct. */
 /** An attempt's row with its free text as PostgreSQL can keep it (see pg-text.ts). */
 function pgAttemptRow(attempt: Attempt, envelopeBody: boolean): AttemptRow {
   const r = attemptToRow(attempt, envelopeBody)
   return { ...r, request_url: pgText(r.request_url), request_body: pgText(r.request_body), response_body: pgText(r.response_body), error_message: pgText(r.error_message) }
 }
 
+/** Applies a batch of settlements in one statement; delivery ids must be distinct. */
 async function settleBatch(db: Kysely<Database>, items: Settlement[], now: number): Promise<boolean[]> {
   const attempts = items.flatMap((it) => (it.attempt === null ? [] : [pgAttemptRow(it.attempt, it.envelopeBody)]))
   const applied = await sql<{ id: string }>`

@@ -21,8 +21,8 @@ export function createSqliteSources(db: BetterSqlite3.Database, k: Kysely<Databa
   const findKey = db.prepare<[string, string, number], { one: number }>('SELECT 1 AS one FROM source_idempotency WHERE source_id = ? AND key = ? AND expires_at > ?')
   // The source may have been deleted while its requests waited to be written: they go with it.
   const sourceExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sources WHERE id = ?')
-  const known = new Map<string, boolean>()
-  const recordOne = ({ log, claim }: SourceRequestWrite): void => {
+  /** Writes one row; `known` says which sources exist, asked once each per batch. */
+  const recordOne = ({ log, claim }: SourceRequestWrite, known: Map<string, boolean>): void => {
     let exists = known.get(log.sourceId)
     if (exists === undefined) known.set(log.sourceId, (exists = sourceExists.get(log.sourceId) !== undefined))
     if (!exists) return
@@ -47,13 +47,15 @@ export function createSqliteSources(db: BetterSqlite3.Database, k: Kysely<Databa
   // a savepoint per row (a nested transaction), so that only that row is lost, not the rows of
   // other sources that shared its batch; as publishes do, and not on every batch for the same reason.
   const recordBatch = db.transaction((items: SourceRequestWrite[]) => {
-    for (const item of items) recordOne(item)
+    const known = new Map<string, boolean>()
+    for (const item of items) recordOne(item, known)
   })
   const recordIsolated = db.transaction((items: SourceRequestWrite[]): unknown[] => {
+    const known = new Map<string, boolean>()
     const failed: unknown[] = []
     for (const item of items) {
       try {
-        recordOneAlone(item)
+        recordOneAlone(item, known)
       } catch (error) {
         failed.push(error)
       }
@@ -61,8 +63,6 @@ export function createSqliteSources(db: BetterSqlite3.Database, k: Kysely<Databa
     return failed
   })
   const record = relaxedCommit((items: SourceRequestWrite[]): void => {
-    // Which sources exist is asked once per batch: a source deleted since is no longer there.
-    known.clear()
     try {
       recordBatch(items)
     } catch {
