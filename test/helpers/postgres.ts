@@ -85,3 +85,8 @@ export async function forgetDatabase(dataDir: string): Promise<void> {
 export async function dropTestDatabases(): Promise<void> {
   await Promise.all([...databases.keys()].map(forgetDatabase))
 }
+
+/** Deliveries still pending in the database `db` is connected to: 0 once every one has settled. */
+export async function countPending(db: pg.Client): Promise<number> {
+  return Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`)).rows[0]!.n)
+}

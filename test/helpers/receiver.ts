@@ -159,3 +159,10 @@ export async function unusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
 }
+
+/** How many hits share each key (`key(hit)`, e.g. the webhook-id header): a count above 1 is a repeat. */
+export function countHits(hits: readonly ReceiverHit[], key: (hit: ReceiverHit) => string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const h of hits) counts.set(key(h), (counts.get(key(h)) ?? 0) + 1)
+  return counts
+}

@@ -5,15 +5,13 @@
  * their lease; unless it renews them, the other worker claims them when they end and both send.
  * Every event must arrive exactly once. Runs only in the PostgreSQL pass of `npm test`.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { childApi, killAllChildren, spawnServer } from '../helpers/child-server.js'
-import { databaseFor } from '../helpers/postgres.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { countPending, databaseFor } from '../helpers/postgres.js'
+import { countHits, startReceiver, type Receiver } from '../helpers/receiver.js'
 import { eventually } from '../helpers/server.js'
+import { useTempDirs } from '../helpers/temp-dirs.js'
 
 /** The shortest lease the configuration allows, in seconds. */
 const LEASE_SECONDS = 5
@@ -22,21 +20,14 @@ const RATE_PER_SECOND = 2
 const EVENTS = 24
 
 describe('leases on PostgreSQL: a rate-limited backlog held longer than a lease', () => {
-  const dirs: string[] = []
+  const dir = useTempDirs('lease')
   let rcv: Receiver | undefined
   let db: pg.Client | undefined
   afterEach(() => killAllChildren())
   afterAll(async () => {
     await db?.end()
     await rcv?.close()
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
-
-  const dir = (name: string) => {
-    const d = mkdtempSync(join(tmpdir(), `hookrelay-lease-${name}-`))
-    dirs.push(d)
-    return d
-  }
 
   it('delivers every event exactly once, with no worker killed', async () => {
     const apiDir = dir('api')
@@ -63,7 +54,6 @@ describe('leases on PostgreSQL: a rate-limited backlog held longer than a lease'
     // and nothing can be sent again. Then a moment for a send already under way to land.
     db = new pg.Client({ connectionString: databaseUrl })
     await db.connect()
-    const pending = async () => Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`)).rows[0]!.n)
     // A lease ending more than a lease after its delivery was made was renewed (a claim gives now + lease).
     const renewedNow = async () =>
       Number(
@@ -77,12 +67,11 @@ describe('leases on PostgreSQL: a rate-limited backlog held longer than a lease'
     let sawRenewed = 0
     await eventually(async () => {
       sawRenewed = Math.max(sawRenewed, await renewedNow())
-      return (await pending()) === 0
+      return (await countPending(db!)) === 0
     }, 60_000, 200)
     await new Promise((r) => setTimeout(r, 500))
 
-    const counts = new Map<string, number>()
-    for (const h of rcv.hits) counts.set(String(h.headers['webhook-id']), (counts.get(String(h.headers['webhook-id'])) ?? 0) + 1)
+    const counts = countHits(rcv.hits, (h) => String(h.headers['webhook-id']))
     const missing = accepted.filter((id) => !counts.has(id))
     const repeated = [...counts].filter(([, n]) => n > 1)
     expect(missing, 'events never delivered').toEqual([])

@@ -6,16 +6,14 @@
  * when it died (sent but not yet settled): nothing the surviving worker did is ever repeated. Runs
  * only in the PostgreSQL pass of `npm test` (the .postgres.test.ts suffix; see vitest.config.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { childApi, killAllChildren, spawnServer } from '../helpers/child-server.js'
 import { readMetrics, sampleOf } from '../helpers/metrics.js'
-import { databaseFor } from '../helpers/postgres.js'
-import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { countPending, databaseFor } from '../helpers/postgres.js'
+import { countHits, startReceiver, type Receiver } from '../helpers/receiver.js'
 import { eventually } from '../helpers/server.js'
+import { useTempDirs } from '../helpers/temp-dirs.js'
 
 const ENDPOINTS = 3
 const EVENTS = 400
@@ -23,21 +21,14 @@ const EVENTS = 400
 const MAX_IN_FLIGHT = 24
 
 describe('scale-out: an api process and two workers on one PostgreSQL', () => {
-  const dirs: string[] = []
+  const dir = useTempDirs('scale')
   let rcv: Receiver | undefined
   let db: pg.Client | undefined
   afterEach(() => killAllChildren())
   afterAll(async () => {
     await db?.end()
     await rcv?.close()
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
-
-  const dir = (name: string) => {
-    const d = mkdtempSync(join(tmpdir(), `hookrelay-scale-${name}-`))
-    dirs.push(d)
-    return d
-  }
 
   it('delivers every accepted event to every endpoint although a worker is killed mid-run', async () => {
     const apiDir = dir('api')
@@ -108,15 +99,10 @@ describe('scale-out: an api process and two workers on one PostgreSQL', () => {
     // Counted once nothing is pending: the killed worker's leases have ended, the survivor has
     // claimed and settled what they covered (so its re-sends have landed), and nothing is left to
     // send again. Then a moment for any request still on its way.
-    const pending = async () => Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`)).rows[0]!.n)
-    await eventually(async () => (await pending()) === 0, 60_000, 200)
+    await eventually(async () => (await countPending(db!)) === 0, 60_000, 200)
     await sleep(500)
     const expected = new Set(accepted.flatMap((id) => Array.from({ length: ENDPOINTS }, (_, i) => `${id} /e${i}`)))
-    const counts = new Map<string, number>()
-    for (const h of rcv.hits) {
-      const k = `${String(h.headers['webhook-id'])} ${h.url}`
-      counts.set(k, (counts.get(k) ?? 0) + 1)
-    }
+    const counts = countHits(rcv.hits, (h) => `${String(h.headers['webhook-id'])} ${h.url}`)
     const missing = [...expected].filter((k) => !counts.has(k))
     expect(missing, `${missing.length} accepted (event, endpoint) pairs never delivered`).toEqual([])
     const repeated = [...counts].filter(([, n]) => n > 1)
