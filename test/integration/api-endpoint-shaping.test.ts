@@ -4,29 +4,22 @@
  * What arrives at a receiver is in delivery-shaping.test.ts.
  * Network rule: endpoint URLs are loopback only; port 1 ones are never contacted.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectInvalid, guardAgainst5xx } from './api-support.js'
+import { expectInvalid, useApiServer } from './api-support.js'
 import { storedBytes } from '../helpers/stored-bytes.js'
 
 const NOWHERE = 'http://127.0.0.1:1/hook'
 const T = '/v1/tenants/shape'
 
 describe('API endpoints: request shaping', () => {
-  let srv: TestServer
-  let check5xx: () => void
+  const ctx = useApiServer()
   beforeAll(async () => {
-    srv = await startTestServer()
-    check5xx = guardAgainst5xx(srv)
-    expect((await srv.api('POST', '/v1/tenants', { id: 'shape', name: 'Shape', metadata: { hookPort: 1, region: 'eu' } })).status).toBe(201)
-  })
-  afterEach(() => check5xx())
-  afterAll(async () => {
-    await srv?.close()
+    expect((await ctx.srv.api('POST', '/v1/tenants', { id: 'shape', name: 'Shape', metadata: { hookPort: 1, region: 'eu' } })).status).toBe(201)
   })
 
-  const create = (body: Record<string, unknown>) => srv.api('POST', `${T}/endpoints`, { url: NOWHERE, ...body })
+  const create = (body: Record<string, unknown>) => ctx.srv.api('POST', `${T}/endpoints`, { url: NOWHERE, ...body })
 
   it('keeps every option given and shows credentials only as a hint', async () => {
     const input = {
@@ -46,9 +39,9 @@ describe('API endpoints: request shaping', () => {
       payload: { ...input.payload, includeResponseBody: true, includeStatusCode: true },
     })
     expect(JSON.stringify(res.body)).not.toContain('0123456789')
-    const read = await srv.api('GET', `${T}/endpoints/${res.body.id}`)
+    const read = await ctx.srv.api('GET', `${T}/endpoints/${res.body.id}`)
     expect(read.body).toEqual(res.body)
-    const listed = await srv.api('GET', `${T}/endpoints`)
+    const listed = await ctx.srv.api('GET', `${T}/endpoints`)
     expect(JSON.stringify(listed.body)).not.toContain('0123456789')
   })
 
@@ -56,7 +49,7 @@ describe('API endpoints: request shaping', () => {
     const token = `sk_live_${'plaintext'.repeat(3)}`
     const res = await create({ auth: { type: 'bearer', token }, name: 'at rest' })
     expect(res.status).toBe(201)
-    const bytes = await storedBytes(srv)
+    const bytes = await storedBytes(ctx.srv)
     expect(bytes.includes('at rest')).toBe(true) // the endpoint is there...
     expect(bytes.includes(token)).toBe(false) // ...its token is not
     expect(bytes.includes(Buffer.from(token).toString('base64'))).toBe(false)
@@ -75,7 +68,7 @@ describe('API endpoints: request shaping', () => {
 
   it('PATCH keeps the payload fields it leaves out, and replaces headers and query as wholes', async () => {
     const ep = await create({ headers: { 'X-A': '1', 'X-B': '2' }, queryParams: { a: '1' }, payload: { format: 'text', template: 'hi' } })
-    const patched = await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { headers: { 'X-C': '3' }, payload: { template: 'bye' } })
+    const patched = await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { headers: { 'X-C': '3' }, payload: { template: 'bye' } })
     expect(patched.status).toBe(200)
     expect(patched.body).toMatchObject({ headers: { 'X-C': '3' }, queryParams: { a: '1' }, payload: { format: 'text', template: 'bye', includeHeaders: false } })
     expect(patched.body.headers).toEqual({ 'X-C': '3' })
@@ -83,15 +76,15 @@ describe('API endpoints: request shaping', () => {
 
   it('PATCH of other fields, or of the auth as it was shown, keeps the credential', async () => {
     const ep = await create({ auth: { type: 'header', name: 'X-Api-Key', value: 'key_0123456789' } })
-    const renamed = await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { name: 'renamed' })
+    const renamed = await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { name: 'renamed' })
     expect(renamed.body.auth).toEqual(ep.body.auth)
-    const roundTrip = await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: renamed.body.auth })
+    const roundTrip = await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: renamed.body.auth })
     expect(roundTrip.status).toBe(200)
     expect(roundTrip.body.auth).toEqual({ type: 'header', name: 'X-Api-Key', value: '****6789' })
-    const cleared = await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: { type: 'none' } })
+    const cleared = await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: { type: 'none' } })
     expect(cleared.body.auth).toEqual({ type: 'none' })
     // With nothing stored any more, the hint is no credential.
-    expectInvalid(await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: { type: 'header', name: 'X-Api-Key' } }), '/auth/value')
+    expectInvalid(await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, { auth: { type: 'header', name: 'X-Api-Key' } }), '/auth/value')
   })
 
   it.each([
@@ -128,13 +121,13 @@ describe('API endpoints: request shaping', () => {
   ])('refuses %s with 422', async (_what, body, path) => {
     expectInvalid(await create(body), path)
     const ep = await create({})
-    expectInvalid(await srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, body), path)
+    expectInvalid(await ctx.srv.api('PATCH', `${T}/endpoints/${ep.body.id}`, body), path)
   })
 
   it('a URL template is checked with the endpoint metadata of the same request', async () => {
     const ok = await create({ url: 'http://127.0.0.1:1/{{ endpoint.metadata.path }}', metadata: { path: 'x' } })
     expect(ok.status).toBe(201)
-    expectInvalid(await srv.api('PATCH', `${T}/endpoints/${ok.body.id}`, { metadata: {} }), '/url')
+    expectInvalid(await ctx.srv.api('PATCH', `${T}/endpoints/${ok.body.id}`, { metadata: {} }), '/url')
   })
 })
 

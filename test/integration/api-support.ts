@@ -19,10 +19,6 @@ export const DELIVERY_WAIT_MS = 15_000
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 /**
- * Wraps `srv.api` so every 5xx answer is remembered. Call the returned function in `afterEach`:
- * it fails the test that made such a request, naming the request and the answer.
- */
-/**
  * One server for a describe block, with every test failing if any request it made got a 5xx.
  * `ctx.srv` is there once beforeAll has run.
  */
@@ -45,6 +41,10 @@ export function useApiServer(overrides: Partial<Config> = {}): { readonly srv: T
   }
 }
 
+/**
+ * Wraps `srv.api` so every 5xx answer is remembered. Call the returned function in `afterEach`:
+ * it fails the test that made such a request, naming the request and the answer.
+ */
 export function guardAgainst5xx(srv: TestServer): () => void {
   const seen: string[] = []
   const inner = srv.api.bind(srv)

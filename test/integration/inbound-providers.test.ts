@@ -7,23 +7,13 @@
 import { createHmac } from 'node:crypto'
 import { sign as githubSign } from '@octokit/webhooks-methods'
 import Stripe from 'stripe'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectProblem, guardAgainst5xx } from './api-support.js'
+import { describe, expect, it } from 'vitest'
+import { expectProblem, useApiServer } from './api-support.js'
 import { inboundClient } from './inbound-support.js'
 
 describe('inbound providers', () => {
-  let srv: TestServer
-  let check5xx: () => void
-  beforeAll(async () => {
-    srv = await startTestServer()
-    check5xx = guardAgainst5xx(srv)
-  })
-  afterEach(() => check5xx())
-  afterAll(async () => {
-    await srv?.close()
-  })
-  const { tenant, createSource, post, logsOnce, events } = inboundClient(() => srv)
+  const ctx = useApiServer()
+  const { tenant, createSource, post, logsOnce, events } = inboundClient(() => ctx.srv)
 
   describe('Stripe', () => {
     const secret = 'whsec_stripe_tolerance_0123456789'

@@ -7,14 +7,15 @@
  * inbound event delivered to a subscribed outbound endpoint.
  * Network rule: loopback only (the test server and a local receiver).
  */
-import { createHmac, randomUUID } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { sign as githubSign } from '@octokit/webhooks-methods'
 import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../helpers/receiver.js'
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js'
-import { DELIVERY_WAIT_MS, ISO, expectInvalid, expectList, expectProblem, guardAgainst5xx, walkPages, type ApiResponse } from './api-support.js'
+import { eventually } from '../helpers/server.js'
+import { DELIVERY_WAIT_MS, ISO, expectInvalid, expectList, expectProblem, useApiServer, walkPages, type ApiResponse } from './api-support.js'
+import { inboundClient } from './inbound-support.js'
 import { storedBytes } from '../helpers/stored-bytes.js'
 
 const SECRET = 'hr_inbound_secret_0123456789abcd'
@@ -23,42 +24,12 @@ const SIG = 'x-hookrelay-signature'
 const hmacHex = (secret: string, body: string | Buffer): string => createHmac('sha256', secret).update(body).digest('hex')
 
 describe('inbound sources', () => {
-  let srv: TestServer
-  let check5xx: () => void
-  beforeAll(async () => {
-    srv = await startTestServer()
-    check5xx = guardAgainst5xx(srv)
-  })
-  afterEach(() => check5xx())
-  afterAll(async () => {
-    await srv?.close()
-  })
+  const ctx = useApiServer()
+  const client = inboundClient(() => ctx.srv)
+  const { tenant, post, events, logs } = client
 
-  /** A fresh tenant per test, so its events list holds only what that test published. */
-  const tenant = async (): Promise<string> => {
-    const id = `in-${randomUUID().slice(0, 8)}`
-    expect((await srv.api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
-    return `/v1/tenants/${id}`
-  }
-
-  const createSource = async (t: string, body: Record<string, unknown>): Promise<any> => {
-    const res = await srv.api('POST', `${t}/sources`, { name: 'src', verification: { type: 'hmac', secret: SECRET }, ...body })
-    expect(res.status, JSON.stringify(res.body)).toBe(201)
-    return res.body
-  }
-
-  /** A raw POST to the ingest path, like a provider's: no bearer token. */
-  const post = async (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<ApiResponse> => {
-    const res = await fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
-    const text = await res.text()
-    let parsed: unknown = text
-    try {
-      parsed = text === '' ? null : JSON.parse(text)
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body: parsed, headers: res.headers }
-  }
+  /** A source with `body`, verified by hmac with SECRET unless `body` gives its own verification. */
+  const createSource = (t: string, body: Record<string, unknown>): Promise<any> => client.createSource(t, { verification: { type: 'hmac', secret: SECRET }, ...body })
 
   /** POSTs `body` to /in/{id}[suffix] with a valid X-Hookrelay-Signature. */
   const signed = (id: string, body: unknown, opts: { secret?: string; headers?: Record<string, string>; suffix?: string } = {}): Promise<ApiResponse> => {
@@ -71,8 +42,6 @@ describe('inbound sources', () => {
     expect({ status: res.status, body: res.body }).toEqual(accepted(eventType))
   }
 
-  const events = async (t: string, type?: string): Promise<any[]> => expectList(await srv.api('GET', `${t}/events${type ? `?type=${type}` : ''}`))
-  const logs = async (t: string, id: string, query = ''): Promise<any[]> => expectList(await srv.api('GET', `${t}/sources/${id}/logs${query}`))
   /** The newest log entry, once it is there. */
   const lastLog = (t: string, id: string, count = 1): Promise<any> => eventually(async () => {
     const rows = await logs(t, id)
@@ -82,7 +51,7 @@ describe('inbound sources', () => {
   describe('the sources API', () => {
     it('creates an hmac source with its defaults, a masked secret and its ingest URL', async () => {
       const t = await tenant()
-      const res = await srv.api('POST', `${t}/sources`, { name: 'Knock', verification: { type: 'hmac', secret: SECRET } })
+      const res = await ctx.srv.api('POST', `${t}/sources`, { name: 'Knock', verification: { type: 'hmac', secret: SECRET } })
       expect(res.status).toBe(201)
       const id = res.body.id as string
       expect(id).toMatch(/^src_[0-9A-Z]{26}$/)
@@ -91,7 +60,7 @@ describe('inbound sources', () => {
         tenantId: t.split('/').pop(),
         name: 'Knock',
         enabled: true,
-        ingestUrl: `${srv.url}/in/${id}`,
+        ingestUrl: `${ctx.srv.url}/in/${id}`,
         verification: { type: 'hmac', secret: '****abcd', header: 'X-Hookrelay-Signature', encoding: 'hex', prefix: '', toleranceSeconds: 300 },
         eventTypePath: 'event_type',
         timestampPath: null,
@@ -101,10 +70,10 @@ describe('inbound sources', () => {
         updatedAt: res.body.createdAt,
       })
       expect(JSON.stringify(res.body)).not.toContain(SECRET)
-      const read = await srv.api('GET', `${t}/sources/${id}`)
+      const read = await ctx.srv.api('GET', `${t}/sources/${id}`)
       expect(read.status).toBe(200)
       expect(read.body).toEqual(res.body)
-      const listed = expectList(await srv.api('GET', `${t}/sources`))
+      const listed = expectList(await ctx.srv.api('GET', `${t}/sources`))
       expect(listed).toEqual([res.body])
     })
 
@@ -137,7 +106,7 @@ describe('inbound sources', () => {
       const t = await tenant()
       const secret = `plaintext_${'secretsecret'.repeat(3)}`
       await createSource(t, { name: 'at rest source', verification: { type: 'hmac', secret } })
-      const bytes = await storedBytes(srv)
+      const bytes = await storedBytes(ctx.srv)
       expect(bytes.includes('at rest source')).toBe(true)
       expect(bytes.includes(secret)).toBe(false)
       expect(bytes.includes(Buffer.from(secret).toString('base64'))).toBe(false)
@@ -147,12 +116,12 @@ describe('inbound sources', () => {
       const t = await tenant()
       const a = await createSource(t, { name: 'a' })
       const b = await createSource(t, { name: 'b' })
-      expect(expectList(await srv.api('GET', `${t}/sources`)).map((s) => s.id)).toEqual([b.id, a.id])
-      const page1 = await srv.api('GET', `${t}/sources?limit=1`)
+      expect(expectList(await ctx.srv.api('GET', `${t}/sources`)).map((s) => s.id)).toEqual([b.id, a.id])
+      const page1 = await ctx.srv.api('GET', `${t}/sources?limit=1`)
       expect(expectList(page1).map((s) => s.id)).toEqual([b.id])
-      expect(expectList(await srv.api('GET', `${t}/sources?limit=1&cursor=${encodeURIComponent(page1.body.nextCursor)}`)).map((s) => s.id)).toEqual([a.id])
+      expect(expectList(await ctx.srv.api('GET', `${t}/sources?limit=1&cursor=${encodeURIComponent(page1.body.nextCursor)}`)).map((s) => s.id)).toEqual([a.id])
 
-      const patched = await srv.api('PATCH', `${t}/sources/${a.id}`, {
+      const patched = await ctx.srv.api('PATCH', `${t}/sources/${a.id}`, {
         name: 'renamed',
         eventTypePath: 'type',
         timestampPath: 'at',
@@ -169,43 +138,43 @@ describe('inbound sources', () => {
         mappings: [{ eventType: '*', action: 'publish', publishAs: null, fields: null, required: [] }],
         updatedAt: expect.stringMatching(ISO),
       })
-      const cleared = await srv.api('PATCH', `${t}/sources/${a.id}`, { timestampPath: null, idempotency: null, mappings: [] })
+      const cleared = await ctx.srv.api('PATCH', `${t}/sources/${a.id}`, { timestampPath: null, idempotency: null, mappings: [] })
       expect(cleared.body).toMatchObject({ timestampPath: null, idempotency: null, mappings: [] })
-      expect((await srv.api('GET', `${t}/sources/${a.id}`)).body).toEqual(cleared.body)
+      expect((await ctx.srv.api('GET', `${t}/sources/${a.id}`)).body).toEqual(cleared.body)
 
       expectAccepted(await signed(a.id, { type: 'x.y' }), 'x.y')
-      expect((await srv.api('DELETE', `${t}/sources/${a.id}`)).status).toBe(204)
-      expectProblem(await srv.api('GET', `${t}/sources/${a.id}`), 404, 'not_found')
-      expectProblem(await srv.api('DELETE', `${t}/sources/${a.id}`), 404, 'not_found')
-      expectProblem(await srv.api('PATCH', `${t}/sources/${a.id}`, { name: 'x' }), 404, 'not_found')
-      expectProblem(await srv.api('GET', `${t}/sources/${a.id}/logs`), 404, 'not_found')
-      expectProblem(await srv.api('GET', `${t}/sources/${a.id}/secret`), 404, 'not_found')
+      expect((await ctx.srv.api('DELETE', `${t}/sources/${a.id}`)).status).toBe(204)
+      expectProblem(await ctx.srv.api('GET', `${t}/sources/${a.id}`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('DELETE', `${t}/sources/${a.id}`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('PATCH', `${t}/sources/${a.id}`, { name: 'x' }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', `${t}/sources/${a.id}/logs`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', `${t}/sources/${a.id}/secret`), 404, 'not_found')
       expectProblem(await signed(a.id, { type: 'x' }), 404, 'not_found')
-      expect(expectList(await srv.api('GET', `${t}/sources`)).map((s) => s.id)).toEqual([b.id])
+      expect(expectList(await ctx.srv.api('GET', `${t}/sources`)).map((s) => s.id)).toEqual([b.id])
     })
 
     it('answers 404 for a source of another tenant and for an unknown tenant', async () => {
       const t1 = await tenant()
       const t2 = await tenant()
       const s = await createSource(t1, {})
-      expectProblem(await srv.api('GET', `${t2}/sources/${s.id}`), 404, 'not_found')
-      expectProblem(await srv.api('PATCH', `${t2}/sources/${s.id}`, { name: 'stolen' }), 404, 'not_found')
-      expectProblem(await srv.api('GET', `${t2}/sources/${s.id}/secret`), 404, 'not_found')
-      expectProblem(await srv.api('DELETE', `${t2}/sources/${s.id}`), 404, 'not_found')
-      expectProblem(await srv.api('POST', '/v1/tenants/no-such-tenant/sources', { name: 'x', verification: { type: 'none' } }), 404, 'not_found')
-      expect((await srv.api('GET', `${t1}/sources/${s.id}`)).body.name).toBe('src')
+      expectProblem(await ctx.srv.api('GET', `${t2}/sources/${s.id}`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('PATCH', `${t2}/sources/${s.id}`, { name: 'stolen' }), 404, 'not_found')
+      expectProblem(await ctx.srv.api('GET', `${t2}/sources/${s.id}/secret`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('DELETE', `${t2}/sources/${s.id}`), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', '/v1/tenants/no-such-tenant/sources', { name: 'x', verification: { type: 'none' } }), 404, 'not_found')
+      expect((await ctx.srv.api('GET', `${t1}/sources/${s.id}`)).body.name).toBe('src')
     })
 
     it("lets a tenant API key manage its own tenant's sources only", async () => {
       const t1 = await tenant()
       const t2 = await tenant()
-      const key = (await srv.api('POST', `${t1}/api-keys`, { name: 'k' })).body.key as string
-      const own = await srv.api('POST', `${t1}/sources`, { name: 'mine', verification: { type: 'none' } }, { token: key })
+      const key = (await ctx.srv.api('POST', `${t1}/api-keys`, { name: 'k' })).body.key as string
+      const own = await ctx.srv.api('POST', `${t1}/sources`, { name: 'mine', verification: { type: 'none' } }, { token: key })
       expect(own.status).toBe(201)
-      expect((await srv.api('GET', `${t1}/sources/${own.body.id}/logs`, undefined, { token: key })).status).toBe(200)
-      expectProblem(await srv.api('GET', `${t2}/sources`, undefined, { token: key }), 403, 'forbidden')
-      expectProblem(await srv.api('POST', `${t2}/sources`, { name: 'theirs', verification: { type: 'none' } }, { token: key }), 403, 'forbidden')
-      expectProblem(await srv.api('GET', `${t1}/sources`, undefined, { token: null }), 401, 'unauthorized')
+      expect((await ctx.srv.api('GET', `${t1}/sources/${own.body.id}/logs`, undefined, { token: key })).status).toBe(200)
+      expectProblem(await ctx.srv.api('GET', `${t2}/sources`, undefined, { token: key }), 403, 'forbidden')
+      expectProblem(await ctx.srv.api('POST', `${t2}/sources`, { name: 'theirs', verification: { type: 'none' } }, { token: key }), 403, 'forbidden')
+      expectProblem(await ctx.srv.api('GET', `${t1}/sources`, undefined, { token: null }), 401, 'unauthorized')
     })
 
     it.each([
@@ -230,29 +199,29 @@ describe('inbound sources', () => {
       ['an unknown verification field', { verification: { type: 'hmac', secret: SECRET, algorithm: 'sha1' } }, '/verification/algorithm'],
     ])('refuses %s with 422', async (_what, body, path) => {
       const t = await tenant()
-      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'bad', verification: { type: 'hmac', secret: SECRET }, ...body }), path)
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources`, { name: 'bad', verification: { type: 'hmac', secret: SECRET }, ...body }), path)
       const s = await createSource(t, {})
-      expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, body), path)
+      expectInvalid(await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, body), path)
       // Nothing was changed by the refused PATCH.
-      expect((await srv.api('GET', `${t}/sources/${s.id}`)).body).toEqual(s)
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}`)).body).toEqual(s)
     })
 
     it('refuses a source without name or verification with 422', async () => {
       const t = await tenant()
-      expectInvalid(await srv.api('POST', `${t}/sources`, { verification: { type: 'none' } }), '/name')
-      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x' }), '/verification')
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources`, { verification: { type: 'none' } }), '/name')
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources`, { name: 'x' }), '/verification')
     })
 
     it('reveals the secret, and rotations keep every secret rotated out within 24 hours verifying', async () => {
       const t = await tenant()
       const s = await createSource(t, { mappings: [] })
-      expect(await srv.api('GET', `${t}/sources/${s.id}/secret`)).toMatchObject({ status: 200, body: { secret: SECRET } })
+      expect(await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).toMatchObject({ status: 200, body: { secret: SECRET } })
 
       const next = 'hr_rotated_secret_abcdefghij_wxyz'
-      const rotated = await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: next })
+      const rotated = await ctx.srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: next })
       expect(rotated).toMatchObject({ status: 200, body: { secret: next } })
-      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: next })
-      expect((await srv.api('GET', `${t}/sources/${s.id}`)).body.verification.secret).toBe('****wxyz')
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: next })
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}`)).body.verification.secret).toBe('****wxyz')
 
       expectAccepted(await signed(s.id, { event_type: 'a.old' }, { secret: SECRET }), 'a.old')
       expectAccepted(await signed(s.id, { event_type: 'a.new' }, { secret: next }), 'a.new')
@@ -260,55 +229,55 @@ describe('inbound sources', () => {
 
       // Rotating without a secret makes one (hmac: 32 random bytes, hex). Each of the three secrets
       // verifies: the first one was rotated out seconds ago, not 24 hours ago.
-      const generated = await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`)
+      const generated = await ctx.srv.api('POST', `${t}/sources/${s.id}/secret/rotate`)
       expect(generated.status).toBe(200)
       expect(generated.body.secret).toMatch(/^[0-9a-f]{64}$/)
-      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: generated.body.secret })
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: generated.body.secret })
       expectAccepted(await signed(s.id, { event_type: 'b.generated' }, { secret: generated.body.secret }), 'b.generated')
       expectAccepted(await signed(s.id, { event_type: 'b.previous' }, { secret: next }), 'b.previous')
       expectAccepted(await signed(s.id, { event_type: 'b.first' }, { secret: SECRET }), 'b.first')
       expectProblem(await signed(s.id, { event_type: 'b.wrong' }, { secret: 'hr_some_other_secret_0000' }), 401, 'verification_failed')
-      expectProblem(await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: '' }), 422, 'validation_failed')
+      expectProblem(await ctx.srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: '' }), 422, 'validation_failed')
     })
 
     it('refuses to reveal or rotate what a source does not have, and a provider secret it cannot make', async () => {
       const t = await tenant()
       const none = await createSource(t, { verification: { type: 'none' } })
-      expectProblem(await srv.api('GET', `${t}/sources/${none.id}/secret`), 422, 'validation_failed')
-      expectProblem(await srv.api('POST', `${t}/sources/${none.id}/secret/rotate`, {}), 422, 'validation_failed')
+      expectProblem(await ctx.srv.api('GET', `${t}/sources/${none.id}/secret`), 422, 'validation_failed')
+      expectProblem(await ctx.srv.api('POST', `${t}/sources/${none.id}/secret/rotate`, {}), 422, 'validation_failed')
       const stripe = await createSource(t, { verification: { type: 'stripe', secret: 'whsec_stripe_0123456789' } })
-      expectInvalid(await srv.api('POST', `${t}/sources/${stripe.id}/secret/rotate`, {}), '/secret')
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources/${stripe.id}/secret/rotate`, {}), '/secret')
       const sw = await createSource(t, { verification: { type: 'standard-webhooks', secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` } })
-      expectInvalid(await srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, { secret: 'nope' }), '/secret')
-      const made = await srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, {})
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, { secret: 'nope' }), '/secret')
+      const made = await ctx.srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, {})
       expect(made.status).toBe(200)
       expect(made.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/)
-      expectProblem(await srv.api('POST', `/v1/tenants/in-nobody/sources/${sw.id}/secret/rotate`, {}), 404, 'not_found')
+      expectProblem(await ctx.srv.api('POST', `/v1/tenants/in-nobody/sources/${sw.id}/secret/rotate`, {}), 404, 'not_found')
     })
 
     it('PATCH of verification keeps the secret when it is left out or sent back as the hint', async () => {
       const t = await tenant()
       const s = await createSource(t, {})
-      const moved = await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'hmac', header: 'X-Custom-Sig', prefix: 'sha256=' } })
+      const moved = await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'hmac', header: 'X-Custom-Sig', prefix: 'sha256=' } })
       expect(moved.status).toBe(200)
       expect(moved.body.verification).toEqual({ type: 'hmac', secret: '****abcd', header: 'X-Custom-Sig', encoding: 'hex', prefix: 'sha256=', toleranceSeconds: 300 })
-      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: SECRET })
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: SECRET })
       const raw = JSON.stringify({ event_type: 'moved.header' })
       expectAccepted(await post(`/in/${s.id}`, raw, { 'x-custom-sig': `sha256=${hmacHex(SECRET, raw)}` }), 'moved.header')
       // The old header alone no longer verifies.
       expectProblem(await post(`/in/${s.id}`, raw, { [SIG]: hmacHex(SECRET, raw) }), 401, 'verification_failed')
 
-      const roundTrip = await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: moved.body.verification })
+      const roundTrip = await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { verification: moved.body.verification })
       expect(roundTrip.status).toBe(200)
       expect(roundTrip.body.verification).toEqual(moved.body.verification)
-      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: SECRET })
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: SECRET })
 
       // Another type needs its own secret; the hint of the old one is no secret.
-      expectInvalid(await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'github' } }), '/verification/secret')
-      const replaced = await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'github', secret: 'gh_secret_replaced_9876' } })
+      expectInvalid(await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'github' } }), '/verification/secret')
+      const replaced = await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'github', secret: 'gh_secret_replaced_9876' } })
       expect(replaced.body.verification).toEqual({ type: 'github', secret: '****9876', header: null, encoding: null, prefix: null, toleranceSeconds: 300 })
-      expect((await srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: 'gh_secret_replaced_9876' })
-      const toNone = await srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'none' } })
+      expect((await ctx.srv.api('GET', `${t}/sources/${s.id}/secret`)).body).toEqual({ secret: 'gh_secret_replaced_9876' })
+      const toNone = await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { verification: { type: 'none' } })
       expect(toNone.body.verification).toMatchObject({ type: 'none', secret: null })
       expectAccepted(await post(`/in/${s.id}`, '{"event_type":"no.signature"}'), 'no.signature')
     })
@@ -316,12 +285,12 @@ describe('inbound sources', () => {
     it('a disabled source answers 404 at its ingest URL until it is enabled again', async () => {
       const t = await tenant()
       const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish' }] })
-      expect((await srv.api('PATCH', `${t}/sources/${s.id}`, { enabled: false })).body.enabled).toBe(false)
+      expect((await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { enabled: false })).body.enabled).toBe(false)
       expectProblem(await signed(s.id, { event_type: 'while.disabled' }), 404, 'not_found')
       expect((await signed(s.id, { event: 'x' }, { suffix: '/track' })).status).toBe(404)
       expect(await logs(t, s.id)).toEqual([])
       expect(await events(t)).toEqual([])
-      expect((await srv.api('PATCH', `${t}/sources/${s.id}`, { enabled: true })).body.enabled).toBe(true)
+      expect((await ctx.srv.api('PATCH', `${t}/sources/${s.id}`, { enabled: true })).body.enabled).toBe(true)
       expectAccepted(await signed(s.id, { event_type: 'enabled.again' }), 'enabled.again')
       expect((await events(t)).map((e) => e.type)).toEqual(['enabled.again'])
     })
@@ -568,8 +537,8 @@ describe('inbound sources', () => {
       const t = await tenant()
       const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish' }] })
       expectAccepted(await signed(s.id, { event_type: 'before.delete' }), 'before.delete')
-      expect((await srv.api('DELETE', t)).status).toBe(204)
-      expectProblem(await srv.api('GET', `${t}/sources/${s.id}`), 404, 'not_found')
+      expect((await ctx.srv.api('DELETE', t)).status).toBe(204)
+      expectProblem(await ctx.srv.api('GET', `${t}/sources/${s.id}`), 404, 'not_found')
       expectProblem(await signed(s.id, { event_type: 'after.delete' }), 404, 'not_found')
     })
 
@@ -577,7 +546,7 @@ describe('inbound sources', () => {
       const t = await tenant()
       const s = await createSource(t, { mappings: [{ eventType: '*', action: 'publish' }] })
       const raw = Buffer.from('{"event_type":"no.content_type","note":"Zoë 🚀"}')
-      const res = await fetch(`${srv.url}/in/${s.id}`, { method: 'POST', headers: { [SIG]: hmacHex(SECRET, raw) }, body: raw })
+      const res = await fetch(`${ctx.srv.url}/in/${s.id}`, { method: 'POST', headers: { [SIG]: hmacHex(SECRET, raw) }, body: raw })
       expect({ status: res.status, body: await res.json() }).toEqual(accepted('no.content_type'))
       expectAccepted(await post(`/in/${s.id}`, raw, { 'content-type': 'application/x-www-form-urlencoded', [SIG]: hmacHex(SECRET, raw) }), 'no.content_type')
       expect((await events(t)).map((e) => e.payload.note)).toEqual(['Zoë 🚀', 'Zoë 🚀'])
@@ -814,18 +783,18 @@ describe('inbound sources', () => {
       }
       expect(JSON.stringify(all)).not.toContain('tok_')
 
-      const p1 = await srv.api('GET', `${t}/sources/${s.id}/logs?limit=2`)
+      const p1 = await ctx.srv.api('GET', `${t}/sources/${s.id}/logs?limit=2`)
       expect(expectList(p1).map((r) => r.eventType)).toEqual(['seq.n5', 'seq.n4'])
       expect(typeof p1.body.nextCursor).toBe('string')
-      const p2 = await srv.api('GET', `${t}/sources/${s.id}/logs?limit=2&cursor=${encodeURIComponent(p1.body.nextCursor)}`)
+      const p2 = await ctx.srv.api('GET', `${t}/sources/${s.id}/logs?limit=2&cursor=${encodeURIComponent(p1.body.nextCursor)}`)
       expect(expectList(p2).map((r) => r.eventType)).toEqual(['seq.n3', 'seq.n2'])
-      const p3 = await srv.api('GET', `${t}/sources/${s.id}/logs?limit=2&cursor=${encodeURIComponent(p2.body.nextCursor)}`)
+      const p3 = await ctx.srv.api('GET', `${t}/sources/${s.id}/logs?limit=2&cursor=${encodeURIComponent(p2.body.nextCursor)}`)
       expect(expectList(p3).map((r) => r.eventType)).toEqual(['seq.n1'])
       expect(p3.body.nextCursor).toBeNull()
-      const walked = await walkPages(srv, `${t}/sources/${s.id}/logs`, 2)
+      const walked = await walkPages(ctx.srv, `${t}/sources/${s.id}/logs`, 2)
       expect(walked.items).toEqual(all)
       expect(walked.pages).toBe(3)
-      expectInvalid(await srv.api('GET', `${t}/sources/${s.id}/logs?limit=0`), '/query/limit')
+      expectInvalid(await ctx.srv.api('GET', `${t}/sources/${s.id}/logs?limit=0`), '/query/limit')
     })
 
     it('redacts a custom hmac header named by the source', async () => {
@@ -843,11 +812,11 @@ describe('inbound sources', () => {
     const t = await tenant()
     const receiver = await startReceiver()
     try {
-      const ep = await srv.api('POST', `${t}/endpoints`, { url: `${receiver.url}/hooks`, eventTypes: ['crm.*'] })
+      const ep = await ctx.srv.api('POST', `${t}/endpoints`, { url: `${receiver.url}/hooks`, eventTypes: ['crm.*'] })
       expect(ep.status).toBe(201)
-      const other = await srv.api('POST', `${t}/endpoints`, { url: `${receiver.url}/other`, eventTypes: ['billing.*'] })
+      const other = await ctx.srv.api('POST', `${t}/endpoints`, { url: `${receiver.url}/other`, eventTypes: ['billing.*'] })
       expect(other.status).toBe(201)
-      const epSecret = (await srv.api('GET', `${t}/endpoints/${ep.body.id}/secret`)).body.secret as string
+      const epSecret = (await ctx.srv.api('GET', `${t}/endpoints/${ep.body.id}/secret`)).body.secret as string
       const s = await createSource(t, {
         timestampPath: 'at',
         mappings: [{ eventType: 'contact.created', action: 'publish', publishAs: 'crm.contact_created', fields: { email: 'contact.email' }, required: ['email'] }],
@@ -867,7 +836,7 @@ describe('inbound sources', () => {
       })
       expect(verified).toEqual({ id: event.id, type: 'crm.contact_created', timestamp: expect.any(String), data: { email: 'ada@example.com' } })
       await eventually(async () => {
-        const ds = expectList(await srv.api('GET', `${t}/deliveries?eventId=${event.id}`))
+        const ds = expectList(await ctx.srv.api('GET', `${t}/deliveries?eventId=${event.id}`))
         return ds.length === 1 && ds[0].status === 'succeeded' && ds[0].endpointId === ep.body.id
       }, DELIVERY_WAIT_MS)
       expect(receiver.hits).toHaveLength(1)

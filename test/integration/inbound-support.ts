@@ -10,7 +10,7 @@ import { expectList, type ApiResponse } from './api-support.js'
 export function inboundClient(server: () => TestServer) {
   const srv = () => server()
 
-  /** A fresh tenant; answers its API path (`/v1/tenants/{id}`). */
+  /** A fresh tenant, so its events list holds only what its test published; answers its API path (`/v1/tenants/{id}`). */
   const tenant = async (): Promise<string> => {
     const id = `in-${randomUUID().slice(0, 8)}`
     expect((await srv().api('POST', '/v1/tenants', { id, name: id })).status).toBe(201)
@@ -37,7 +37,8 @@ export function inboundClient(server: () => TestServer) {
     return { status: res.status, body: parsed, headers: res.headers }
   }
 
-  const logs = async (t: string, id: string): Promise<any[]> => expectList(await srv().api('GET', `${t}/sources/${id}/logs`))
+  /** One page of the source's log, newest first; `query` as in `?limit=2`. */
+  const logs = async (t: string, id: string, query = ''): Promise<any[]> => expectList(await srv().api('GET', `${t}/sources/${id}/logs${query}`))
 
   /** The source's log once it has `count` entries, newest first. */
   const logsOnce = (t: string, id: string, count: number): Promise<any[]> =>
@@ -46,7 +47,8 @@ export function inboundClient(server: () => TestServer) {
       return rows.length >= count ? rows : undefined
     })
 
-  const events = async (t: string): Promise<any[]> => expectList(await srv().api('GET', `${t}/events`))
+  /** The tenant's events, newest first; only those of `type` if given. */
+  const events = async (t: string, type?: string): Promise<any[]> => expectList(await srv().api('GET', `${t}/events${type ? `?type=${type}` : ''}`))
 
   return { tenant, createSource, post, logs, logsOnce, events }
 }
