@@ -9,7 +9,7 @@ import type { Attempt, Delivery, Endpoint, Route, Source, SourceRequest, StoredE
 import { DEFAULT_PAYLOAD, defaultBody } from '../../src/core/shaping/payload-body.js'
 import type { PublishItem, SourceRequestWrite, Store } from '../../src/store/store.js'
 import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
-import { endpointRecord } from '../helpers/records.js'
+import { endpointRecord, sourceRecord } from '../helpers/records.js'
 
 const dialects = await contractDialects()
 
@@ -118,7 +118,7 @@ for (const dialect of dialects) {
         const ep = await endpoint('t1')
         const { event, deliveryIds } = await publish('t1', [ep.id])
         await store.createApiKey({ id: newId('key'), tenantId: 't1', name: 'k', createdAt: T0 }, 'hash-t1')
-        await store.createSource(sourceRecord('t1'), null)
+        await store.createSource(source('t1'), null)
         const other = await endpoint('t2')
         await publish('t2', [other.id])
 
@@ -400,7 +400,7 @@ for (const dialect of dialects) {
 
     describe('sources', () => {
       it('creates, reads, patches, lists and deletes a source and its secrets', async () => {
-        const src = sourceRecord('t1', { verification: { type: 'hmac', header: 'x-sig', encoding: 'base64', prefix: 'sha256=', toleranceSeconds: 60 }, secretHint: '****ab' })
+        const src = source('t1', { verification: { type: 'hmac', header: 'x-sig', encoding: 'base64', prefix: 'sha256=', toleranceSeconds: 60 }, secretHint: '****ab' })
         const secrets = { current: 'sealed-1', previous: [] }
         await store.createSource(src, secrets)
         expect(await store.getSource('t1', src.id)).toEqual(src)
@@ -426,7 +426,7 @@ for (const dialect of dialects) {
         await store.setSourceSecrets(src.id, null, null, T0 + 3)
         expect(await store.getSourceSecrets(src.id)).toBeNull()
 
-        const newer = sourceRecord('t1')
+        const newer = source('t1')
         await store.createSource(newer, null)
         expect((await store.listSources('t1', first)).map((s) => s.id)).toEqual([newer.id, src.id])
         expect((await store.listSources('t1', { limit: 5, after: newer.id })).map((s) => s.id)).toEqual([src.id])
@@ -436,7 +436,7 @@ for (const dialect of dialects) {
       })
 
       it('logs requests as the bytes received, newest first, and ignores one written twice', async () => {
-        const src = sourceRecord('t1')
+        const src = source('t1')
         await store.createSource(src, null)
         const body = Buffer.from('{"text":"héllo 😀"}', 'utf8')
         const logs = [0, 1, 2].map((n) => requestLog(src.id, n, T0 + n, n === 1 ? body : undefined))
@@ -450,7 +450,7 @@ for (const dialect of dialects) {
       })
 
       it('claims idempotency keys until they expire; a later claim extends, an earlier one does not shorten', async () => {
-        const src = sourceRecord('t1')
+        const src = source('t1')
         await store.createSource(src, null)
         const write = (n: number, key: string, expiresAt: number): SourceRequestWrite => ({ log: requestLog(src.id, n, T0), claim: { key, expiresAt } })
         // The same key twice in one batch: the later expiry holds.
@@ -466,7 +466,7 @@ for (const dialect of dialects) {
       })
 
       it('prunes requests received before the cut and keys expired by then', async () => {
-        const src = sourceRecord('t1')
+        const src = source('t1')
         await store.createSource(src, null)
         await store.recordSourceRequests([0, 1, 2, 3].map((n) => ({ log: requestLog(src.id, n, T0 + n * DAY), claim: { key: `k${n}`, expiresAt: T0 + n * DAY + DAY } })))
         expect(await store.pruneSourceRequests(T0 + 2 * DAY)).toBe(2)
@@ -479,8 +479,8 @@ for (const dialect of dialects) {
       })
 
       it('drops the requests of a source deleted before they were written, and keeps the others of the batch', async () => {
-        const gone = sourceRecord('t1')
-        const kept = sourceRecord('t1')
+        const gone = source('t1')
+        const kept = source('t1')
         await store.createSource(gone, null)
         await store.createSource(kept, null)
         await store.deleteSource('t1', gone.id)
@@ -540,22 +540,8 @@ for (const dialect of dialects) {
   })
 }
 
-function sourceRecord(tenantId: string, over: Partial<Source> = {}): Source {
-  return {
-    id: newId('src'),
-    tenantId,
-    name: 'stripe',
-    enabled: true,
-    verification: { type: 'none', header: null, encoding: null, prefix: null, toleranceSeconds: 300 },
-    secretHint: null,
-    eventTypePath: 'type',
-    timestampPath: null,
-    idempotency: null,
-    mappings: [],
-    createdAt: T0,
-    updatedAt: T0,
-    ...over,
-  }
+function source(tenantId: string, over: Partial<Source> = {}): Source {
+  return sourceRecord({ tenantId, name: 'stripe', eventTypePath: 'type', createdAt: T0, updatedAt: T0, ...over })
 }
 
 function requestLog(sourceId: string, n: number, receivedAt: number, body = Buffer.from(`{"n":${n}}`)): SourceRequestWrite['log'] {

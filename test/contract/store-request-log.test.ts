@@ -5,10 +5,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { expect, it } from 'vitest'
-import { newId } from '../../src/core/ids.js'
-import type { Source } from '../../src/core/model.js'
 import type { SourceRequestWrite, Store } from '../../src/store/store.js'
 import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
+import { sourceRecord } from '../helpers/records.js'
 
 const dialects = await contractDialects()
 const T0 = 1_800_000_000_000
@@ -20,20 +19,7 @@ for (const dialect of dialects) {
     useDialectStore(dialect, T0, (s) => (store = s))
 
     const source = async (tenantId: string): Promise<string> => {
-      const src: Source = {
-        id: newId('src'),
-        tenantId,
-        name: 'src',
-        enabled: true,
-        verification: { type: 'none', header: null, encoding: null, prefix: null, toleranceSeconds: 300 },
-        secretHint: null,
-        eventTypePath: 'type',
-        timestampPath: null,
-        idempotency: { keyPath: 'id', windowSeconds: 86400 },
-        mappings: [],
-        createdAt: T0,
-        updatedAt: T0,
-      }
+      const src = sourceRecord({ tenantId, eventTypePath: 'type', idempotency: { keyPath: 'id', windowSeconds: 86400 }, createdAt: T0, updatedAt: T0 })
       await store.createSource(src, null)
       return src.id
     }

@@ -1,5 +1,5 @@
 import { newId } from '../../src/core/ids.js'
-import type { Endpoint } from '../../src/core/model.js'
+import type { Endpoint, Source } from '../../src/core/model.js'
 import { DEFAULT_PAYLOAD } from '../../src/core/shaping/payload-body.js'
 
 /** A whole endpoint record with every field at its API default, for tests below the HTTP layer. */
@@ -23,6 +23,27 @@ export function endpointRecord(over: Partial<Endpoint> & { tenantId: string }): 
     rateLimitPerSecond: null,
     metadata: {},
     failingSince: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...over,
+  }
+}
+
+/**
+ * A whole inbound source record with verification `none` and the API's defaults (eventTypePath
+ * `event_type`, no timestamp path, no idempotency, no mappings), for tests below the HTTP layer.
+ */
+export function sourceRecord(over: Partial<Source> & { tenantId: string }): Source {
+  return {
+    id: newId('src'),
+    name: 'src',
+    enabled: true,
+    verification: { type: 'none', header: null, encoding: null, prefix: null, toleranceSeconds: 300 },
+    secretHint: null,
+    eventTypePath: 'event_type',
+    timestampPath: null,
+    idempotency: null,
+    mappings: [],
     createdAt: 0,
     updatedAt: 0,
     ...over,

@@ -14,6 +14,7 @@ import { startRetention } from '../../src/services/retention.js'
 import { openStore } from '../../src/store/open-store.js'
 import type { Store } from '../../src/store/store.js'
 import { databaseFor } from '../helpers/postgres.js'
+import { sourceRecord } from '../helpers/records.js'
 import { TEST_STORE } from '../helpers/server.js'
 
 const MINUTE = 60_000
@@ -38,23 +39,7 @@ describe('the retention of request logs', () => {
     const config = loadConfig({ HOOKRELAY_RETENTION: 'PT1H' })
     await store.createTenant({ id: 't1', name: 't1', metadata: {}, createdAt: T, updatedAt: T })
     const sourceId = newId('src')
-    await store.createSource(
-      {
-        id: sourceId,
-        tenantId: 't1',
-        name: 'src',
-        enabled: true,
-        verification: { type: 'none', header: null, encoding: null, prefix: null, toleranceSeconds: 300 },
-        secretHint: null,
-        eventTypePath: 'event_type',
-        timestampPath: null,
-        idempotency: null,
-        mappings: [],
-        createdAt: T,
-        updatedAt: T,
-      },
-      null,
-    )
+    await store.createSource(sourceRecord({ id: sourceId, tenantId: 't1', createdAt: T, updatedAt: T }), null)
     const received = (at: number, n: number) => ({
       log: {
         id: `req_${n}`,

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import type { Source, SourceRequest } from '../../core/model.js'
+import type { SourceRequest } from '../../core/model.js'
 import type { SourceRequestWrite, Store } from '../store.js'
+import { sourceRecord } from '../../../test/helpers/records.js'
 import { openSqliteStore } from './sqlite-store.js'
 
 let dir: string
@@ -14,21 +15,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hookrelay-sources-'))
   store = openSqliteStore({ dataDir: dir, synchronous: 'NORMAL' })
   await store.createTenant({ id: 't', name: 't', metadata: {}, createdAt: T0, updatedAt: T0 })
-  const source: Source = {
-    id: 'src_1',
-    tenantId: 't',
-    name: 's',
-    enabled: true,
-    verification: { type: 'none', header: null, encoding: null, prefix: null, toleranceSeconds: 300 },
-    secretHint: null,
-    eventTypePath: 'event_type',
-    timestampPath: null,
-    idempotency: null,
-    mappings: [],
-    createdAt: T0,
-    updatedAt: T0,
-  }
-  await store.createSource(source, null)
+  await store.createSource(sourceRecord({ id: 'src_1', tenantId: 't', name: 's', createdAt: T0, updatedAt: T0 }), null)
 })
 afterEach(async () => {
   await store.close()
