@@ -57,6 +57,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null
   }
+  interface FastifyContextConfig {
+    /**
+     * Set on a route only the admin token may call, as what it does ("manage API keys"): every
+     * other token (a tenant API key, and any narrower token added later) gets 403, even under its
+     * own tenant. The one place that rule is applied is the onRequest hook in buildApp. Default unset.
+     */
+    adminOnly?: string
+  }
 }
 
 /** Builds the HTTP app without listening: main.ts listens, tests use port 0. */
@@ -153,8 +161,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = req.routeOptions.url
     const tenantId = route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId
     if (tenantId !== req.principal.tenantId) return sendProblem(reply, 'forbidden')
-    // Deleting a tenant is the operator's: its own key cannot delete it (and itself with it).
-    if (req.method === 'DELETE' && route === '/v1/tenants/:tenantId') return sendProblem(reply, 'forbidden', 'Only the admin token may delete a tenant.')
+    // Routes marked adminOnly (API keys, deleting a tenant): a tenant key could otherwise mint
+    // keys of its own, and revoking a leaked key would end nothing.
+    const adminOnly = req.routeOptions.config.adminOnly
+    if (adminOnly !== undefined) return sendProblem(reply, 'forbidden', `Only the admin token may ${adminOnly}.`)
   })
 
   await app.register(opsRoutes, deps)

@@ -268,6 +268,32 @@ describe('API auth', () => {
       expect((await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token: keyA })).status).toBe(200)
     })
 
+    it('may not mint, list or revoke API keys, even its own tenant\'s, so revoking a leaked key ends its access', async () => {
+      const leaked = await srv.api('POST', '/v1/tenants/auth-a/api-keys', { name: 'leaked' })
+      expect(leaked.status).toBe(201)
+      const token = leaked.body.key as string
+      const before = expectList(await srv.api('GET', '/v1/tenants/auth-a/api-keys')).map((k) => k.id)
+
+      const mint = await srv.api('POST', '/v1/tenants/auth-a/api-keys', { name: 'escape hatch' }, { token })
+      expectProblem(mint, 403, 'forbidden')
+      expect(mint.body.detail).toBe('Only the admin token may manage API keys.')
+      expect(JSON.stringify(mint.body)).not.toMatch(/hrk_/)
+      expectProblem(await srv.api('GET', '/v1/tenants/auth-a/api-keys', undefined, { token }), 403, 'forbidden')
+      // Nor revoke another key of its tenant (the admin's working key, say), nor itself.
+      expectProblem(await srv.api('DELETE', `/v1/tenants/auth-a/api-keys/${keyIdA}`, undefined, { token }), 403, 'forbidden')
+      expectProblem(await srv.api('DELETE', `/v1/tenants/auth-a/api-keys/${leaked.body.id}`, undefined, { token }), 403, 'forbidden')
+      // Nothing was minted or revoked.
+      expect(expectList(await srv.api('GET', '/v1/tenants/auth-a/api-keys')).map((k) => k.id)).toEqual(before)
+      expect((await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token: keyA })).status).toBe(200)
+
+      // The admin revokes the leaked key: its access ends, and it left no key behind to go on with.
+      expect((await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token })).status).toBe(200)
+      expect((await srv.api('DELETE', `/v1/tenants/auth-a/api-keys/${leaked.body.id}`)).status).toBe(204)
+      expectProblem(await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token }), 401, 'unauthorized')
+      expectProblem(await srv.api('POST', '/v1/tenants/auth-a/api-keys', { name: 'too late' }, { token }), 401, 'unauthorized')
+      expect(expectList(await srv.api('GET', '/v1/tenants/auth-a/api-keys')).map((k) => k.id)).toEqual(before.filter((id) => id !== leaked.body.id))
+    })
+
     it('a near miss of a valid key is a 401', async () => {
       expectProblem(await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token: `${keyA}x` }), 401, 'unauthorized')
       expectProblem(await srv.api('GET', '/v1/tenants/auth-a/endpoints', undefined, { token: keyA.slice(0, -1) }), 401, 'unauthorized')

@@ -74,7 +74,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     },
   )
 
-  app.delete('/v1/tenants/:tenantId', { schema: { tags: ['tenants'], params: TenantParams } }, async (req, reply) => {
+  // Deleting a tenant is the operator's: its own key cannot delete it (and itself with it).
+  app.delete('/v1/tenants/:tenantId', { config: { adminOnly: 'delete a tenant' }, schema: { tags: ['tenants'], params: TenantParams } }, async (req, reply) => {
     if (req.params.tenantId.startsWith('_')) throw new AppError('reserved_tenant')
     if (!(await store.deleteTenant(req.params.tenantId))) throw notFound(`Tenant ${req.params.tenantId}`)
     access.forget()
@@ -84,9 +85,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     return reply.code(204).send()
   })
 
+  // API keys are the admin's to manage (API.md, Tenants and keys): a key that could mint keys
+  // would survive its own revocation through the ones it made.
+  const keys = { adminOnly: 'manage API keys' }
+
   app.post(
     '/v1/tenants/:tenantId/api-keys',
     {
+      config: keys,
       schema: {
         tags: ['tenants'],
         params: TenantParams,
@@ -102,7 +108,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
 
   app.get(
     '/v1/tenants/:tenantId/api-keys',
-    { schema: { tags: ['tenants'], params: TenantParams, querystring: ListQuery, response: { 200: listOf(ApiKeyOut) } } },
+    { config: keys, schema: { tags: ['tenants'], params: TenantParams, querystring: ListQuery, response: { 200: listOf(ApiKeyOut) } } },
     async (req) => {
       if (!(await store.getTenant(req.params.tenantId))) throw notFound(`Tenant ${req.params.tenantId}`)
       const limit = req.query.limit ?? 50
@@ -113,7 +119,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
 
   app.delete(
     '/v1/tenants/:tenantId/api-keys/:keyId',
-    { schema: { tags: ['tenants'], params: Type.Object({ tenantId: Type.String(), keyId: Type.String() }) } },
+    { config: keys, schema: { tags: ['tenants'], params: Type.Object({ tenantId: Type.String(), keyId: Type.String() }) } },
     async (req, reply) => {
       await access.deleteApiKey(req.params.tenantId, req.params.keyId)
       return reply.code(204).send()
