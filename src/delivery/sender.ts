@@ -5,6 +5,7 @@
  */
 import { Agent, type Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
+import { completeUtf8Length, MAX_STORED_BODY_BYTES } from '../core/cut-utf8.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
 import { createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
 import { BLOCKED_CODE } from './url-target.js'
@@ -46,8 +47,8 @@ export interface SenderOptions {
   connect?: GuardedConnectOptions
 }
 
-/** The part of a response body that is kept: 64 KiB. */
-export const MAX_RESPONSE_BODY_BYTES = 65_536
+/** The part of a response body that is kept: 64 KiB, as stored attempt bodies are cut. */
+export const MAX_RESPONSE_BODY_BYTES = MAX_STORED_BODY_BYTES
 /**
  * Past the kept part, this much more is read and dropped so the connection can be reused; a longer
  * body gets its socket destroyed instead. Default 1 MiB.
@@ -214,18 +215,6 @@ class Exchange implements Dispatcher.DispatchHandler {
 class TimeoutAbort extends Error {
   override name = 'AbortError'
   readonly code = 'UND_ERR_ABORTED'
-}
-
-/** The length of `buf` without a UTF-8 sequence cut off at its end (cut bodies stay valid text). */
-function completeUtf8Length(buf: Buffer): number {
-  const end = buf.length
-  for (let i = end - 1; i >= 0 && i >= end - 4; i--) {
-    const byte = buf[i] as number
-    if ((byte & 0xc0) === 0x80) continue // continuation byte: keep looking for the lead byte
-    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1
-    return end - i >= need ? end : i
-  }
-  return end
 }
 
 const TIMEOUT_CODES = new Set([

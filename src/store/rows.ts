@@ -1,4 +1,5 @@
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HttpMethod, PayloadSettings, StoredEvent } from '../core/model.js'
+import { cutUtf8 } from '../core/cut-utf8.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../core/shaping/payload-body.js'
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js'
 import type { PreviousSecret, SealedSecrets } from './store.js'
@@ -112,7 +113,8 @@ export const attemptFromRow = (r: AttemptRowWithEvent): Attempt => ({
     method: r.request_method,
     url: r.request_url,
     headers: parseJson(r.request_headers),
-    body: r.request_body ?? defaultBody({ id: r.ev_id, type: r.ev_type, occurredAt: r.ev_occurred_at, payloadJson: r.ev_payload }),
+    // An envelope is rebuilt from the event, which may hold up to the payload limit: cut as stored bodies are.
+    body: r.request_body ?? cutUtf8(defaultBody({ id: r.ev_id, type: r.ev_type, occurredAt: r.ev_occurred_at, payloadJson: r.ev_payload })),
   },
   response:
     r.response_status === null ? null : { status: r.response_status, headers: parseJson(r.response_headers ?? '{}'), body: r.response_body ?? '' },
