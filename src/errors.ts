@@ -24,6 +24,7 @@ export const errorCatalog = {
   url_not_allowed: { status: 422, title: 'URL not allowed', detail: 'The endpoint URL resolves to an address deliveries may not reach.' },
   reserved_tenant: { status: 422, title: 'Reserved tenant', detail: 'Tenant ids starting with an underscore are reserved.' },
   invalid_cursor: { status: 422, title: 'Invalid cursor', detail: 'The cursor is not one this list returned.' },
+  path_outside_route: { status: 400, title: 'Path outside the route', detail: "The gateway path, once decoded, would leave the route's upstream path." },
   upstream_unreachable: { status: 502, title: 'Upstream unreachable', detail: "The gateway route's upstream could not be reached." },
   upstream_timeout: { status: 504, title: 'Upstream timeout', detail: "The gateway route's upstream did not answer in time." },
   internal_error: { status: 500, title: 'Internal error', detail: 'The server failed to handle the request; this is a bug worth reporting.' },

@@ -1,4 +1,5 @@
 import { forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, requestView } from '../core/gateway-events.js'
+import { leavesRoute } from '../core/leaves-route.js'
 import type { JsonObject, Route } from '../core/model.js'
 import { AppError, notFound } from '../errors.js'
 import { ExpiringCache } from '../services/expiring-cache.js'
@@ -72,8 +73,9 @@ export class Gateway {
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
     const route = await this.routes.get(routeKey(req.tenantId, req.routeName))
     if (!route) throw notFound(`Route ${req.routeName}`)
-    const url = upstreamUrl(route.upstreamUrl, req.rest, req.search)
-    if (url === null) throw new AppError('bad_request', 'The path may not climb out of the route with `..` segments.')
+    // Checked before anything is published or sent: the upstream must not see the request at all.
+    const url = leavesRoute(req.rest) ? null : upstreamUrl(route.upstreamUrl, req.rest, req.search)
+    if (url === null) throw new AppError('path_outside_route', 'The path, decoded, climbs out of the route with `..` segments.')
     const view = requestView({ method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body })
     await this.publish(route, ['request.received'], lifecyclePayload(route.name, view, null, 0))
 

@@ -640,8 +640,8 @@ describe('gateway routes', () => {
       expectProblem(await gw(`/gw/${t}/gone/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 502, 'upstream_unreachable')
     })
 
-    it("refuses a path that would climb out of the route's upstream path (400), forwarding nothing", async () => {
-      const { up, base } = await setup({ name: 'fenced', path: '/public/orders' })
+    it("refuses a path that would climb out of the route's upstream path, in any encoding (400 path_outside_route), forwarding and publishing nothing", async () => {
+      const { t, up, base } = await setup({ name: 'fenced', path: '/public/orders' })
       const port = Number(new URL(f.srv.url).port)
       // node:http with a `path` sends it exactly as written (a URL object or fetch would resolve the dots first).
       const send = (path: string) =>
@@ -654,15 +654,29 @@ describe('gateway routes', () => {
           req.on('error', reject)
           req.end()
         })
-      for (const path of [`${base}/../../admin/users`, `${base}/%2e%2e/%2E%2e/admin`, `${base}/..`]) {
+      const climbs = [
+        `${base}/../../admin/users`,
+        `${base}/%2e%2e/%2E%2e/admin`,
+        `${base}/..`,
+        // Decoded by the upstream, these climb too: encoded slashes, backslashes, double encoding.
+        `${base}/..%2f..%2fescape`,
+        `${base}/a%2F..%2F..%2Fescape`,
+        `${base}/..%5c..%5cescape`,
+        `${base}/..\\..\\escape`,
+        `${base}/%252e%252e/%252e%252e/escape`,
+        `${base}/..%252f..%252fescape?x=1`,
+      ]
+      for (const path of climbs) {
         const r = await send(path)
         expect(r.status, path).toBe(400)
-        expect(JSON.parse(r.body)).toMatchObject({ code: 'bad_request' })
+        expect(JSON.parse(r.body), path).toMatchObject({ status: 400, code: 'path_outside_route' })
       }
       expect(up.hits).toHaveLength(0)
+      expect(await events(t)).toEqual([])
       // Dots that stay inside the route are fine.
       expect((await send(`${base}/a/../b`)).status).toBe(200)
-      expect(up.hits.map((h) => h.url)).toEqual(['/public/orders/b'])
+      expect((await send(`${base}/x/..%2fy`)).status).toBe(200)
+      expect(up.hits.map((h) => h.url)).toEqual(['/public/orders/b', '/public/orders/x/..%2fy'])
     })
 
     it('counts proxied requests by outcome in /metrics', async () => {
