@@ -124,7 +124,10 @@ export interface Delivery {
   endpointId: string
   status: DeliveryStatus
   attemptCount: number
+  /** When the next attempt is due (pending only); while a worker holds it, the end of its lease. */
   nextAttemptAt: number | null
+  /** The end of the lease while a worker holds it (pending and claimed: its attempt in flight), else null. */
+  leasedUntil: number | null
   createdAt: number
   updatedAt: number
 }

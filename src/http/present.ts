@@ -60,16 +60,25 @@ export const eventJson = (e: StoredEvent): string =>
   `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"payload":${e.payloadJson},"channels":${JSON.stringify(e.channels)},` +
   `"idempotencyKey":${JSON.stringify(e.idempotencyKey)},"occurredAt":"${iso(e.occurredAt)}","createdAt":"${iso(e.createdAt)}","deliveryCount":${e.deliveryCount}}`
 
-export const presentDelivery = (d: Delivery) => ({
-  id: d.id,
-  eventId: d.eventId,
-  endpointId: d.endpointId,
-  status: d.status,
-  attemptCount: d.attemptCount,
-  nextAttemptAt: isoOrNull(d.nextAttemptAt),
-  createdAt: iso(d.createdAt),
-  updatedAt: iso(d.updatedAt),
-})
+/**
+ * A delivery a worker holds (its lease not over at `now`) is in flight: its next attempt has no
+ * time yet, so `nextAttemptAt` is null rather than the lease's end, which is minutes out. A lease
+ * that ended (its worker died) is not in flight: the delivery is due again from the lease's end.
+ */
+export const presentDelivery = (d: Delivery, now: number) => {
+  const inFlight = d.leasedUntil !== null && d.leasedUntil > now
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    endpointId: d.endpointId,
+    status: d.status,
+    attemptCount: d.attemptCount,
+    nextAttemptAt: inFlight ? null : isoOrNull(d.nextAttemptAt),
+    inFlight,
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+  }
+}
 
 export const presentAttempt = (a: Attempt) => ({
   id: a.id,

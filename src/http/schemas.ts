@@ -250,7 +250,8 @@ const deliveryFields = {
   endpointId: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
   attemptCount: Type.Integer(),
-  nextAttemptAt: Type.Union([Time, Type.Null()]),
+  nextAttemptAt: Type.Union([Time, Type.Null()], { description: 'When the next attempt is due; null once final, and while an attempt is in flight.' }),
+  inFlight: Type.Boolean({ description: 'A worker holds the delivery: its attempt is being made (or queued on that worker to be made) now.' }),
   createdAt: Time,
   updatedAt: Time,
 }

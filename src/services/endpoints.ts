@@ -172,7 +172,7 @@ export class EndpointService {
     const attempt = attemptRecord({ deliveryId, endpointId: id, tenantId, attemptNumber: 1, trigger: 'test', request: logged, result, success })
     const done = this.now()
     await this.d.store.recordTestDelivery(
-      { id: deliveryId, tenantId, eventId: event.id, endpointId: id, status: success ? 'succeeded' : 'failed', attemptCount: 1, nextAttemptAt: null, createdAt: now, updatedAt: done },
+      { id: deliveryId, tenantId, eventId: event.id, endpointId: id, status: success ? 'succeeded' : 'failed', attemptCount: 1, nextAttemptAt: null, leasedUntil: null, createdAt: now, updatedAt: done },
       event,
       attempt,
     )

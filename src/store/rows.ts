@@ -93,6 +93,8 @@ export const deliveryFromRow = (r: DeliveryRow): Delivery => ({
   status: r.status as DeliveryStatus,
   attemptCount: r.attempt_count,
   nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+  // A claim sets lease_owner and puts the lease's end in next_attempt_at; settling or releasing clears it.
+  leasedUntil: r.status === 'pending' && r.lease_owner !== null ? r.next_attempt_at : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })

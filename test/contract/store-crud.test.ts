@@ -78,6 +78,7 @@ for (const dialect of dialects) {
         status: ok ? 'succeeded' : 'failed',
         attemptCount: 1,
         nextAttemptAt: null,
+        leasedUntil: null,
         createdAt,
         updatedAt: createdAt,
       }
@@ -320,7 +321,7 @@ for (const dialect of dialects) {
         const p2 = await publish('t1', [e1.id])
         const ids = [...p1.deliveryIds, ...p2.deliveryIds]
         const d = await store.getDelivery('t1', ids[0]!)
-        expect(d).toEqual({ id: ids[0], tenantId: 't1', eventId: p1.event.id, endpointId: e1.id, status: 'pending', attemptCount: 0, nextAttemptAt: T0, createdAt: T0, updatedAt: T0 })
+        expect(d).toEqual({ id: ids[0], tenantId: 't1', eventId: p1.event.id, endpointId: e1.id, status: 'pending', attemptCount: 0, nextAttemptAt: T0, leasedUntil: null, createdAt: T0, updatedAt: T0 })
         expect(await store.getDelivery('t2', ids[0]!)).toBeNull()
 
         const all = await store.listDeliveries('t1', {}, first)
@@ -339,7 +340,7 @@ for (const dialect of dialects) {
         expect(await store.listAttempts(custom.delivery.id)).toEqual([custom.attempt])
 
         const event = eventRecord('t1', { deliveryCount: 1 })
-        const delivery: Delivery = { id: newId('dlv'), tenantId: 't1', eventId: event.id, endpointId: ep.id, status: 'succeeded', attemptCount: 1, nextAttemptAt: null, createdAt: T0, updatedAt: T0 }
+        const delivery: Delivery = { id: newId('dlv'), tenantId: 't1', eventId: event.id, endpointId: ep.id, status: 'succeeded', attemptCount: 1, nextAttemptAt: null, leasedUntil: null, createdAt: T0, updatedAt: T0 }
         const a = attempt(delivery, { trigger: 'test', request: { method: 'POST', url: ep.url, headers: {}, body: defaultBody(event) } })
         await store.recordTestDelivery(delivery, event, a)
         expect(await store.listAttempts(delivery.id)).toEqual([a])

@@ -240,10 +240,14 @@ for (const dialect of dialects) {
       expect(renewed.sort()).toEqual([kept!.id, ended!.id, h].sort())
       expect(await store.renewLeases('A', [], T0 + 5000)).toEqual([])
 
-      expect(await store.getDelivery('t1', kept!.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 5000 })
-      expect(await store.getDelivery('t1', h)).toMatchObject({ nextAttemptAt: T0 + 60_000 })
-      expect(await store.getDelivery('t1', taken!.id)).toMatchObject({ nextAttemptAt: T0 + 60_000 })
-      expect(await store.getDelivery('t1', settled!.id)).toMatchObject({ status: 'succeeded', nextAttemptAt: null })
+      // A held delivery reads with its lease's end (the API shows it in flight); others with none.
+      expect(await store.getDelivery('t1', kept!.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0 + 5000, leasedUntil: T0 + 5000 })
+      expect(await store.getDelivery('t1', h)).toMatchObject({ nextAttemptAt: T0 + 60_000, leasedUntil: T0 + 60_000 })
+      expect(await store.getDelivery('t1', taken!.id)).toMatchObject({ nextAttemptAt: T0 + 60_000, leasedUntil: T0 + 60_000 })
+      expect(await store.getDelivery('t1', settled!.id)).toMatchObject({ status: 'succeeded', nextAttemptAt: null, leasedUntil: null })
+      expect(await store.getDelivery('t1', released!.id)).toMatchObject({ status: 'pending', nextAttemptAt: T0, leasedUntil: null })
+      const listed = new Map((await store.listDeliveries('t1', {}, { limit: 10, after: null })).map((d) => [d.id, d.leasedUntil]))
+      expect([kept, taken, settled, released].map((d) => listed.get(d!.id))).toEqual([T0 + 5000, T0 + 60_000, null, null])
       // Only the released one is due before the renewed leases end; then the renewed are, B's not.
       expect((await store.claimDue({ owner: 'C', now: T0 + 4999, limit: 10, leaseMs: 60_000 })).map((d) => d.id)).toEqual([released!.id])
       expect((await store.claimDue({ owner: 'C', now: T0 + 5000, limit: 10, leaseMs: 60_000 })).map((d) => d.id).sort()).toEqual([kept!.id, ended!.id].sort())

@@ -147,6 +147,9 @@ export function expectDeliveryShape(d: any): void {
   })
   expect(['pending', 'succeeded', 'failed']).toContain(d.status)
   expect(d.nextAttemptAt === null || ISO.test(d.nextAttemptAt)).toBe(true)
+  // Always present; a delivery in flight has no next attempt time yet.
+  expect(typeof d.inFlight).toBe('boolean')
+  if (d.inFlight) expect({ status: d.status, nextAttemptAt: d.nextAttemptAt }).toEqual({ status: 'pending', nextAttemptAt: null })
 }
 
 /** The published event shape of API.md (additions allowed). */

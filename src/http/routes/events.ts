@@ -70,7 +70,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       const ev = await store.getEvent(req.params.tenantId, req.params.eventId)
       if (!ev) throw notFound(`Event ${req.params.eventId}`)
       const deliveries = await store.listDeliveries(req.params.tenantId, { eventId: ev.id }, { limit: 1000, after: null })
-      return { ...presentEvent(ev), deliveries: deliveries.map(presentDelivery) }
+      const now = Date.now()
+      return { ...presentEvent(ev), deliveries: deliveries.map((d) => presentDelivery(d, now)) }
     },
   )
 
@@ -93,7 +94,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       const { limit = 50, cursor, endpointId, eventId, status } = req.query
       await tenantMustExist(req.params.tenantId)
       const rows = await store.listDeliveries(req.params.tenantId, { endpointId, eventId, status }, { limit, after: decodeCursor(cursor) })
-      return page(rows, limit, presentDelivery)
+      const now = Date.now()
+      return page(rows, limit, (d) => presentDelivery(d, now))
     },
   )
 
@@ -106,7 +108,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
       if (!d) throw notFound(`Delivery ${req.params.deliveryId}`)
       const attempts = await store.listAttempts(d.id)
-      return { ...presentDelivery(d), attempts: attempts.map(presentAttempt) }
+      return { ...presentDelivery(d, Date.now()), attempts: attempts.map(presentAttempt) }
     },
   )
 
@@ -120,7 +122,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       wake()
       // The delivery as the retry left it. Read back, it would show the attempt's lease instead
       // (the dispatcher may claim it before the read), as if the attempt were minutes away.
-      return reply.code(202).send(presentDelivery({ ...d, status: 'pending', nextAttemptAt: now, updatedAt: now }))
+      return reply.code(202).send(presentDelivery({ ...d, status: 'pending', nextAttemptAt: now, leasedUntil: null, updatedAt: now }, now))
     },
   )
 }
