@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSecretBox, parseEncryptionKey } from '../core/secret-box.js'
+import { makePrivateDir } from '../private-files.js'
 import type { SealedSecrets, Store } from '../store/store.js'
 
 export type SecretBox = ReturnType<typeof createSecretBox>
@@ -29,9 +30,11 @@ export async function loadSecretBox(
   try {
     text = readFileSync(file, 'utf8').trim()
   } catch {
-    mkdirSync(dataDir, { recursive: true })
+    makePrivateDir(dataDir)
     text = randomBytes(32).toString('base64')
     writeFileSync(file, text + '\n', { mode: 0o600, flag: 'wx' })
+    // The mode above is subject to the umask; this one is not.
+    chmodSync(file, 0o600)
   }
   return createSecretBox(parseEncryptionKey(text))
 }

@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { makePrivateDir, touchPrivateFile } from '../../private-files.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { startCheckpointer, type Checkpointer } from './checkpointer.js'
@@ -28,8 +28,10 @@ export interface SqliteOptions {
 export function openSqliteStore(opts: SqliteOptions): Store {
   let path = ':memory:'
   if (opts.dataDir !== ':memory:') {
-    mkdirSync(opts.dataDir, { recursive: true })
+    // A directory made here is 0700 and a database made here 0600 (its -wal and -shm follow it).
+    makePrivateDir(opts.dataDir)
     path = join(opts.dataDir, 'hookrelay.db')
+    touchPrivateFile(path)
   }
   const db = new BetterSqlite3(path)
   // 8 KiB pages for a new database (an existing one keeps its own): the rows that matter most
