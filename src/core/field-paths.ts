@@ -16,7 +16,10 @@ const HEADERS = '$headers.'
 /** The value at `path`, or undefined when any segment is missing. Only own properties are read. */
 export function readPath(src: PathSource, path: string): unknown {
   if (path.startsWith(HEADERS)) {
-    const v = src.headers[path.slice(HEADERS.length).toLowerCase()]
+    const name = path.slice(HEADERS.length).toLowerCase()
+    // Node's header object has Object.prototype: `$headers.constructor` must not read it.
+    if (!Object.hasOwn(src.headers, name)) return undefined
+    const v = src.headers[name]
     return Array.isArray(v) ? v[0] : v
   }
   let cur: unknown = src.body
@@ -26,7 +29,7 @@ export function readPath(src: PathSource, path: string): unknown {
       if (!/^\d+$/.test(seg)) return undefined
       cur = cur[Number(seg)]
     } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined
+      if (!Object.hasOwn(cur, seg)) return undefined
       cur = (cur as Record<string, unknown>)[seg]
     }
   }

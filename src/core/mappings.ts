@@ -49,13 +49,16 @@ export function planAction(m: Mapping, src: PathSource, eventType: string | null
     payload = {}
     for (const [target, path] of Object.entries(m.fields)) {
       const v = readPath(src, path)
-      if (v !== undefined) payload[target] = v
+      // Defined, not assigned: assigning to a target named __proto__ would set the prototype and
+      // the field would vanish from the payload.
+      if (v !== undefined) Object.defineProperty(payload, target, { value: v, enumerable: true, writable: true, configurable: true })
     }
   }
   for (const target of m.required) {
-    const v = payload[target]
+    // Own properties only: `constructor` or `toString` is not "present" because Object.prototype has it.
+    const v = Object.hasOwn(payload, target) ? payload[target] : undefined
     if (v === undefined || v === null) {
-      const from = m.fields?.[target]
+      const from = m.fields !== null && Object.hasOwn(m.fields, target) ? m.fields[target] : undefined
       return { status: 'skipped', error: `required field ${target}${from !== undefined ? ` (${from})` : ''} is missing` }
     }
   }

@@ -65,7 +65,7 @@ describe('source settings', () => {
     expect((await signed(id, SECOND, body)).status).toBe(202)
   })
 
-  it('takes a standard-webhooks secret without its whsec_ prefix, as the verifier does, if it decodes', async () => {
+  it('takes a standard-webhooks secret without its whsec_ prefix, as the verifier does', async () => {
     const t = await tenant()
     const bare = Buffer.alloc(32, 9).toString('base64')
     const s = await createSource(t, { verification: { type: 'standard-webhooks', secret: bare }, eventTypePath: 'type' })
@@ -75,9 +75,8 @@ describe('source settings', () => {
     expect(await post(`/in/${s.id}`, raw, headers)).toMatchObject({ status: 202, body: { eventType: 'user.created' } })
     expect((await srv.api('POST', `${t}/sources/${s.id}/secret/rotate`, { secret: Buffer.alloc(24, 1).toString('base64') })).status).toBe(200)
 
-    for (const secret of ['not base64!', Buffer.alloc(8, 1).toString('base64'), 'whsec_', `whsec_whsec_${bare}`]) {
-      expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x', verification: { type: 'standard-webhooks', secret } }), '/verification/secret')
-    }
+    // The sender picks the secret: any non-empty one is taken (inbound-own-keys.test.ts signs with them).
+    expectInvalid(await srv.api('POST', `${t}/sources`, { name: 'x', verification: { type: 'standard-webhooks', secret: '' } }), '/verification/secret')
   })
 
   it('refuses header, encoding and prefix with a verification type other than hmac, naming each', async () => {

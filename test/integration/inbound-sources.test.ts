@@ -188,7 +188,7 @@ describe('inbound sources', () => {
       ['an unknown mapping action', { mappings: [{ eventType: '*', action: 'forward' }] }, '/mappings/0/action'],
       ['a malformed mapping pattern', { mappings: [{ eventType: 'task.*x', action: 'publish' }] }, '/mappings/0/eventType'],
       ['stripe without a secret', { verification: { type: 'stripe' } }, '/verification/secret'],
-      ['standard-webhooks with a secret that is not whsec_', { verification: { type: 'standard-webhooks', secret: 'not-a-whsec-secret-0123456789' } }, '/verification/secret'],
+      ['standard-webhooks with an empty secret', { verification: { type: 'standard-webhooks', secret: '' } }, '/verification/secret'],
       ['an empty secret', { verification: { type: 'hmac', secret: '' } }, '/verification/secret'],
       ['a secret with verification none', { verification: { type: 'none', secret: 'abc' } }, '/verification/secret'],
       ['an unknown verification type', { verification: { type: 'pgp', secret: SECRET } }, '/verification/type'],
@@ -248,7 +248,7 @@ describe('inbound sources', () => {
       const stripe = await createSource(t, { verification: { type: 'stripe', secret: 'whsec_stripe_0123456789' } })
       expectInvalid(await ctx.srv.api('POST', `${t}/sources/${stripe.id}/secret/rotate`, {}), '/secret')
       const sw = await createSource(t, { verification: { type: 'standard-webhooks', secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` } })
-      expectInvalid(await ctx.srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, { secret: 'nope' }), '/secret')
+      expectInvalid(await ctx.srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, { secret: 'whsec_' }), '/secret')
       const made = await ctx.srv.api('POST', `${t}/sources/${sw.id}/secret/rotate`, {})
       expect(made.status).toBe(200)
       expect(made.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/)

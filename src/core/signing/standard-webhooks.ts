@@ -34,12 +34,15 @@ const keyCache = new Map<string, Buffer>()
 
 /**
  * The HMAC key of a secret: the base64 after an optional `whsec_`, decoded as the reference
- * libraries do. The Buffer is shared from a cache: read it, never write to it.
+ * libraries do. A secret that is not base64 (an inbound source takes whatever secret its sender
+ * picked) is its own UTF-8 bytes, as the reference libraries' `raw` format reads it. The Buffer is
+ * shared from a cache: read it, never write to it.
  */
 export function secretKey(secret: string): Buffer {
   let key = keyCache.get(secret)
   if (key) return key
-  key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64')
+  const encoded = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret
+  key = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : Buffer.from(secret, 'utf8')
   // An empty key would still produce signatures, ones anybody could forge.
   if (key.length === 0) throw new Error('webhook secret is empty')
   if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear()

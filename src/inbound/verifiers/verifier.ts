@@ -50,7 +50,9 @@ export const MAX_HEADER_CHARS = 16_384
  * single-value headers.
  */
 export function headerValue(headers: VerifyInput['headers'], name: string): string | undefined {
-  const raw = headers[name.toLowerCase()]
+  const key = name.toLowerCase()
+  // Own properties only: a configured header named `constructor` must not read Object.prototype's.
+  const raw = Object.hasOwn(headers, key) ? headers[key] : undefined
   const value = Array.isArray(raw) ? raw[0] : raw
   if (typeof value !== 'string') return undefined
   const trimmed = value.trim()
