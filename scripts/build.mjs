@@ -27,3 +27,6 @@ await build({
 cpSync('src/store/sqlite/migrations', 'dist/migrations', { recursive: true })
 // Every bundled module shares dist/'s import.meta.url, so PostgreSQL's migrations get a folder of their own.
 cpSync('src/store/postgres/migrations', 'dist/postgres-migrations', { recursive: true })
+// The web console (dist/web), with its size budget: a build past it fails here.
+const { buildWeb } = await import('./build-web.mjs')
+await buildWeb()

@@ -123,3 +123,20 @@ describe('loadConfig: the Running settings of API.md', () => {
     expect(() => loadConfig({ HOOKRELAY_ENCRYPTION_KEY: 'too-short-secret' })).not.toThrow(/too-short-secret/)
   })
 })
+
+describe('loadConfig: HOOKRELAY_PORTAL_ORIGINS', () => {
+  it('is none by default and takes comma-separated origins', () => {
+    expect(loadConfig({}).portalOrigins).toEqual([])
+    expect(loadConfig({ HOOKRELAY_PORTAL_ORIGINS: 'https://app.example.com, http://localhost:3000' }).portalOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ])
+  })
+
+  it('refuses anything that is not exactly an http(s) origin, naming the setting and the value', () => {
+    for (const bad of ['https://app.example.com/', 'https://app.example.com/portal', 'app.example.com', '*', "'self'", 'ftp://x.example.com', 'https://a.example.com; script-src *']) {
+      expect(() => loadConfig({ HOOKRELAY_PORTAL_ORIGINS: bad }), bad).toThrow(ConfigError)
+      expect(() => loadConfig({ HOOKRELAY_PORTAL_ORIGINS: bad })).toThrow(/HOOKRELAY_PORTAL_ORIGINS/)
+    }
+  })
+})

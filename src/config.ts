@@ -48,6 +48,12 @@ export interface Config {
   publicUrl: string | null
   /** HOOKRELAY_DATABASE_POOL_SIZE: PostgreSQL connections per process at most (plus one that listens, and up to 4 for the queue on nodes that deliver). Default 10. */
   databasePoolSize: number
+  /**
+   * HOOKRELAY_PORTAL_ORIGINS: comma-separated origins (https://app.example.com) whose pages may show
+   * the tenant portal (/portal) in an iframe: its CSP frame-ancestors. The server's own origin may
+   * always; the dashboard (/ui/) may never be framed. Default none.
+   */
+  portalOrigins: string[]
 }
 
 export const defaultConfig: Config = {
@@ -70,6 +76,7 @@ export const defaultConfig: Config = {
   retentionMs: 30 * 24 * 3600 * 1000,
   publicUrl: null,
   databasePoolSize: 10,
+  portalOrigins: [],
 }
 
 export interface Flags {
@@ -104,6 +111,25 @@ function allowedNetworks(list: string | undefined): string[] {
   const entries = (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const bad = entries.find((e) => parseCidr(e) === null)
   if (bad !== undefined) throw new ConfigError(`HOOKRELAY_ALLOWED_NETWORKS must be comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8, got "${bad}"`)
+  return entries
+}
+
+/**
+ * Each an origin exactly as a browser sends it (scheme, host, optional port; no path, no trailing
+ * slash), since frame-ancestors compares origins: `https://app.example.com/` would read as a path.
+ */
+function portalOrigins(list: string | undefined): string[] {
+  const entries = (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  for (const e of entries) {
+    let origin: string | null = null
+    try {
+      const u = new URL(e)
+      if (u.protocol === 'http:' || u.protocol === 'https:') origin = u.origin
+    } catch {
+      // not a URL: refused below
+    }
+    if (origin !== e) throw new ConfigError(`HOOKRELAY_PORTAL_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port only), got "${e}"`)
+  }
   return entries
 }
 
@@ -164,5 +190,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     retentionMs,
     publicUrl,
     databasePoolSize: int(pick(undefined, 'HOOKRELAY_DATABASE_POOL_SIZE'), 'HOOKRELAY_DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1),
+    portalOrigins: portalOrigins(pick(undefined, 'HOOKRELAY_PORTAL_ORIGINS')),
   }
 }

@@ -138,6 +138,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     httpLogLevel: config.logLevel,
     wake,
     version: VERSION,
+    portalOrigins: config.portalOrigins,
   })
   await app.listen({ port: config.port, host: config.host })
   const addr = app.server.address()

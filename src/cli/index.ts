@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`hookrelay admin token (shown once, store it now): ${server.generatedAdminToken}\n`)
       }
       process.stdout.write(`hookrelay listening on ${server.url}\n`)
+      // API.md, Dashboard and portal: the start-up output names the dashboard (a worker serves none).
+      if (config.role !== 'worker') process.stdout.write(`hookrelay dashboard: ${server.url}/ui/\n`)
       if (requested !== null) stop(requested)
     })
 

@@ -29,6 +29,7 @@ import { inboundRoutes } from './routes/inbound.js'
 import { opsRoutes } from './routes/ops.js'
 import { sourceRoutes } from './routes/sources.js'
 import { tenantRoutes } from './routes/tenants.js'
+import { webRoutes } from './routes/web.js'
 
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false }
 
@@ -51,6 +52,8 @@ export interface AppDeps {
   /** Wakes the local dispatcher (no-op on an api-only node). */
   wake: () => void
   version: string
+  /** HOOKRELAY_PORTAL_ORIGINS: the origins that may frame /portal (see config.ts). */
+  portalOrigins: string[]
 }
 
 declare module 'fastify' {
@@ -176,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inboundRoutes, deps)
   await app.register(gatewayRouteRoutes, deps)
   await app.register(gatewayRoutes, deps)
+  await app.register(webRoutes, deps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }
