@@ -48,6 +48,13 @@ describe('parseBody', () => {
     expect(parse('payload=hello', FORM)).toMatchObject({ ok: false })
   })
 
+  it('refuses JSON that is not UTF-8 rather than reading U+FFFD into it, whatever the content type', () => {
+    const bad = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])
+    for (const type of [undefined, 'application/json', FORM]) {
+      expect(parse(bad, type)).toEqual({ ok: false, code: 'malformed_json', error: 'the body is not valid UTF-8', detail: 'The request body is not valid UTF-8.' })
+    }
+  })
+
   it('reads a form-labelled body that is JSON as JSON', () => {
     expect(parse(' {"event_type":"x"}', FORM)).toEqual({ ok: true, body: { event_type: 'x' } })
     expect(parse('{"event_type": "half', FORM)).toMatchObject({ ok: false, error: 'the body is not valid JSON' })

@@ -27,7 +27,13 @@ const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
  */
 export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
   const text = raw.toString('utf8')
-  const parsed = isForm(contentType) && !/^\s*[[{]/.test(text) ? parseForm(raw, text) : parseJson(text)
+  const asForm = isForm(contentType) && !/^\s*[[{]/.test(text)
+  // JSON is UTF-8 (RFC 8259 section 8.1), and so is a form (checked in parseForm, in its own
+  // words): decoding other bytes would put U+FFFD in their place and publish what was never sent.
+  if (!asForm && !isUtf8(raw)) {
+    return { ok: false, code: 'malformed_json', error: 'the body is not valid UTF-8', detail: 'The request body is not valid UTF-8.' }
+  }
+  const parsed = asForm ? parseForm(raw, text) : parseJson(text)
   if (parsed.ok && nestsDeeperThan(parsed.body, MAX_JSON_DEPTH)) {
     return { ok: false, code: 'too_deeply_nested', error: `the body nests more than ${MAX_JSON_DEPTH} levels deep`, detail: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.` }
   }

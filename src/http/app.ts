@@ -31,6 +31,9 @@ import { sourceRoutes } from './routes/sources.js'
 import { tenantRoutes } from './routes/tenants.js'
 import { webRoutes } from './routes/web.js'
 
+/** Strict: throws on bytes that are not UTF-8; a byte order mark stays in the text (JSON.parse refuses it, as before). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false }
 
 export interface AppDeps {
@@ -97,11 +100,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only: any other content type is 415 rather than a confusing schema error.
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    if (body === '' || body === undefined) return done(null, undefined)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const bytes = body as Buffer
+    if (bytes.length === 0) return done(null, undefined)
+    // JSON is UTF-8 (RFC 8259 section 8.1): bytes that are not are refused, where decoding them
+    // leniently would put U+FFFD in their place and store something the sender never sent.
+    let text: string
+    try {
+      text = UTF8.decode(bytes)
+    } catch {
+      return done(new AppError('malformed_json', 'The request body is not valid UTF-8.'), undefined)
+    }
     let parsed: unknown
     try {
-      parsed = JSON.parse(body as string)
+      parsed = JSON.parse(text)
     } catch (err) {
       const e = err as Error & { statusCode?: number }
       e.statusCode = 400
