@@ -61,3 +61,17 @@ describe('README recipes', () => {
     }
   })
 })
+
+describe('README shell examples', () => {
+  it('use one token variable throughout, $TOKEN', () => {
+    const vars = new Set([...readme.matchAll(/Bearer \$([A-Za-z_]+)/g)].map((m) => m[1]))
+    expect([...vars]).toEqual(['TOKEN'])
+    expect(readme).toContain('export TOKEN=')
+  })
+
+  it('say the default retry schedule and how to lengthen it', () => {
+    expect(readme).toMatch(/3 retries after 1, 2 and 4 s/)
+    expect(readme).toContain('retry.schedule')
+    expect(readme).toContain('HOOKRELAY_DEFAULT_RETRY')
+  })
+})
