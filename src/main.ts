@@ -22,6 +22,7 @@ import { loadSecretBox } from './services/secret-keys.js'
 import { RouteService } from './services/routes.js'
 import { SourceService } from './services/sources.js'
 import { openStore } from './store/open-store.js'
+import type { Store } from './store/store.js'
 import { startHeapTrim } from './heap-trim.js'
 import { VERSION } from './version.js'
 import { BUILT_IN_EVENT_TYPES } from './core/built-in-event-types.js'
@@ -40,9 +41,54 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Wires the store, services, dispatcher and HTTP app, and listens. Everything else is in the parts. */
+/**
+ * A start that cannot complete, said in one line naming the cause (the port in use, the database
+ * unreachable): the CLI prints the message without a stack and exits 1.
+ */
+export class StartError extends Error {
+  override name = 'StartError'
+}
+
+/** The first line of an error's message: drivers sometimes add detail on further lines. */
+const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n', 1)[0]!
+
+/** Where the store is, without a password a database URL may carry. */
+function storePlace(config: Config): string {
+  if (config.databaseUrl === null) return `the SQLite database in ${config.dataDir}`
+  try {
+    const u = new URL(config.databaseUrl)
+    return `the PostgreSQL database at ${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`
+  } catch {
+    return 'the PostgreSQL database'
+  }
+}
+
+/**
+ * Opens the store, settles the admin token, wires everything and listens. A start that fails
+ * after it generated an admin token forgets that token again (it was never shown), so the next
+ * start generates and prints one (API.md, "Limits on bad input").
+ */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const store = await openStore(config)
+  let store: Store
+  try {
+    store = await openStore(config)
+  } catch (err) {
+    throw new StartError(`cannot open ${storePlace(config)}: ${firstLine(err)}`)
+  }
+  const access = new Access(store)
+  let generated: string | null = null
+  try {
+    generated = await access.init(config.adminToken)
+    return await wire(config, store, access, generated)
+  } catch (err) {
+    if (generated !== null) await access.forgetGenerated(generated).catch(() => {})
+    await store.close().catch(() => {})
+    throw err
+  }
+}
+
+/** Wires the store, services, dispatcher and HTTP app, and listens. Everything else is in the parts. */
+async function wire(config: Config, store: Store, access: Access, generatedAdminToken: string | null): Promise<RunningServer> {
   const warn = (m: string) => {
     if (config.logLevel !== 'silent') process.stderr.write(`hookrelay: ${m}\n`)
   }
@@ -54,8 +100,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ? createThreadedSender({ allowedNetworks: config.allowedNetworks })
     : (await import('./delivery/sender.js')).createSender({ policy })
   const directory = new EndpointDirectory(store, box)
-  const access = new Access(store)
-  const generatedAdminToken = await access.init(config.adminToken)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
   for (const [name, description] of BUILT_IN_EVENT_TYPES) {
@@ -140,7 +184,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     version: VERSION,
     portalOrigins: config.portalOrigins,
   })
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    // The sender thread and the pools would hold the process open after a failed start.
+    await sender.close().catch(() => {})
+    await upstream.close().catch(() => {})
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : firstLine(err)
+    throw new StartError(`cannot listen on ${config.host}:${config.port} (--host, --port): ${why}`)
+  }
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { ConfigError, loadConfig, type Config, type Flags } from '../config.js'
-import { startServer } from '../main.js'
+import { StartError, startServer } from '../main.js'
+import { Access } from '../services/access.js'
 import { openStore } from '../store/open-store.js'
 import { createClient, type ClientOptions } from './client.js'
 import { listen } from './listen.js'
@@ -67,7 +68,14 @@ export async function main(argv: string[]): Promise<void> {
       }
       process.on('SIGTERM', () => stop('SIGTERM'))
       process.on('SIGINT', () => stop('SIGINT'))
-      server = await startServer(config)
+      try {
+        server = await startServer(config)
+      } catch (err) {
+        // One line naming the cause, no stack; exit at once (threads or pools may still be open).
+        const why = err instanceof StartError ? err.message : `cannot start: ${String((err as Error)?.message ?? err).split('\n', 1)[0]}`
+        process.stderr.write(`hookrelay: ${why}\n`)
+        process.exit(1)
+      }
       if (server.generatedAdminToken) {
         process.stdout.write(`hookrelay admin token (shown once, store it now): ${server.generatedAdminToken}\n`)
       }
@@ -88,6 +96,35 @@ export async function main(argv: string[]): Promise<void> {
       const store = await openStore(config) // opening migrates
       await store.close()
       process.stdout.write('hookrelay: migrations applied\n')
+    })
+
+  program
+    .command('admin-token')
+    .description('Manage the admin token kept in the database')
+    .command('reset')
+    .description('Print a new admin token; the old one stops working (on running servers within 10 s)')
+    .option('--data-dir <dir>', 'SQLite data directory (HOOKRELAY_DATA_DIR)')
+    .option('--database-url <url>', 'postgres://... (HOOKRELAY_DATABASE_URL)')
+    .action(async (opts: { dataDir?: string; databaseUrl?: string }) => {
+      const config = configFrom(opts)
+      if (config === null) return
+      let store
+      try {
+        store = await openStore(config)
+      } catch (err) {
+        process.stderr.write(`hookrelay: cannot open the database: ${String((err as Error).message).split('\n', 1)[0]}\n`)
+        process.exitCode = 1
+        return
+      }
+      try {
+        const token = await new Access(store).reset()
+        process.stdout.write(`hookrelay admin token (shown once, store it now): ${token}\n`)
+        if (config.adminToken !== null) {
+          process.stderr.write('hookrelay: HOOKRELAY_ADMIN_TOKEN is set here; servers started with it keep using it instead\n')
+        }
+      } finally {
+        await store.close()
+      }
     })
 
   // The commands that talk to a running server (API.md, CLI).

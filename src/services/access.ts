@@ -16,6 +16,8 @@ const newSecretToken = (prefix: string): string => `${prefix}_${randomBytes(24).
 /** Who a bearer token is: the admin, or a tenant's API key (stored as a SHA-256 hash, shown once). */
 export class Access {
   private adminHash: Buffer = Buffer.alloc(32)
+  /** When the stored admin hash was last read; null when HOOKRELAY_ADMIN_TOKEN fixes it. */
+  private adminReadAt: number | null = null
   private readonly cache = new Map<string, { at: number; principal: Principal | null }>()
 
   constructor(
@@ -35,7 +37,29 @@ export class Access {
     const candidate = newSecretToken('hr_admin')
     const stored = await this.store.initSetting(ADMIN_HASH_SETTING, hashToken(candidate))
     this.adminHash = Buffer.from(stored, 'hex')
+    this.adminReadAt = this.now()
     return stored === hashToken(candidate) ? candidate : null
+  }
+
+  /**
+   * Undoes a token init() just generated, when the start fails before it was shown: the next start
+   * generates (and prints) another, rather than the data directory keeping a token nobody saw.
+   */
+  async forgetGenerated(token: string): Promise<void> {
+    await this.store.deleteSetting(ADMIN_HASH_SETTING, hashToken(token))
+  }
+
+  /**
+   * `hookrelay admin-token reset`: a new admin token, whose hash replaces the stored one. Running
+   * servers read the stored hash again at most CACHE_MS after they last did, so the old token stops
+   * working there within that (a read per request would cost PostgreSQL a round trip each).
+   */
+  async reset(): Promise<string> {
+    const token = newSecretToken('hr_admin')
+    await this.store.setSetting(ADMIN_HASH_SETTING, hashToken(token))
+    this.adminHash = Buffer.from(hashToken(token), 'hex')
+    this.adminReadAt = this.now()
+    return token
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
@@ -44,9 +68,15 @@ export class Access {
     if (!m) return null
     const hash = hashToken(m[1]!)
     const hashBuf = Buffer.from(hash, 'hex')
+    const t = this.now()
+    if (this.adminReadAt !== null && t - this.adminReadAt >= CACHE_MS) {
+      // A reset (another process) replaced the stored hash: take it up within CACHE_MS.
+      this.adminReadAt = t
+      const stored = await this.store.getSetting(ADMIN_HASH_SETTING)
+      if (stored !== null) this.adminHash = Buffer.from(stored, 'hex')
+    }
     if (timingSafeEqual(hashBuf, this.adminHash)) return { kind: 'admin' }
     const hit = this.cache.get(hash)
-    const t = this.now()
     if (hit && t - hit.at < CACHE_MS) return hit.principal
     const key = await this.store.findApiKey(hash)
     const principal: Principal | null = key ? { kind: 'tenant', tenantId: key.tenantId, keyId: key.id } : null

@@ -57,6 +57,13 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
       const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
       return row.value
     },
+    async setSetting(key, value) {
+      await k.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute()
+    },
+    async deleteSetting(key, value) {
+      const r = await k.deleteFrom('settings').where('key', '=', key).where('value', '=', value).executeTakeFirst()
+      return Number(r.numDeletedRows) > 0
+    },
 
     async createTenant(t) {
       try {

@@ -85,6 +85,10 @@ export interface SettingsStore {
   getSetting(key: string): Promise<string | null>
   /** Stores the value only if the key has none yet; returns the value now stored. */
   initSetting(key: string, value: string): Promise<string>
+  /** Stores the value, replacing any. */
+  setSetting(key: string, value: string): Promise<void>
+  /** Deletes the key if it still holds `value`; true when it did. */
+  deleteSetting(key: string, value: string): Promise<boolean>
 }
 
 export interface TenantStore {
