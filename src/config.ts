@@ -42,7 +42,7 @@ export interface Config {
   logLevel: string
   /** HOOKRELAY_SENDER_THREAD: make delivery HTTP requests on a worker thread (1) or the main thread (0). Default 1. */
   senderThread: boolean
-  /** HOOKRELAY_RETENTION: how long logs of received requests are kept (seconds or ISO 8601). Default 30 days. */
+  /** HOOKRELAY_RETENTION: how long finished events (with their deliveries and attempts) and logs of received requests are kept (seconds or ISO 8601). Default 30 days. */
   retentionMs: number
   /** HOOKRELAY_PUBLIC_URL: the base of the URLs the API shows (a source's ingestUrl). Default: the request's own host. */
   publicUrl: string | null

@@ -57,6 +57,31 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
       const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
       return row.value
     },
+    async pruneFinalEvents(before, limit) {
+      const r = await k
+        .deleteFrom('events')
+        .where('id', 'in', (qb) =>
+          qb
+            .selectFrom('events as e')
+            .select('e.id')
+            .where('e.created_at', '<', before)
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('deliveries as d')
+                    .select('d.id')
+                    .whereRef('d.event_id', '=', 'e.id')
+                    .where((w) => w.or([w('d.status', '=', 'pending'), w('d.updated_at', '>=', before)])),
+                ),
+              ),
+            )
+            .orderBy('e.created_at')
+            .limit(limit),
+        )
+        .executeTakeFirst()
+      return Number(r.numDeletedRows)
+    },
     async setSetting(key, value) {
       await k.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute()
     },

@@ -187,6 +187,13 @@ export type PublishOutcome =
 
 export interface EventStore {
   /**
+   * Deletes up to `limit` events created before `before` whose deliveries are all final (none
+   * pending) and none changed since `before`, with their deliveries and attempts (ON DELETE
+   * CASCADE), in one short statement. Returns how many events went. An event with no delivery at all
+   * goes too.
+   */
+  pruneFinalEvents(before: number, limit: number): Promise<number>
+  /**
    * Commits many publishes in ONE transaction (group commit). Each item succeeds or fails on its
    * own; an idempotency key seen within `idempotencyWindowMs` yields the original event.
    */

@@ -62,6 +62,7 @@ describe('the retention of request logs', () => {
     const watched = {
       pruneSourceRequests: (before: number) => (prunes.push(store.pruneSourceRequests(before)), prunes.at(-1)!),
       pruneIdempotencyKeys: (before: number, limit: number) => store.pruneIdempotencyKeys(before, limit),
+      pruneFinalEvents: (before: number, limit: number) => store.pruneFinalEvents(before, limit),
     }
     let now = T
     vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] })
@@ -99,6 +100,7 @@ describe('the retention of request logs', () => {
     const prunes: Array<{ before: number; deleted: Promise<number> }> = []
     const watched = {
       pruneSourceRequests: (before: number) => store.pruneSourceRequests(before),
+      pruneFinalEvents: (before: number, limit: number) => store.pruneFinalEvents(before, limit),
       pruneIdempotencyKeys: (before: number, limit: number) => {
         const deleted = store.pruneIdempotencyKeys(before, limit)
         prunes.push({ before, deleted })

@@ -1,0 +1,107 @@
+/**
+ * Retention of outbound data (API.md, Running: HOOKRELAY_RETENTION): events older than the
+ * retention period whose deliveries are all final go with their deliveries and attempts, in
+ * batches; an event with a pending delivery is never touched, nor a recent one. Every dialect.
+ */
+import { expect, it } from 'vitest'
+import { newId } from '../../src/core/ids.js'
+import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
+import { EVENTS_PER_BATCH, startRetention } from '../../src/services/retention.js'
+import type { PublishItem, Store } from '../../src/store/store.js'
+import { eventually } from '../helpers/server.js'
+import { endpointRecord } from '../helpers/records.js'
+import { contractDialects, describeDialect, useDialectStore } from './dialects.js'
+
+const dialects = await contractDialects()
+const DAY = 24 * 3600 * 1000
+const T0 = 1_800_000_000_000
+
+for (const dialect of dialects) {
+  describeDialect(dialect, 'retention of events', () => {
+    let store: Store
+    useDialectStore(dialect, T0, (s) => (store = s))
+
+    async function endpoint(): Promise<Endpoint> {
+      const ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
+      await store.createEndpoint(ep, { current: 'sealed', previous: [] })
+      return ep
+    }
+
+    /** An event created at `at` with one delivery per endpoint, leased to A so claimDue need not. */
+    async function publish(at: number, endpoints: Endpoint[]): Promise<{ eventId: string; deliveryIds: string[] }> {
+      const event: StoredEvent = { id: newId('evt', at), tenantId: 't1', type: 'a.b', payloadJson: '{}', channels: [], idempotencyKey: null, occurredAt: at, createdAt: at, deliveryCount: endpoints.length }
+      const deliveries = endpoints.map((ep) => ({ id: newId('dlv', at), endpointId: ep.id, leaseOwner: 'A', nextAttemptAt: at + 60_000 }))
+      const item: PublishItem = { event, deliveries }
+      expect((await store.publishBatch([item], at, DAY))[0]!.kind).toBe('created')
+      return { eventId: event.id, deliveryIds: deliveries.map((d) => d.id) }
+    }
+
+    const attempt = (deliveryId: string, endpointId: string, at: number): Attempt => ({
+      id: newId('att', at), deliveryId, endpointId, tenantId: 't1', attemptNumber: 1, trigger: 'scheduled', startedAt: at, durationMs: 3,
+      request: { method: 'POST', url: 'http://127.0.0.1:1/x', headers: {}, body: '{}' }, response: { status: 500, headers: {}, body: '' }, error: null, success: false,
+    })
+
+    async function settle(deliveryId: string, endpointId: string, at: number, status: 'succeeded' | 'failed' | 'pending'): Promise<void> {
+      const base = { deliveryId, leaseOwner: 'A', claimedAttemptCount: 0, claimedTrigger: 'scheduled' as const, attempt: attempt(deliveryId, endpointId, at), envelopeBody: false }
+      const r = await store.settle([status === 'pending' ? { ...base, status, nextAttemptAt: at + 5000 } : { ...base, status }])
+      expect(r).toEqual([true])
+    }
+
+    it('deletes old events whose deliveries are all final, with deliveries and attempts; never pending or recent ones', async () => {
+      const [e1, e2] = [await endpoint(), await endpoint()]
+      const old = T0 - 40 * DAY
+      const done = await publish(old, [e1, e2])
+      await settle(done.deliveryIds[0]!, e1.id, old, 'succeeded')
+      await settle(done.deliveryIds[1]!, e2.id, old, 'failed')
+      // Old, but one delivery still pending (waiting for a retry): kept whole.
+      const waiting = await publish(old, [e1, e2])
+      await settle(waiting.deliveryIds[0]!, e1.id, old, 'succeeded')
+      await settle(waiting.deliveryIds[1]!, e2.id, old, 'pending')
+      // Old and never attempted: pending, kept.
+      const fresh = await publish(old, [e1])
+      // Recent and final: kept.
+      const recent = await publish(T0 - DAY, [e1])
+      await settle(recent.deliveryIds[0]!, e1.id, T0 - DAY, 'succeeded')
+
+      const deleted = await store.pruneFinalEvents(T0 - 30 * DAY, 100)
+      expect(deleted).toBe(1)
+      expect(await store.getEvent('t1', done.eventId)).toBeNull()
+      for (const id of done.deliveryIds) {
+        expect(await store.getDelivery('t1', id)).toBeNull()
+        expect(await store.listAttempts(id)).toEqual([])
+      }
+      for (const kept of [waiting, fresh, recent]) {
+        expect(await store.getEvent('t1', kept.eventId)).not.toBeNull()
+        for (const id of kept.deliveryIds) expect(await store.getDelivery('t1', id)).not.toBeNull()
+      }
+      expect(await store.listAttempts(waiting.deliveryIds[0]!)).toHaveLength(1)
+      expect(await store.pendingCount()).toBe(2)
+    })
+
+    it('startRetention deletes them in batches, from its first pass', async () => {
+      const ep = await endpoint()
+      const old = T0 - 40 * DAY
+      const n = EVENTS_PER_BATCH * 2 + 7
+      const ids: string[] = []
+      for (let i = 0; i < n; i++) {
+        const p = await publish(old + i, [ep])
+        await settle(p.deliveryIds[0]!, ep.id, old + i, 'succeeded')
+        ids.push(p.eventId)
+      }
+      const calls: number[] = []
+      const stop = startRetention(
+        { ...store, pruneSourceRequests: (b) => store.pruneSourceRequests(b), pruneIdempotencyKeys: (b, l) => store.pruneIdempotencyKeys(b, l), pruneFinalEvents: async (b, l) => { const d = await store.pruneFinalEvents(b, l); calls.push(d); return d } },
+        30 * DAY,
+        () => T0,
+        0,
+      )
+      try {
+        await eventually(async () => calls.length === 3 || undefined, 20_000)
+        expect(calls).toEqual([EVENTS_PER_BATCH, EVENTS_PER_BATCH, 7])
+        for (const id of [ids[0]!, ids[n - 1]!]) expect(await store.getEvent('t1', id)).toBeNull()
+      } finally {
+        stop()
+      }
+    })
+  })
+}
