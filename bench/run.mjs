@@ -22,6 +22,7 @@ import { drain } from './scenarios/drain.mjs'
 import { latency } from './scenarios/latency.mjs'
 import { startup } from './scenarios/startup.mjs'
 import { scale } from './scenarios/scale.mjs'
+import { retention } from './scenarios/retention.mjs'
 
 const env = process.env
 const int = (name, fallback) => {
@@ -46,6 +47,9 @@ const cfg = {
   startupRate: int('BENCH_STARTUP_RATE', 200),
   startupSeconds: int('BENCH_STARTUP_SECONDS', quick ? 3 : 10),
   startupSeedEvents: int('BENCH_STARTUP_SEED_EVENTS', quick ? 500 : 10_000),
+  retentionRows: int('BENCH_RETENTION_ROWS', quick ? 20_000 : 1_000_000),
+  retentionRate: int('BENCH_RETENTION_RATE', 200),
+  retentionTimeoutMs: int('BENCH_RETENTION_TIMEOUT_MS', 600_000),
   skipScale: env.BENCH_SKIP_SCALE === '1',
   scaleEndpoints: int('BENCH_SCALE_ENDPOINTS', 100),
   scaleEvents: int('BENCH_SCALE_EVENTS', quick ? 200 : 10_000),
@@ -129,6 +133,7 @@ const SCENARIOS = [
   { id: 'pg-drain-1w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 1 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'pg-drain-2w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 2 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },
+  { id: 'retention', fn: retention, timeoutMs: () => cfg.retentionTimeoutMs + 600_000 },
   { id: 'startup', fn: startup, timeoutMs: () => 2 * cfg.waitTimeoutMs + cfg.startupSeconds * 1000 + 180_000 },
   { id: 'scale', fn: scale, skip: () => cfg.skipScale && 'BENCH_SKIP_SCALE=1', timeoutMs: () => 2 * cfg.waitTimeoutMs + 2 * cfg.scaleTimeoutMs + 300_000 },
   // The raw limit again at the end: how much the machine drifted during the run.
