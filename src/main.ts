@@ -96,9 +96,8 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const policy = createAddressPolicy(config.allowedNetworks)
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
   // would cost every start ~40 ms.
-  const sender = config.senderThread
-    ? createThreadedSender({ allowedNetworks: config.allowedNetworks })
-    : (await import('./delivery/sender.js')).createSender({ policy })
+  const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks }) : null
+  const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy })
   const directory = new EndpointDirectory(store, box)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
@@ -181,6 +180,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     maxPayloadBytes: config.maxPayloadBytes,
     httpLogLevel: config.logLevel,
     wake,
+    deliveryProblem: () => threaded?.problem() ?? null,
     version: VERSION,
     portalOrigins: config.portalOrigins,
   })

@@ -13,7 +13,8 @@ export interface SenderWorkerData {
 }
 
 export type ToWorker = { kind: 'send'; batch: Array<{ id: number; req: OutboundRequest }> } | { kind: 'close' }
-export type FromWorker = { kind: 'results'; batch: Array<{ id: number; result: SendResult }> } | { kind: 'closed' }
+/** `ready`: the thread is up and takes requests (until then the sender counts as broken if it replaced a dead one). */
+export type FromWorker = { kind: 'results'; batch: Array<{ id: number; result: SendResult }> } | { kind: 'closed' } | { kind: 'ready' }
 
 const port = parentPort!
 const data = workerData as SenderWorkerData
@@ -47,3 +48,5 @@ port.on('message', (msg: ToWorker) => {
     })
   }
 })
+
+port.postMessage({ kind: 'ready' } satisfies FromWorker)

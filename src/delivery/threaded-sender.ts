@@ -5,53 +5,102 @@ import { Worker } from 'node:worker_threads'
 import type { FromWorker, SenderWorkerData, ToWorker } from './sender-worker.js'
 import type { OutboundRequest, SendResult, Sender } from './sender.js'
 
+/** A Sender on a thread of its own, which can say whether it is able to send right now. */
+export interface ThreadedSender extends Sender {
+  /** Why sending is broken at the moment (the thread died and its replacement is not up yet), or null. */
+  problem(): string | null
+  /** Sender threads started after the first one, because one died. */
+  readonly restarts: number
+}
+
 /**
  * A Sender whose requests run on a worker thread (sender-worker.ts). Requests and results cross
  * in batches, one message per event-loop turn each way, so the per-delivery cost on the main
  * thread is a structured clone rather than the whole HTTP exchange.
+ *
+ * A thread that dies (out of memory, a bug) is replaced at once: the attempts it had in flight
+ * resolve as network failures, which the retry policy retries, and later sends go to the new
+ * thread, which takes them as soon as it is up. Until then problem() says why (`/healthz` 503).
+ * A thread that dies again before it was up is replaced after a back-off (100 ms doubling to 5 s),
+ * so a thread that cannot start does not spin a core.
  */
-export function createThreadedSender(data: SenderWorkerData): Sender {
-  const worker = startWorker(data)
+export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
   const waiting = new Map<number, (r: SendResult) => void>()
   let nextId = 1
   let batch: Array<{ id: number; req: OutboundRequest }> = []
   let scheduled = false
-  let failed: Error | null = null
-  let onClosed: (() => void) | null = null
   let closing: Promise<void> | null = null
+  let onClosed: (() => void) | null = null
+  let broken: string | null = null
+  let restarts = 0
+  let backoffMs = 0
+  let restartTimer: NodeJS.Timeout | null = null
+  let worker: Worker
+  /** The current worker died and its replacement waits for its back-off. */
+  let workerDead = false
 
-  const fail = (err: Error): void => {
-    failed = err
-    const message = `sender thread stopped: ${err.message}`
-    for (const resolve of waiting.values()) resolve({ startedAt: Date.now(), durationMs: 0, response: null, error: { kind: 'network', message } })
+  const settleAll = (message: string): void => {
+    const now = Date.now()
+    for (const resolve of waiting.values()) resolve({ startedAt: now, durationMs: 0, response: null, error: { kind: 'network', message } })
     waiting.clear()
   }
-  worker.on('message', (msg: FromWorker) => {
-    if (msg.kind === 'closed') return onClosed?.()
-    for (const { id, result } of msg.batch) {
-      const resolve = waiting.get(id)
-      waiting.delete(id)
-      resolve?.(result)
+
+  const spawn = (): void => {
+    const w = startWorker(data)
+    worker = w
+    workerDead = false
+    let ready = false
+    let dead = false
+    const died = (reason: string): void => {
+      if (dead) return
+      dead = true
+      workerDead = true
+      if (closing !== null) return onClosed?.()
+      // The requests it held are lost with it: they end as failed attempts and are retried.
+      broken = `sender thread stopped: ${reason}`
+      settleAll(broken)
+      backoffMs = ready ? 0 : Math.min(Math.max(backoffMs * 2, 100), 5000)
+      const restart = (): void => {
+        restartTimer = null
+        if (closing !== null) return
+        restarts++
+        spawn()
+      }
+      if (backoffMs === 0) restart()
+      else restartTimer = setTimeout(restart, backoffMs)
     }
-  })
-  worker.on('error', fail)
-  worker.on('exit', (code) => {
-    if (closing === null) fail(new Error(`exited with code ${code}`))
-    onClosed?.()
-  })
-  // The worker stays ref'd: it is part of the server, and close() ends it. (Unref'd, it once let a
-  // gracefully stopping process exit on its own in the middle of its attempts.)
+    w.on('message', (msg: FromWorker) => {
+      if (msg.kind === 'ready') {
+        ready = true
+        backoffMs = 0
+        broken = null
+        return
+      }
+      if (msg.kind === 'closed') return onClosed?.()
+      for (const { id, result } of msg.batch) {
+        const resolve = waiting.get(id)
+        waiting.delete(id)
+        resolve?.(result)
+      }
+    })
+    w.on('error', (err) => died(err.message))
+    w.on('exit', (code) => died(`exited with code ${code}`))
+    // The worker stays ref'd: it is part of the server, and close() ends it. (Unref'd, it once let a
+    // gracefully stopping process exit on its own in the middle of its attempts.)
+  }
+  spawn()
 
   const flush = (): void => {
     scheduled = false
     const b = batch
     batch = []
+    // Posted to a thread still starting, the batch waits in its queue until it is up.
     if (b.length > 0) worker.postMessage({ kind: 'send', batch: b } satisfies ToWorker)
   }
 
   return {
     send(req) {
-      if (failed !== null || closing !== null) {
+      if (closing !== null) {
         return Promise.resolve({ startedAt: Date.now(), durationMs: 0, response: null, error: { kind: 'network', message: 'sender is closed' } })
       }
       const id = nextId++
@@ -64,16 +113,22 @@ export function createThreadedSender(data: SenderWorkerData): Sender {
         }
       })
     },
+    problem: () => broken,
+    get restarts() {
+      return restarts
+    },
     close() {
       closing ??= (async () => {
+        if (restartTimer !== null) clearTimeout(restartTimer)
         flush()
-        if (failed === null) {
-          // The worker waits for its in-flight requests (each ends within its timeout), then says so.
-          await new Promise<void>((resolve) => {
-            onClosed = resolve
-            worker.postMessage({ kind: 'close' } satisfies ToWorker)
-          })
-        }
+        // The worker waits for its in-flight requests (each ends within its timeout), then says so;
+        // a worker that dies meanwhile ends the wait too.
+        await new Promise<void>((resolve) => {
+          onClosed = resolve
+          if (workerDead) resolve()
+          else worker.postMessage({ kind: 'close' } satisfies ToWorker)
+        })
+        settleAll('sender is closed')
         await worker.terminate()
       })()
       return closing

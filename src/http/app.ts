@@ -54,6 +54,8 @@ export interface AppDeps {
   httpLogLevel: string
   /** Wakes the local dispatcher (no-op on an api-only node). */
   wake: () => void
+  /** Why this node cannot deliver right now (its sender thread is being replaced), or null: `/healthz` answers 503 meanwhile. */
+  deliveryProblem: () => string | null
   version: string
   /** HOOKRELAY_PORTAL_ORIGINS: the origins that may frame /portal (see config.ts). */
   portalOrigins: string[]
