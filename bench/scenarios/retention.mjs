@@ -2,7 +2,8 @@
 // Seeds BENCH_RETENTION_ROWS (default 1,000,000) old final deliveries, each with its event and one
 // attempt, straight into the SQLite file (one INSERT ... SELECT per table, server stopped), then
 // starts the server, whose first retention pass begins 10 s after start. A steady
-// BENCH_RETENTION_RATE publishes/s run from the start in 1 s slices; each slice is counted as
+// BENCH_RETENTION_RATE publishes/s run from the start in 1 s slices (the first a warm-up, not
+// counted); each slice is counted as
 // "before" (the pass has not begun: the old events are all there) or "during" (some are gone, some
 // remain), by counting the old events through a read-only connection after each slice. The p99 of
 // the publish request in the two, side by side.
@@ -55,7 +56,11 @@ export async function retention(ctx) {
   ctx.log(`  seeded ${cfg.retentionRows} old final deliveries in ${Math.round(seedMs)} ms`)
 
   const reader = new Database(join(dataDir, 'hookrelay.db'), { readonly: true })
-  const remaining = () => reader.prepare(`SELECT count(*) AS c FROM events WHERE tenant_id = ? AND type = 'bench.old'`).get(TENANT).c
+  // The pass deletes oldest first: two point reads tell its progress without costing the server CPU
+  // (a count over a million rows every second would).
+  const has = reader.prepare('SELECT 1 FROM events WHERE id = ?')
+  const id = (i) => `evt_seed${String(i).padStart(12, '0')}`
+  const remaining = () => (has.get(id(1)) ? cfg.retentionRows : has.get(id(cfg.retentionRows)) ? 1 : 0)
   const srv = await ctx.startServer({ dataDir, role: 'all', label: 'retention' })
   const pub = ctx.adminApi(srv.url, 64)
   const before = []
@@ -71,6 +76,11 @@ export async function retention(ctx) {
     })
     const ms = r.results.filter((x) => x?.ok).map((x) => x.doneAt - x.sentAt)
     const now1 = remaining()
+    // The first slice is a warm-up (first connections, JIT, the first reads of a cold database).
+    if (slice === 0) {
+      left = now1
+      continue
+    }
     if (now1 === cfg.retentionRows) before.push(...ms)
     else if (left > 0) {
       during.push(...ms)
@@ -88,7 +98,7 @@ export async function retention(ctx) {
   const d = summarize(during)
   const notes = [
     `${cfg.retentionRows} old final deliveries (+ events, attempts) seeded in ${round(seedMs / 1000, 1)} s`,
-    passMs === null ? `pass not finished within ${cfg.retentionTimeoutMs / 1000} s (${left} events left)` : `pass took about ${round(passMs / 1000, 1)} s`,
+    passMs === null ? `pass not finished within ${cfg.retentionTimeoutMs / 1000} s` : `pass took about ${round(passMs / 1000, 1)} s`,
     `${cfg.retentionRate} publishes/s; p50 ${b.p50} ms before, ${d.p50} ms during; ${b.count} and ${d.count} publishes`,
   ]
   return {
