@@ -98,7 +98,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   // would cost every start ~40 ms.
   const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks }) : null
   const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy })
-  const directory = new EndpointDirectory(store, box)
+  const directory = new EndpointDirectory(store, box, Date.now, undefined, config.maxPayloadBytes)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
   for (const [name, description] of BUILT_IN_EVENT_TYPES) {

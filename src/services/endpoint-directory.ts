@@ -34,6 +34,8 @@ export class EndpointDirectory {
     private readonly box: SecretBox,
     private readonly now: () => number = Date.now,
     ttlMs = 5000,
+    /** HOOKRELAY_MAX_PAYLOAD_BYTES: what a template may render at most. Default 1 MiB. */
+    private readonly maxOutputBytes = 1024 * 1024,
   ) {
     this.tenants = new ExpiringCache((tenantId) => this.loadCandidates(tenantId), { now, ttlMs })
     this.targets = new ExpiringCache((endpointId) => this.loadTarget(endpointId), {
@@ -64,7 +66,7 @@ export class EndpointDirectory {
     if (!tenant) return null
     const { secrets, validUntil } = activeSecrets(sealed, this.box, this.now())
     const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
-    const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth))
+    const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth), this.maxOutputBytes)
     const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
     return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
   }

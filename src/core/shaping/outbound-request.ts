@@ -32,6 +32,7 @@ export function buildOutboundRequest(args: { shape: RequestShape; event: Outboun
     endpoint: shape.endpoint,
     tenant: shape.tenant,
     wantValue: get,
+    maxBytes: shape.maxOutputBytes,
   })
   if (!rendered.ok) return fail(target.url, rendered.message)
   let url = withQueryParams(target.url, shape.queryParams)

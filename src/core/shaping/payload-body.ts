@@ -87,6 +87,8 @@ export function renderBody(args: {
   tenant: Owner
   /** The JSON value is wanted even when the text could be sent as it is (GET). */
   wantValue: boolean
+  /** What the template may output at most (HOOKRELAY_MAX_PAYLOAD_BYTES). Default 1 MiB. */
+  maxBytes?: number
 }): RenderedBody {
   const { event, settings: s } = args
   const payloadJson = prunePayload(event.type, event.payloadJson, s)
@@ -104,7 +106,7 @@ export function renderBody(args: {
     text = JSON.stringify(value)
   } else {
     const context = { event: { id: event.id, type: event.type, timestamp, data }, endpoint: args.endpoint, tenant: args.tenant }
-    const rendered = renderTemplate(args.template, context)
+    const rendered = renderTemplate(args.template, context, args.maxBytes)
     if (!rendered.ok) return { ok: false, message: `template failed to render: ${rendered.message}` }
     text = rendered.text
     if (!json) return { ok: true, body: text, envelope: false }

@@ -2,7 +2,7 @@ import type { FieldError } from '../../errors.js'
 import type { Endpoint, EndpointAuth, HttpMethod, PayloadSettings } from '../model.js'
 import { headerNameProblem, headerValueProblem } from './header-rules.js'
 import type { Owner } from './payload-body.js'
-import { compileTemplate, isTemplate, renderTemplate, type CompiledTemplate } from './templates.js'
+import { compileTemplate, DEFAULT_MAX_OUTPUT_BYTES, isTemplate, renderTemplate, type CompiledTemplate } from './templates.js'
 
 /** A string that may be Liquid: compiled once when the endpoint is loaded, rendered per request. */
 export interface TextTemplate {
@@ -28,6 +28,8 @@ export interface RequestShape {
   body: CompiledTemplate | null
   endpoint: Owner
   tenant: Owner
+  /** What one render may output (HOOKRELAY_MAX_PAYLOAD_BYTES); more fails the attempt with kind `template`. */
+  maxOutputBytes: number
   /** The rendered URL and headers when none of them is a template: worked out once, not per request. */
   fixedTarget: RenderedTarget | null
 }
@@ -54,7 +56,12 @@ export function authHeader(auth: EndpointAuth<string>): AuthHeader | null {
  * Compiles an endpoint's templates. Errors carry the field's path; the endpoint service refuses
  * them with 422 when the endpoint is saved, so a stored endpoint always compiles.
  */
-export function compileShape(ep: Endpoint, tenant: Owner, auth: EndpointAuth<string>): { shape: RequestShape; errors: FieldError[] } {
+export function compileShape(
+  ep: Endpoint,
+  tenant: Owner,
+  auth: EndpointAuth<string>,
+  maxOutputBytes: number = DEFAULT_MAX_OUTPUT_BYTES,
+): { shape: RequestShape; errors: FieldError[] } {
   const errors: FieldError[] = []
   const text = (source: string, path: string): TextTemplate => {
     if (!isTemplate(source)) return { source, template: null }
@@ -79,6 +86,7 @@ export function compileShape(ep: Endpoint, tenant: Owner, auth: EndpointAuth<str
     body,
     endpoint: { id: ep.id, name: ep.name, metadata: ep.metadata },
     tenant,
+    maxOutputBytes,
     fixedTarget: null,
   }
   if (shape.url.template === null && shape.headers.every((h) => h.value.template === null)) shape.fixedTarget = renderTarget(shape)
@@ -95,7 +103,7 @@ export function renderTarget(shape: RequestShape): RenderedTarget {
   if (shape.fixedTarget !== null) return shape.fixedTarget
   const context = { endpoint: shape.endpoint, tenant: shape.tenant }
   const render = (t: TextTemplate): { ok: true; text: string } | { ok: false; message: string } =>
-    t.template === null ? { ok: true, text: t.source } : renderTemplate(t.template, context)
+    t.template === null ? { ok: true, text: t.source } : renderTemplate(t.template, context, shape.maxOutputBytes)
   const url = render(shape.url)
   if (!url.ok) return { ok: false, path: '/url', message: `template failed to render: ${url.message}` }
   const urlText = url.text.trim()

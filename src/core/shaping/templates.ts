@@ -1,4 +1,4 @@
-import { Liquid, type LiquidOptions, type Template } from 'liquidjs'
+import { Context, Liquid, toValueSync, type LiquidOptions, type Template } from 'liquidjs'
 
 /**
  * Liquid for user templates (payload bodies, URLs, header values). Users are not trusted, so:
@@ -40,13 +40,48 @@ export function compileTemplate(source: string): Compiled {
   }
 }
 
-/** Renders synchronously; every failure (undefined variable, limit, filter error) comes back as data. */
-export function renderTemplate(template: CompiledTemplate, context: object): Rendered {
+/** What a render may output at most unless told otherwise: HOOKRELAY_MAX_PAYLOAD_BYTES' default, 1 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
+
+/** Thrown by the emitter once the output passes its limit: the render stops there. */
+class OutputTooLarge extends Error {}
+
+/** Liquid's own stringify for output: nil is empty, arrays are their items joined. */
+const stringify = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : Array.isArray(v) ? v.map(stringify).join('') : String(v as string | number | boolean))
+
+/**
+ * Collects the output and stops the render as soon as it passes `maxChars` UTF-16 units (each at
+ * least one UTF-8 byte), so a template that prints a doubled string 50 times fails at the limit
+ * instead of building a body of tens of MB.
+ */
+class BoundedEmitter {
+  buffer = ''
+  constructor(private readonly maxChars: number) {}
+  write(html: unknown): void {
+    const s = stringify(html)
+    if (this.buffer.length + s.length > this.maxChars) throw new OutputTooLarge()
+    this.buffer += s
+  }
+}
+
+/**
+ * Renders synchronously; every failure (undefined variable, limit, filter error, output over
+ * `maxBytes` of UTF-8) comes back as data.
+ */
+export function renderTemplate(template: CompiledTemplate, context: object, maxBytes: number = DEFAULT_MAX_OUTPUT_BYTES): Rendered {
+  const engine = liquid()
+  const emitter = new BoundedEmitter(maxBytes)
+  const tooLarge: Rendered = { ok: false, message: `output is larger than ${maxBytes} bytes (HOOKRELAY_MAX_PAYLOAD_BYTES)` }
   try {
-    return { ok: true, text: liquid().renderSync(template, context) as string }
+    const ctx = new Context(context, engine.options, { sync: true }, { liquid: engine })
+    toValueSync(engine.renderer.renderTemplates(template, ctx, emitter))
   } catch (e) {
+    if (e instanceof OutputTooLarge || (e as { originalError?: unknown }).originalError instanceof OutputTooLarge) return tooLarge
     return { ok: false, message: messageOf(e) }
   }
+  const text = emitter.buffer
+  if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) return tooLarge
+  return { ok: true, text }
 }
 
 /** Whether a string uses Liquid at all; plain strings skip the engine. */
