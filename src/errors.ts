@@ -9,6 +9,7 @@ export const errorCatalog = {
   verification_failed: { status: 401, title: 'Verification failed', detail: "The webhook's signature is missing or does not verify with the source's secret." },
   invalid_event: { status: 400, title: 'Invalid event', detail: 'The received webhook lacks what this route needs (a track call needs `event`).' },
   forbidden: { status: 403, title: 'Forbidden', detail: 'This token may not act on that resource.' },
+  capability_missing: { status: 403, title: 'Capability missing', detail: "This portal session's capabilities do not include this action." },
   request_timeout: { status: 408, title: 'Request timeout', detail: 'The request did not arrive in full in time.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },

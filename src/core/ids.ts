@@ -8,7 +8,7 @@ import { randomFillSync } from 'node:crypto'
  * millisecond or when the clock steps back (the random part is then incremented, as the ULID spec's
  * "monotonicity" section describes). Cursor pagination relies on string order = creation order.
  */
-export type IdPrefix = 'evt' | 'ep' | 'dlv' | 'att' | 'src' | 'req' | 'rte' | 'key' | 'tn'
+export type IdPrefix = 'evt' | 'ep' | 'dlv' | 'att' | 'src' | 'req' | 'rte' | 'key' | 'tn' | 'ps'
 
 // Crockford's alphabet without I, L, O, U; ascending in ASCII, so string order is numeric order.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'

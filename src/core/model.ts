@@ -1,3 +1,4 @@
+import type { Capability } from './capabilities.js'
 import type { Mapping } from './mappings.js'
 
 /**
@@ -19,6 +20,28 @@ export interface ApiKey {
   id: string
   tenantId: string
   name: string
+  createdAt: number
+}
+
+/** How the portal looks to the tenant's people (API.md, "Dashboard and portal": theme). */
+export interface PortalTheme {
+  /** Shown in the portal's header and the page title. Default null (the tenant's name). */
+  title: string | null
+  /** `#rrggbb`: buttons, links and highlights. Default null (the app's own). */
+  primaryColor: string | null
+  /** An http(s) image URL shown beside the title. Default null. */
+  logoUrl: string | null
+  /** `auto` follows the viewer's system setting. Default auto. */
+  mode: 'auto' | 'light' | 'dark'
+}
+
+/** A short-lived bearer token scoped to one tenant, for the embedded portal; the token itself is stored as a hash. */
+export interface PortalSession {
+  id: string
+  tenantId: string
+  capabilities: Capability[]
+  theme: PortalTheme
+  expiresAt: number
   createdAt: number
 }
 

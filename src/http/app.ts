@@ -27,6 +27,8 @@ import { gatewayRoutes } from './routes/gateway.js'
 import { gatewayRouteRoutes } from './routes/gateway-routes.js'
 import { inboundRoutes } from './routes/inbound.js'
 import { opsRoutes } from './routes/ops.js'
+import { portalSessionRoutes } from './routes/portal-sessions.js'
+import { decideAccess } from './route-access.js'
 import { sourceRoutes } from './routes/sources.js'
 import { tenantRoutes } from './routes/tenants.js'
 import { webRoutes } from './routes/web.js'
@@ -68,7 +70,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Set on a route only the admin token may call, as what it does ("manage API keys"): every
-     * other token (a tenant API key, and any narrower token added later) gets 403, even under its
+     * other token (a tenant API key, a portal token) gets 403, even under its
      * own tenant. The one place that rule is applied is the onRequest hook in buildApp. Default unset.
      */
     adminOnly?: string
@@ -169,23 +171,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker: it serves only /healthz and /metrics.')
     }
     if (!req.url.startsWith('/v1/')) return
-    req.principal = await deps.access.authenticate(req.headers.authorization)
+    const who = await deps.access.identify(req.headers.authorization)
     // RFC 9110: a 401 names the scheme it wants.
-    if (req.principal === null) return sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized')
-    if (req.principal.kind === 'admin') return
-    // A tenant key reaches only /v1/tenants/{itsTenantId}/...; the rest is 403. A path under its
-    // own tenant that no route matches is the not-found handler's (404), as for the admin.
+    if (who === null || who.kind === 'refused') return sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized', who?.detail)
+    req.principal = who
     const route = req.routeOptions.url
-    const tenantId = route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId
-    if (tenantId !== req.principal.tenantId) return sendProblem(reply, 'forbidden')
-    // Routes marked adminOnly (API keys, deleting a tenant): a tenant key could otherwise mint
-    // keys of its own, and revoking a leaked key would end nothing.
-    const adminOnly = req.routeOptions.config.adminOnly
-    if (adminOnly !== undefined) return sendProblem(reply, 'forbidden', `Only the admin token may ${adminOnly}.`)
+    const answer = decideAccess(who, {
+      method: req.method,
+      route,
+      access: req.routeOptions.config.access,
+      adminOnly: req.routeOptions.config.adminOnly,
+      tenantId: route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId,
+    })
+    if (!answer.ok) return sendProblem(reply, answer.code, answer.detail)
   })
 
   await app.register(opsRoutes, deps)
   await app.register(tenantRoutes, deps)
+  await app.register(portalSessionRoutes, deps)
   await app.register(eventTypeRoutes, deps)
   await app.register(endpointRoutes, deps)
   await app.register(eventRoutes, deps)

@@ -28,6 +28,20 @@ export const Problem = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
 })
 
+const PROBLEM_MEANING: Record<number, string> = {
+  400: 'The request could not be read (malformed JSON).',
+  401: 'No token, a wrong one, or an expired or revoked portal session.',
+  403: 'The token may not do this (another tenant, an admin-only action, or a portal capability missing).',
+  404: 'No such resource, or it belongs to another tenant.',
+  413: 'The body is over the size limit.',
+  422: 'Well-formed but invalid; `errors` names each field.',
+  500: 'A bug in Hookrelay.',
+}
+
+/** The problem responses of an operation, for OpenAPI: `...problems(401, 403, 404)`. */
+export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
+  Object.fromEntries(statuses.map((s) => [s, { ...Problem, description: PROBLEM_MEANING[s] ?? 'A problem document.' }]))
+
 export const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),

@@ -1,10 +1,23 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { newId } from '../core/ids.js'
-import type { ApiKey } from '../core/model.js'
+import { CAPABILITIES, type Capability } from '../core/capabilities.js'
+import type { ApiKey, PortalSession, PortalTheme } from '../core/model.js'
 import { AppError } from '../errors.js'
 import type { Store } from '../store/store.js'
 
-export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; keyId: string }
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'tenant'; tenantId: string; keyId: string }
+  | { kind: 'portal'; tenantId: string; session: PortalSession }
+
+/** What a principal may do beyond reading: everything, but for a portal token its session's list. */
+export const capabilitiesOf = (p: Principal): readonly Capability[] => (p.kind === 'portal' ? p.session.capabilities : CAPABILITIES)
+
+/** Why a token was refused, for the 401's detail (the code stays `unauthorized`). */
+export type Refusal = { kind: 'refused'; detail?: string }
+
+/** Portal tokens carry their own prefix, so they are looked up without touching the API-key cache. */
+const PORTAL_PREFIX = 'hrp_'
 
 const ADMIN_HASH_SETTING = 'admin_token_hash'
 /** A deleted key stops working at once in this process, and within this long on other nodes. */
@@ -63,10 +76,17 @@ export class Access {
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal | null> {
+    const who = await this.identify(authorization)
+    return who === null || who.kind === 'refused' ? null : who
+  }
+
+  /** As authenticate, but a refused portal token says why (expired, or revoked). */
+  async identify(authorization: string | undefined): Promise<Principal | Refusal | null> {
     if (authorization === undefined) return null
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
     if (!m) return null
-    const hash = hashToken(m[1]!)
+    const token = m[1]!
+    const hash = hashToken(token)
     const hashBuf = Buffer.from(hash, 'hex')
     const t = this.now()
     if (this.adminReadAt !== null && t - this.adminReadAt >= CACHE_MS) {
@@ -76,6 +96,14 @@ export class Access {
       if (stored !== null) this.adminHash = Buffer.from(stored, 'hex')
     }
     if (timingSafeEqual(hashBuf, this.adminHash)) return { kind: 'admin' }
+    if (token.startsWith(PORTAL_PREFIX)) {
+      // Never cached: a revoked session must stop at once on every node, and portal traffic is a
+      // person clicking, one primary-key lookup per request.
+      const session = await this.store.findPortalSession(hash)
+      if (session === null) return { kind: 'refused', detail: 'This portal session was revoked or never existed; ask for a new link.' }
+      if (session.expiresAt <= t) return { kind: 'refused', detail: `This portal session expired at ${new Date(session.expiresAt).toISOString()}; ask for a new link.` }
+      return { kind: 'portal', tenantId: session.tenantId, session }
+    }
     const hit = this.cache.get(hash)
     if (hit && t - hit.at < CACHE_MS) return hit.principal
     const key = await this.store.findApiKey(hash)
@@ -96,6 +124,32 @@ export class Access {
   async deleteApiKey(tenantId: string, id: string): Promise<void> {
     if (!(await this.store.deleteApiKey(tenantId, id))) throw new AppError('not_found', `API key ${id} not found.`)
     this.cache.clear()
+  }
+
+  /** A portal session for the tenant; the token is returned only here (its hash is stored). */
+  async createPortalSession(
+    tenantId: string,
+    input: { expiresInSeconds: number; capabilities: Capability[]; theme: PortalTheme },
+  ): Promise<{ session: PortalSession; token: string }> {
+    if (!(await this.store.getTenant(tenantId))) throw new AppError('not_found', `Tenant ${tenantId} not found.`)
+    const now = this.now()
+    // Expired sessions are kept no longer than it takes to make the next one.
+    await this.store.prunePortalSessions(now)
+    const token = newSecretToken(PORTAL_PREFIX.slice(0, -1))
+    const session: PortalSession = {
+      id: newId('ps', now),
+      tenantId,
+      capabilities: [...new Set(input.capabilities)],
+      theme: input.theme,
+      expiresAt: now + input.expiresInSeconds * 1000,
+      createdAt: now,
+    }
+    await this.store.createPortalSession(session, hashToken(token))
+    return { session, token }
+  }
+
+  async revokePortalSession(tenantId: string, id: string): Promise<void> {
+    if (!(await this.store.deletePortalSession(tenantId, id))) throw new AppError('not_found', `Portal session ${id} not found.`)
   }
 
   /** Forget cached keys (a tenant was deleted). */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { ApiKey, EventType, Tenant } from '../core/model.js'
+import type { ApiKey, EventType, PortalSession, Tenant } from '../core/model.js'
 import { endpointFromRow, eventFromRow, parseJson, previousSecretColumns, SECRET_COLUMNS, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, EndpointRow } from './schema.js'
 import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SourceStore, Store } from './store.js'
@@ -44,6 +44,14 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
   id: r.id,
   tenantId: r.tenant_id,
   name: r.name,
+  createdAt: r.created_at,
+})
+const portalSessionFromRow = (r: Database['portal_sessions']): PortalSession => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  capabilities: parseJson(r.capabilities),
+  theme: parseJson(r.theme),
+  expiresAt: r.expires_at,
   createdAt: r.created_at,
 })
   return {
@@ -149,6 +157,44 @@ const apiKeyFromRow = (r: Pick<Database['api_keys'], 'id' | 'tenant_id' | 'name'
     async deleteApiKey(tenantId, id) {
       const r = await k.deleteFrom('api_keys').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
       return r.numDeletedRows > 0n
+    },
+
+    async createPortalSession(ps, tokenHash) {
+      await k
+        .insertInto('portal_sessions')
+        .values({
+          id: ps.id,
+          tenant_id: ps.tenantId,
+          token_hash: tokenHash,
+          capabilities: JSON.stringify(ps.capabilities),
+          theme: JSON.stringify(ps.theme),
+          expires_at: ps.expiresAt,
+          created_at: ps.createdAt,
+        })
+        .execute()
+    },
+    async findPortalSession(tokenHash) {
+      const row = await k.selectFrom('portal_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+      return row ? portalSessionFromRow(row) : null
+    },
+    async listPortalSessions(tenantId, now, page) {
+      let q = k
+        .selectFrom('portal_sessions')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('expires_at', '>', now)
+        .orderBy('id', 'desc')
+        .limit(page.limit)
+      if (page.after !== null) q = q.where('id', '<', page.after)
+      return (await q.execute()).map(portalSessionFromRow)
+    },
+    async deletePortalSession(tenantId, id) {
+      const r = await k.deleteFrom('portal_sessions').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
+      return r.numDeletedRows > 0n
+    },
+    async prunePortalSessions(before) {
+      const r = await k.deleteFrom('portal_sessions').where('expires_at', '<', before).executeTakeFirst()
+      return Number(r.numDeletedRows)
     },
 
     async createEventType(t) {

@@ -23,6 +23,19 @@ export interface Database {
   source_requests: SourceRequestRow
   source_idempotency: { source_id: string; key: string; expires_at: number }
   routes: RouteRow
+  portal_sessions: PortalSessionRow
+}
+
+export interface PortalSessionRow {
+  id: string
+  tenant_id: string
+  token_hash: string
+  /** JSON: Capability[] */
+  capabilities: string
+  /** JSON: PortalTheme */
+  theme: string
+  expires_at: number
+  created_at: number
 }
 
 export interface RouteRow {

@@ -7,6 +7,7 @@ import type {
   Endpoint,
   EventType,
   JsonObject,
+  PortalSession,
   Route,
   Source,
   SourceRequest,
@@ -20,7 +21,7 @@ import type {
  * creation order), newest first unless said otherwise.
  */
 export interface Store
-  extends SettingsStore, TenantStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore, RouteStore {
+  extends SettingsStore, TenantStore, PortalSessionStore, EventTypeStore, EndpointStore, EventStore, DeliveryQueue, DeliveryLog, SourceStore, RouteStore {
   readonly dialect: 'sqlite' | 'postgres'
   /**
    * Calls `listener` when another process may have made deliveries due (PostgreSQL: LISTEN/NOTIFY).
@@ -103,6 +104,18 @@ export interface TenantStore {
   findApiKey(keyHash: string): Promise<ApiKey | null>
   listApiKeys(tenantId: string, page: Page): Promise<ApiKey[]>
   deleteApiKey(tenantId: string, id: string): Promise<boolean>
+}
+
+export interface PortalSessionStore {
+  createPortalSession(session: PortalSession, tokenHash: string): Promise<void>
+  /** The session a token hash names, expired or not (the caller judges expiry); null once revoked. */
+  findPortalSession(tokenHash: string): Promise<PortalSession | null>
+  /** The tenant's sessions not expired at `now`, newest first. */
+  listPortalSessions(tenantId: string, now: number, page: Page): Promise<PortalSession[]>
+  /** Revokes: the row goes, so the token stops working on every node at its next request. */
+  deletePortalSession(tenantId: string, id: string): Promise<boolean>
+  /** Deletes sessions that expired before `before`; returns how many. */
+  prunePortalSessions(before: number): Promise<number>
 }
 
 export interface EventTypeStore {

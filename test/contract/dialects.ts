@@ -62,6 +62,7 @@ const TABLES = [
   'sources',
   'source_requests',
   'source_idempotency',
+  'portal_sessions',
 ]
 
 export function postgresDialect(skip: string | null): ContractDialect {

@@ -38,7 +38,7 @@ const noBodyIsEmpty = async (req: { body: unknown }): Promise<void> => {
 export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { endpoints }) => {
   const base = '/v1/tenants/:tenantId/endpoints'
 
-  app.post(base, { schema: { tags: ['endpoints'], params: TenantParams, body: EndpointCreate, response: { 201: EndpointOut } } }, async (req, reply) => {
+  app.post(base, { config: { access: { capability: 'endpoints.write' } }, schema: { tags: ['endpoints'], params: TenantParams, body: EndpointCreate, response: { 201: EndpointOut } } }, async (req, reply) => {
     const ep = await endpoints.create(req.params.tenantId, req.body)
     return reply.code(201).send(presentEndpoint(ep))
   })
@@ -55,22 +55,23 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
 
   app.patch(
     `${base}/:endpointId`,
-    { schema: { tags: ['endpoints'], params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut } } },
+    { config: { access: { capability: 'endpoints.write' } }, schema: { tags: ['endpoints'], params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut } } },
     async (req) => presentEndpoint(await endpoints.update(req.params.tenantId, req.params.endpointId, req.body ?? {})),
   )
 
-  app.delete(`${base}/:endpointId`, { schema: { tags: ['endpoints'], params: EndpointParams } }, async (req, reply) => {
+  app.delete(`${base}/:endpointId`, { config: { access: { capability: 'endpoints.write' } }, schema: { tags: ['endpoints'], params: EndpointParams } }, async (req, reply) => {
     await endpoints.delete(req.params.tenantId, req.params.endpointId)
     return reply.code(204).send()
   })
 
-  app.get(`${base}/:endpointId/secret`, { schema: { tags: ['endpoints'], params: EndpointParams, response: { 200: SecretOut } } }, async (req) => ({
+  app.get(`${base}/:endpointId/secret`, { config: { access: { capability: 'secrets.read' } }, schema: { tags: ['endpoints'], params: EndpointParams, response: { 200: SecretOut } } }, async (req) => ({
     secret: await endpoints.revealSecret(req.params.tenantId, req.params.endpointId),
   }))
 
   app.post(
     `${base}/:endpointId/secret/rotate`,
     {
+      config: { access: { capability: 'secrets.rotate' } },
       schema: {
         tags: ['endpoints'],
         params: EndpointParams,
@@ -85,6 +86,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.post(
     `${base}/:endpointId/test`,
     {
+      config: { access: { capability: 'deliveries.retry' } },
       schema: {
         tags: ['endpoints'],
         params: EndpointParams,
@@ -112,6 +114,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
   app.post(
     `${base}/:endpointId/recover`,
     {
+      config: { access: { capability: 'deliveries.retry' } },
       schema: {
         tags: ['endpoints'],
         params: EndpointParams,

@@ -44,13 +44,13 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
     },
   )
 
-  app.get('/v1/event-types', { schema: { tags: ['event-types'], querystring: ListQuery, response: { 200: listOf(EventTypeOut) } } }, async (req) => {
+  app.get('/v1/event-types', { config: { access: 'anyone' }, schema: { tags: ['event-types'], querystring: ListQuery, response: { 200: listOf(EventTypeOut) } } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await store.listEventTypes({ limit, after: decodeCursor(req.query.cursor) })
     return page(rows, limit, presentEventType)
   })
 
-  app.get('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams, response: { 200: EventTypeOut } } }, async (req) => {
+  app.get('/v1/event-types/:name', { config: { access: 'anyone' }, schema: { tags: ['event-types'], params: NameParams, response: { 200: EventTypeOut } } }, async (req) => {
     const t = await store.getEventType(req.params.name)
     if (!t) throw notFound(`Event type ${req.params.name}`)
     return presentEventType(t)

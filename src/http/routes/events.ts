@@ -114,7 +114,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
 
   app.post(
     '/v1/tenants/:tenantId/deliveries/:deliveryId/retry',
-    { schema: { tags: ['deliveries'], params: DeliveryParams, response: { 202: DeliveryOut } } },
+    { config: { access: { capability: 'deliveries.retry' } }, schema: { tags: ['deliveries'], params: DeliveryParams, response: { 202: DeliveryOut } } },
     async (req, reply) => {
       const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
       const now = Date.now()

@@ -1,0 +1,30 @@
+/**
+ * Runs one SQL statement on a test server's own database, behind its back: for states the API
+ * cannot make on demand (a portal session past its expiry, attempts of an hour ago). `?` marks the
+ * parameters on both stores.
+ */
+import BetterSqlite3 from 'better-sqlite3'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { TestServer } from './server.js'
+
+export async function rawSql(srv: Pick<TestServer, 'dataDir' | 'databaseUrl'>, text: string, params: unknown[] = []): Promise<void> {
+  if (srv.databaseUrl !== null) {
+    let n = 0
+    const client = new pg.Client({ connectionString: srv.databaseUrl })
+    await client.connect()
+    try {
+      await client.query(text.replace(/\?/g, () => `$${++n}`), params)
+    } finally {
+      await client.end()
+    }
+    return
+  }
+  const db = new BetterSqlite3(join(srv.dataDir, 'hookrelay.db'))
+  try {
+    db.pragma('busy_timeout = 5000')
+    db.prepare(text).run(...params)
+  } finally {
+    db.close()
+  }
+}
