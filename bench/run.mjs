@@ -23,6 +23,7 @@ import { latency } from './scenarios/latency.mjs'
 import { startup } from './scenarios/startup.mjs'
 import { scale } from './scenarios/scale.mjs'
 import { retention } from './scenarios/retention.mjs'
+import { fifoBeside } from './scenarios/fifo.mjs'
 
 const env = process.env
 const int = (name, fallback) => {
@@ -56,6 +57,8 @@ const cfg = {
   scaleBaselineEvents: int('BENCH_SCALE_BASELINE_EVENTS', quick ? 20 : 100),
   scaleWindow: int('BENCH_SCALE_WINDOW', 100_000),
   waitTimeoutMs: int('BENCH_WAIT_TIMEOUT_MS', 300_000),
+  fifoEvents: int('BENCH_FIFO_EVENTS', quick ? 2_000 : 8_000),
+  fifoLimitMs: int('BENCH_FIFO_LIMIT_MS', 120_000),
   scaleTimeoutMs: int('BENCH_SCALE_TIMEOUT_MS', 1_200_000),
   keepData: env.BENCH_KEEP_DATA === '1',
   adjacentBaselines: env.BENCH_ADJACENT_BASELINES !== '0',
@@ -132,6 +135,9 @@ const SCENARIOS = [
   { id: 'pg-drain', fn: (ctx) => drain(ctx, { store: 'postgres' }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'pg-drain-1w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 1 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'pg-drain-2w', fn: (ctx) => drain(ctx, { store: 'postgres', workers: 2 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  // Fifo ordering (issue 15): unordered endpoints beside an ordered one, against four unordered.
+  { id: 'fifo', fn: (ctx) => fifoBeside(ctx), timeoutMs: () => 4 * (cfg.fifoLimitMs + 120_000) },
+  { id: 'pg-fifo', fn: (ctx) => fifoBeside(ctx, { store: 'postgres' }), timeoutMs: () => 4 * (cfg.fifoLimitMs + 120_000) },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },
   { id: 'retention', fn: retention, timeoutMs: () => cfg.retentionTimeoutMs + 600_000 },
   { id: 'startup', fn: startup, timeoutMs: () => 2 * cfg.waitTimeoutMs + cfg.startupSeconds * 1000 + 180_000 },

@@ -64,6 +64,9 @@ export interface RetrySettings {
 
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'GET'
 
+/** `fifo`: one attempt at a time, in publish order (API.md, Endpoints). Default `none`. */
+export type EndpointOrdering = 'none' | 'fifo'
+
 /** A credential at rest: sealed with the secret box, beside the masked hint the API shows instead. */
 export interface SealedCredential {
   sealed: string
@@ -116,9 +119,12 @@ export interface Endpoint {
   retry: RetrySettings
   timeoutSeconds: number
   rateLimitPerSecond: number | null
+  ordering: EndpointOrdering
   metadata: JsonObject
   /** Set when a delivery to this endpoint ended failed and no success has come since. */
   failingSince: number | null
+  /** Set while the endpoint stands announced as degraded (endpoint.degraded, until endpoint.recovered). */
+  degradedSince: number | null
   createdAt: number
   updatedAt: number
 }

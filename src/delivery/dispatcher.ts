@@ -19,7 +19,8 @@ export interface SettledDelivery {
 }
 
 export interface DispatcherOptions {
-  store: Pick<Store, 'claimDue' | 'settle' | 'renewLeases' | 'releaseLeases' | 'nextDueAt'>
+  /** `promoteOrdered` repairs fifo endpoints (see ORDERED_REPAIR_MS); without it, none are. */
+  store: Pick<Store, 'claimDue' | 'settle' | 'renewLeases' | 'releaseLeases' | 'nextDueAt'> & Partial<Pick<Store, 'promoteOrdered'>>
   sender: Sender
   targets: { sendTarget(endpointId: string): Promise<SendTarget | null> }
   /** This process's lease owner id. */
@@ -65,6 +66,11 @@ const SATURATED_BACKOFF_MS = 250
 const LAUNCH_MARGIN_DIVISOR = 6
 /** Endpoints whose rate is remembered while nothing is queued for them. */
 const RATES_KEPT = 10_000
+/**
+ * How often fifo endpoints left with held deliveries and nothing scheduled (a race with a change
+ * made meanwhile, e.g. a disabled endpoint) are repaired (store.promoteOrdered). Default 1 minute.
+ */
+const ORDERED_REPAIR_MS = 60_000
 
 /**
  * Claims due deliveries, sends them, and settles the outcome; fresh deliveries arrive already
@@ -109,6 +115,7 @@ export class Dispatcher {
    */
   private readonly timer: EarliestTimer
   private stopped = false
+  private repairTimer: NodeJS.Timeout | null = null
   private readonly maxQueued: number
   private readonly maxHeld: number
   private readonly now: () => number
@@ -128,6 +135,19 @@ export class Dispatcher {
 
   start(): void {
     this.wake()
+    this.repairOrdered()
+    this.repairTimer = setInterval(() => this.repairOrdered(), ORDERED_REPAIR_MS)
+    this.repairTimer.unref()
+  }
+
+  private repairOrdered(): void {
+    if (this.stopped || !this.o.store.promoteOrdered) return
+    void this.o.store.promoteOrdered(null, this.now()).then(
+      (n) => {
+        if (n > 0) this.wake()
+      },
+      () => {},
+    )
   }
 
   get inFlightCount(): number {
@@ -165,6 +185,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true
     this.timer.clear()
+    if (this.repairTimer) clearInterval(this.repairTimer)
     const queued: string[] = []
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id)
     this.queues.clear()
@@ -343,13 +364,15 @@ export class Dispatcher {
       claimedTrigger: d.trigger,
       attempt,
       envelopeBody: envelope,
+      ordered: d.ordered === true,
     }
     const s: Settlement =
       step.kind === 'retry'
         ? { ...base, status: 'pending', nextAttemptAt: this.now() + step.delayMs }
         : { ...base, status: step.kind === 'succeeded' ? 'succeeded' : 'failed' }
     this.settleBuffer.push({ s, due: d, target, step })
-    if (this.settleBuffer.length >= SETTLE_BATCH) void this.flushSettlements()
+    // A fifo endpoint waits for this settlement to promote its next delivery: no batching delay.
+    if (this.settleBuffer.length >= SETTLE_BATCH || (d.ordered === true && s.status !== 'pending')) void this.flushSettlements()
     else if (!this.settleScheduled) {
       this.settleScheduled = true
       setTimeout(() => void this.flushSettlements(), SETTLE_DELAY_MS)
@@ -389,6 +412,8 @@ export class Dispatcher {
         await this.o.store.releaseLeases(this.o.owner, refused, this.now()).catch(() => 0)
         this.wake()
       }
+      // A fifo endpoint's head finished: the settlement made the next one due; claim it.
+      if (!this.stopped && batch.some((b, i) => applied[i] === true && b.s.ordered === true && b.s.status !== 'pending')) this.wake()
       this.o.onSettled?.(batch.map((b, i) => ({ due: b.due, target: b.target, attempt: b.s.attempt, step: b.step, applied: applied[i] ?? false })))
     })
     return this.settling

@@ -36,6 +36,7 @@ export const presentEndpoint = (e: Endpoint) => ({
   retry: e.retry,
   timeoutSeconds: e.timeoutSeconds,
   rateLimitPerSecond: e.rateLimitPerSecond,
+  ordering: e.ordering,
   metadata: e.metadata,
   createdAt: iso(e.createdAt),
   updatedAt: iso(e.updatedAt),

@@ -90,11 +90,19 @@ export const RetryIn = Type.Object(
       ]),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      "Fields left out take the server's default retry: HOOKRELAY_DEFAULT_RETRY when the operator set one, otherwise 3 retries after 1, 2 and 4 s (each delay doubling, plus at most 10% jitter).",
+  },
 )
 
 const Method = Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET')], {
   description: 'Default POST. GET sends the JSON body\'s top-level fields as query parameters (objects and arrays JSON-encoded), no body, and signs the query string in place of the body.',
+})
+const Ordering = Type.Union([Type.Literal('none'), Type.Literal('fifo')], {
+  description:
+    'none (default) or fifo: the endpoint\'s deliveries are attempted one at a time, in publish order; a delivery waiting for a retry holds back the later ones until it succeeds or finally fails. Holds across restarts and with several workers. Turned on, it orders what is published from then on; turned off, what waited goes at once.',
 })
 const AuthType = Type.Union([Type.Literal('none'), Type.Literal('bearer'), Type.Literal('basic'), Type.Literal('header')])
 const Format = Type.Union([Type.Literal('json'), Type.Literal('text')], { description: 'json (application/json) or text (text/plain). Default json.' })
@@ -157,6 +165,7 @@ export const EndpointFields = {
   retry: RetryIn,
   timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60 }),
   rateLimitPerSecond: Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()]),
+  ordering: Ordering,
   metadata: Metadata,
   method: Method,
   auth: AuthIn,
@@ -204,6 +213,7 @@ export const EndpointOut = Type.Object({
   }),
   timeoutSeconds: Type.Integer(),
   rateLimitPerSecond: Type.Union([Type.Integer(), Type.Null()]),
+  ordering: Ordering,
   metadata: Json,
   method: Method,
   auth: AuthOut,

@@ -1,7 +1,7 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
-import type { Attempt, Endpoint, EndpointAuth, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
+import type { Attempt, Endpoint, EndpointAuth, EndpointOrdering, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
 import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
@@ -16,7 +16,8 @@ import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
 import { rotateSecrets } from './secret-keys.js'
 
-const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
+/** API.md's `retry` default: 3 retries after 1, 2 and 4 s. HOOKRELAY_DEFAULT_RETRY replaces it. */
+export const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
 
 export interface EndpointInput {
   name?: string
@@ -28,6 +29,7 @@ export interface EndpointInput {
   retry?: Partial<RetrySettings>
   timeoutSeconds?: number
   rateLimitPerSecond?: number | null
+  ordering?: EndpointOrdering
   metadata?: JsonObject
   method?: HttpMethod
   auth?: AuthInput
@@ -44,6 +46,10 @@ export interface EndpointServiceDeps {
   sender: Sender
   /** Wakes the local dispatcher after re-queuing; absent on an api-only node. */
   wake: () => void
+  /** The `retry` of endpoints created without one, field by field (HOOKRELAY_DEFAULT_RETRY). Default DEFAULT_RETRY. */
+  defaultRetry?: RetrySettings
+  /** Refuse http:// endpoint URLs (HOOKRELAY_REQUIRE_HTTPS). Default false. */
+  requireHttps?: boolean
   now?: () => number
 }
 
@@ -59,7 +65,8 @@ export class EndpointService {
   async create(tenantId: string, input: EndpointInput & { url: string }): Promise<Endpoint> {
     if (!(await this.d.store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
     const now = this.now()
-    const retry = mergeRetry(DEFAULT_RETRY, input.retry)
+    // The operator's default is the default of every field a partial `retry` leaves out.
+    const retry = mergeRetry(this.d.defaultRetry ?? DEFAULT_RETRY, input.retry)
     const endpoint: Endpoint = {
       id: newId('ep', now),
       tenantId,
@@ -78,8 +85,10 @@ export class EndpointService {
       retry,
       timeoutSeconds: input.timeoutSeconds ?? 30,
       rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      ordering: input.ordering ?? 'none',
       metadata: input.metadata ?? {},
       failingSince: null,
+      degradedSince: null,
       createdAt: now,
       updatedAt: now,
     }
@@ -117,6 +126,9 @@ export class EndpointService {
     const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
     if (!updated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)
+    // No longer fifo: what waited its turn goes now, as any unordered delivery. (Turned fifo, the
+    // endpoint orders what is published from then on; what is queued already goes as it was.)
+    if (current.ordering === 'fifo' && updated.ordering !== 'fifo' && (await this.d.store.releaseOrdered(id, this.now())) > 0) this.d.wake()
     return updated
   }
 
@@ -226,6 +238,7 @@ export class EndpointService {
       else errors.push({ path: target.path, message: target.message })
     }
     if (url && (url.username || url.password)) errors.push({ path: '/url', message: 'must not carry credentials; use auth' })
+    if (url && this.d.requireHttps && url.protocol !== 'https:' && (input.url !== undefined || input.metadata !== undefined)) errors.push({ path: '/url', message: 'must be https:// (this server requires HTTPS: HOOKRELAY_REQUIRE_HTTPS)' })
     ep.eventTypes.forEach((p, i) => {
       if (!isValidEventTypePattern(p)) errors.push({ path: `/eventTypes/${i}`, message: 'must be an event type name or a pattern with * segments' })
     })

@@ -111,6 +111,9 @@ export class Publisher {
     const handOff: LeasedDelivery[] = []
     const deliveries = endpoints.map((ep) => {
       const id = newId('dlv', now)
+      // A fifo endpoint's delivery is never handed over in memory: the store writes it held and
+      // makes it due only when it is the endpoint's oldest (see PublishItem).
+      if (ep.ordering === 'fifo') return { id, endpointId: ep.id, leaseOwner: null, nextAttemptAt: now, ordered: true }
       if (d && d.hasRoom(ep.id)) {
         const leaseEnd = now + d.leaseMs
         handOff.push({

@@ -354,6 +354,8 @@ function endpointColumns(p: EndpointPatch): Partial<EndpointRow> {
   if (p.timeoutSeconds !== undefined) c.timeout_seconds = p.timeoutSeconds
   if (p.rateLimitPerSecond !== undefined) c.rate_limit_per_second = p.rateLimitPerSecond
   if (p.metadata !== undefined) c.metadata = JSON.stringify(p.metadata)
+  if (p.ordering !== undefined) c.ordering = p.ordering
   if (p.failingSince !== undefined) c.failing_since = p.failingSince
+  if (p.degradedSince !== undefined) c.degraded_since = p.degradedSince
   return c
 }

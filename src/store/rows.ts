@@ -27,8 +27,10 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   retry: parseJson(r.retry),
   timeoutSeconds: r.timeout_seconds,
   rateLimitPerSecond: r.rate_limit_per_second,
+  ordering: r.ordering === 'fifo' ? 'fifo' : 'none',
   metadata: parseJson(r.metadata),
   failingSince: r.failing_since,
+  degradedSince: r.degraded_since,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
@@ -183,6 +185,7 @@ export const finishedDeliveryRow = (d: Delivery): DeliveryRow => ({
   lease_owner: null,
   pending_trigger: 'scheduled',
   one_shot: 0,
+  ordered: 0,
   created_at: d.createdAt,
   updated_at: d.updatedAt,
 })

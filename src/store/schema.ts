@@ -105,6 +105,8 @@ export interface EndpointRow {
   retry: string
   timeout_seconds: number
   rate_limit_per_second: number | null
+  /** 'none' or 'fifo'. */
+  ordering: string
   metadata: string
   secret_sealed: string
   /** JSON: PreviousSecret[], newest first (see store/rows.ts for the two columns after it). */
@@ -112,6 +114,7 @@ export interface EndpointRow {
   previous_secret_sealed: string | null
   previous_expires_at: number | null
   failing_since: number | null
+  degraded_since: number | null
   created_at: number
   updated_at: number
 }
@@ -139,6 +142,8 @@ export interface DeliveryRow {
   lease_owner: string | null
   pending_trigger: string
   one_shot: number
+  /** 1: published to a fifo endpoint; held (next_attempt_at NULL) until it is the endpoint's head. */
+  ordered: number
   created_at: number
   updated_at: number
 }

@@ -161,7 +161,9 @@ export type EndpointPatch = Partial<
     | 'timeoutSeconds'
     | 'rateLimitPerSecond'
     | 'metadata'
+    | 'ordering'
     | 'failingSince'
+    | 'degradedSince'
   >
 >
 
@@ -190,7 +192,17 @@ export interface PublishItem {
    * One per matching endpoint. A delivery leased to this node's dispatcher (the in-memory hand-off)
    * has `leaseOwner` set and `nextAttemptAt` at the lease's end; an unleased one is due at `nextAttemptAt`.
    */
-  deliveries: Array<{ id: string; endpointId: string; leaseOwner: string | null; nextAttemptAt: number }>
+  deliveries: Array<{
+    id: string
+    endpointId: string
+    leaseOwner: string | null
+    nextAttemptAt: number
+    /**
+     * Published to a fifo endpoint: written held (no next_attempt_at, never leased) and promoted
+     * in the same transaction if nothing of the endpoint is scheduled. Default false.
+     */
+    ordered?: boolean
+  }>
 }
 
 export type PublishOutcome =
@@ -233,6 +245,8 @@ export interface DueDelivery {
   trigger: AttemptTrigger
   /** One attempt only, then finished (a manual retry of a finished delivery). */
   oneShot: boolean
+  /** Published to a fifo endpoint: its final settlement promotes the endpoint's next delivery. Default false. */
+  ordered?: boolean
 }
 
 /** A delivery handed over in memory with the end of the lease its publish wrote (epoch ms). */
@@ -252,6 +266,8 @@ export type Settlement = {
   attempt: Attempt | null
   /** The attempt's body is the event's default envelope (rebuilt from the event on read, not stored twice). */
   envelopeBody: boolean
+  /** The claim's `ordered`: a final status promotes the endpoint's next held delivery, in the same transaction. Default false. */
+  ordered?: boolean
 } & ({ status: 'pending'; nextAttemptAt: number } | { status: 'succeeded' | 'failed' })
 
 export interface DeliveryQueue {
@@ -284,6 +300,15 @@ export interface DeliveryQueue {
   recoverFailed(tenantId: string, endpointId: string, since: number, now: number): Promise<number>
   /** A delivery made and finished outside the queue (an endpoint test). */
   recordTestDelivery(delivery: Delivery, event: StoredEvent, attempt: Attempt): Promise<void>
+  /**
+   * Fifo ordering's repair: for each endpoint (null: every endpoint with held deliveries) that has
+   * held ordered deliveries and none scheduled, makes the oldest held one due at `now`. Publishes,
+   * settlements, manual retries and recoveries promote in their own transactions; this catches what
+   * a race with a concurrent change (an endpoint disabled, say) left held. Returns how many.
+   */
+  promoteOrdered(endpointIds: readonly string[] | null, now: number): Promise<number>
+  /** The endpoint is no longer fifo: its held deliveries become ordinary ones, due at `now`. Returns how many. */
+  releaseOrdered(endpointId: string, now: number): Promise<number>
 }
 
 export interface EndpointStats {

@@ -23,6 +23,8 @@ export function endpointRecord(over: Partial<Endpoint> & { tenantId: string }): 
     rateLimitPerSecond: null,
     metadata: {},
     failingSince: null,
+    degradedSince: null,
+    ordering: 'none',
     createdAt: 0,
     updatedAt: 0,
     ...over,

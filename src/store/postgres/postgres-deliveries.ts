@@ -6,6 +6,7 @@ import type { AttemptRow, Database, DeliveryRow, EventRow } from '../schema.js'
 import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } from '../store.js'
 import { createPostgresPublish } from './postgres-publish.js'
 import { notifyDue } from './postgres-notify.js'
+import { lockOrdered, promoteHeads } from './postgres-ordered.js'
 import { pgText } from './pg-text.js'
 
 /** SQLSTATE foreign_key_violation. */
@@ -13,7 +14,7 @@ const FOREIGN_KEY_VIOLATION = '23503'
 
 type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
 
-type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'> &
+type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot' | 'ordered'> &
   Pick<EventRow, 'type' | 'payload' | 'occurred_at'>
 
 /**
@@ -32,13 +33,21 @@ export function createPostgresDeliveries(
 
   const settleAll = (items: Settlement[]): Promise<boolean[]> => {
     const now = Date.now()
+    const distinct = new Set(items.map((it) => it.deliveryId)).size === items.length
+    // A fifo endpoint's head that finishes promotes the next one in the same transaction, under
+    // the endpoint's lock (lockOrdered), taken before any row.
+    const heads = items.filter((it) => it.ordered && it.status !== 'pending').map((it) => it.deliveryId)
     // One statement is one transaction. A delivery settled twice in one batch would meet itself
     // in one UPDATE, which applies one row of the two, unpredictably; applied one after another
     // instead, in one transaction, the second sees the first's change and is refused, as on SQLite.
-    if (new Set(items.map((it) => it.deliveryId)).size === items.length) return settleBatch(queue, items, now)
+    if (distinct && heads.length === 0) return settleBatch(queue, items, now)
     return queue.transaction().execute(async (trx) => {
+      const endpoints = heads.length === 0 ? [] : await endpointsOf(trx, heads)
+      await lockOrdered(trx, endpoints)
       const out: boolean[] = []
-      for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
+      if (distinct) out.push(...(await settleBatch(trx, items, now)))
+      else for (const it of items) out.push(...(await settleBatch(trx, [it], now)))
+      if (endpoints.length > 0 && (await promoteHeads(trx, endpoints, now)) > 0) await notifyDue(trx)
       return out
     })
   }
@@ -62,7 +71,7 @@ export function createPostgresDeliveries(
         ), claimed AS (
           UPDATE deliveries d SET lease_owner = ${owner}, next_attempt_at = ${now + leaseMs}::bigint
           FROM due WHERE d.id = due.id
-          RETURNING d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempt_count, d.pending_trigger, d.one_shot
+          RETURNING d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempt_count, d.pending_trigger, d.one_shot, d.ordered
         )
         SELECT c.*, e.type, e.payload, e.occurred_at FROM claimed c JOIN events e ON e.id = c.event_id`.execute(queue)
       return rows.rows.map(
@@ -77,6 +86,7 @@ export function createPostgresDeliveries(
           attemptCount: r.attempt_count,
           trigger: r.pending_trigger as AttemptTrigger,
           oneShot: r.one_shot === 1,
+          ordered: r.ordered === 1,
         }),
       )
     },
@@ -136,27 +146,62 @@ export function createPostgresDeliveries(
       return row?.n ?? 0
     },
     async requeueManual(tenantId, deliveryId, now) {
-      // SET expressions read the row as it was, so one_shot sees the old status (as on SQLite).
-      const r = await sql`
-        UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
-          next_attempt_at = ${now}::bigint, lease_owner = NULL, pending_trigger = 'manual', updated_at = ${now}::bigint
-        WHERE tenant_id = ${tenantId} AND id = ${deliveryId}`.execute(k)
-      const requeued = (r.numAffectedRows ?? 0n) > 0n
-      if (requeued) await notifyDue(k)
-      return requeued
+      return k.transaction().execute(async (trx) => {
+        const found = await sql<{ endpoint_id: string; ordered: number }>`
+          SELECT endpoint_id, ordered FROM deliveries WHERE tenant_id = ${tenantId} AND id = ${deliveryId}`.execute(trx)
+        const row = found.rows[0]
+        if (row === undefined) return false
+        if (row.ordered === 1) await lockOrdered(trx, [row.endpoint_id])
+        // SET expressions read the row as it was, so one_shot sees the old status (as on SQLite). An
+        // ordered delivery that is not its endpoint's scheduled one goes back held: it takes its
+        // turn, by id, after the one under way.
+        const r = await sql`
+          UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
+            next_attempt_at = CASE WHEN ordered = 1 AND (status <> 'pending' OR next_attempt_at IS NULL) THEN NULL ELSE ${now}::bigint END,
+            lease_owner = NULL, pending_trigger = 'manual', updated_at = ${now}::bigint
+          WHERE tenant_id = ${tenantId} AND id = ${deliveryId}`.execute(trx)
+        const requeued = (r.numAffectedRows ?? 0n) > 0n
+        if (requeued && row.ordered === 1) await promoteHeads(trx, [row.endpoint_id], now)
+        if (requeued) await notifyDue(trx)
+        return requeued
+      })
     },
     async recoverFailed(tenantId, endpointId, since, now) {
-      const r = await k
-        .updateTable('deliveries')
-        .set({ status: 'pending', next_attempt_at: now, lease_owner: null, pending_trigger: 'manual', one_shot: 1, updated_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('endpoint_id', '=', endpointId)
-        .where('status', '=', 'failed')
-        .where('created_at', '>=', since)
-        .executeTakeFirst()
-      const count = Number(r.numUpdatedRows)
-      if (count > 0) await notifyDue(k)
-      return count
+      return k.transaction().execute(async (trx) => {
+        await lockOrdered(trx, [endpointId])
+        // Ordered ones go back held and take their turns (promoted below if nothing is under way).
+        const r = await sql`
+          UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN ordered = 1 THEN NULL ELSE ${now}::bigint END,
+            lease_owner = NULL, pending_trigger = 'manual', one_shot = 1, updated_at = ${now}::bigint
+          WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND status = 'failed' AND created_at >= ${since}::bigint`.execute(trx)
+        const count = Number(r.numAffectedRows ?? 0n)
+        if (count > 0) {
+          await promoteHeads(trx, [endpointId], now)
+          await notifyDue(trx)
+        }
+        return count
+      })
+    },
+    async promoteOrdered(endpointIds, now) {
+      return k.transaction().execute(async (trx) => {
+        const ids =
+          endpointIds ??
+          (await sql<{ endpoint_id: string }>`
+            SELECT DISTINCT endpoint_id FROM deliveries WHERE status = 'pending' AND ordered = 1 AND next_attempt_at IS NULL`.execute(trx)).rows.map((r) => r.endpoint_id)
+        if (ids.length === 0) return 0
+        await lockOrdered(trx, ids)
+        const n = await promoteHeads(trx, ids, now)
+        if (n > 0) await notifyDue(trx)
+        return n
+      })
+    },
+    async releaseOrdered(endpointId, now) {
+      const r = await sql`
+        UPDATE deliveries SET ordered = 0, next_attempt_at = coalesce(next_attempt_at, ${now}::bigint)
+        WHERE endpoint_id = ${endpointId} AND status = 'pending' AND ordered = 1`.execute(k)
+      const n = Number(r.numAffectedRows ?? 0n)
+      if (n > 0) await notifyDue(k)
+      return n
     },
     async recordTestDelivery(d, ev, attempt) {
       await k.transaction().execute(async (trx) => {
@@ -274,4 +319,9 @@ async function settleBatch(db: Kysely<Database>, items: Settlement[], now: numbe
     RETURNING d.id`.execute(db)
   const ids = new Set(applied.rows.map((r) => r.id))
   return items.map((it) => ids.has(it.deliveryId))
+}
+
+async function endpointsOf(db: Kysely<Database>, deliveryIds: readonly string[]): Promise<string[]> {
+  const r = await sql<{ endpoint_id: string }>`SELECT DISTINCT endpoint_id FROM deliveries WHERE id = ANY(${[...deliveryIds]}::text[])`.execute(db)
+  return r.rows.map((x) => x.endpoint_id)
 }

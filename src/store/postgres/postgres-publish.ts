@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../core/model.js'
 import { eventFromRow } from '../rows.js'
 import type { Database, EventRow } from '../schema.js'
 import type { EventStore, PublishItem, PublishOutcome } from '../store.js'
+import { lockOrdered, promoteHeads } from './postgres-ordered.js'
 import { notifyDue } from './postgres-notify.js'
 
 /**
@@ -69,9 +70,14 @@ async function publishGroup(db: Kysely<Database>, items: PublishItem[], now: num
   }
 
   const fresh = items.filter((_, i) => outcomes[i] === undefined && !sameKeyAs.has(i))
+  // Fifo endpoints' deliveries are written held; the endpoint's lock comes before the insert (see
+  // lockOrdered), and the head is promoted after it.
+  const ordered = [...new Set(fresh.flatMap((item) => item.deliveries.filter((d) => d.ordered).map((d) => d.endpointId)))]
+  await lockOrdered(db, ordered)
   const inserted = fresh.length === 0 ? new Set<string>() : await insertEvents(db, fresh, now)
+  const promoted = ordered.length === 0 ? 0 : await promoteHeads(db, ordered, now)
   // Deliveries no node took in memory are for whichever worker claims them first: tell them all.
-  if (fresh.some((item) => item.deliveries.some((d) => d.leaseOwner === null && inserted.has(d.id)))) await notifyDue(db)
+  if (promoted > 0 || fresh.some((item) => item.deliveries.some((d) => d.leaseOwner === null && !d.ordered && inserted.has(d.id)))) await notifyDue(db)
   items.forEach((item, i) => {
     if (outcomes[i] !== undefined || sameKeyAs.has(i)) return
     const deliveryIds = item.deliveries.filter((d) => inserted.has(d.id)).map((d) => d.id)
@@ -136,8 +142,9 @@ async function insertEvents(db: Kysely<Database>, items: PublishItem[], now: num
   const written = await sql<{ id: string }>`
     WITH v AS (
       SELECT * FROM unnest(${dls.map((d) => d.id)}::text[], ${dls.map((d) => d.tenantId)}::text[], ${dls.map((d) => d.eventId)}::text[],
-        ${dls.map((d) => d.endpointId)}::text[], ${dls.map((d) => d.nextAttemptAt)}::bigint[], ${dls.map((d) => d.leaseOwner)}::text[])
-        AS v(id, tenant_id, event_id, endpoint_id, next_attempt_at, lease_owner)
+        ${dls.map((d) => d.endpointId)}::text[], ${dls.map((d) => (d.ordered ? null : d.nextAttemptAt))}::bigint[],
+        ${dls.map((d) => (d.ordered ? null : d.leaseOwner))}::text[], ${dls.map((d) => (d.ordered ? 1 : 0))}::smallint[])
+        AS v(id, tenant_id, event_id, endpoint_id, next_attempt_at, lease_owner, ordered)
     ), live AS (
       SELECT v.* FROM v JOIN endpoints ep ON ep.id = v.endpoint_id WHERE ep.enabled = 1
     ), ev AS (
@@ -149,8 +156,8 @@ async function insertEvents(db: Kysely<Database>, items: PublishItem[], now: num
         AS u(id, tenant_id, type, payload, channels, idempotency_key, occurred_at, created_at)
       LEFT JOIN (SELECT event_id, count(*)::int AS n FROM live GROUP BY event_id) n ON n.event_id = u.id
     )
-    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner, created_at, updated_at)
-    SELECT id, tenant_id, event_id, endpoint_id, 'pending', 0, next_attempt_at, lease_owner, ${now}::bigint, ${now}::bigint FROM live
+    INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner, ordered, created_at, updated_at)
+    SELECT id, tenant_id, event_id, endpoint_id, 'pending', 0, next_attempt_at, lease_owner, ordered, ${now}::bigint, ${now}::bigint FROM live
     RETURNING id`.execute(db)
   return new Set(written.rows.map((r) => r.id))
 }

@@ -50,19 +50,33 @@ export function createSqliteDeliveries(
     // INSERT ... SELECT so that an endpoint deleted or disabled since the fan-out was computed
     // gets no delivery, instead of failing the whole group commit on a foreign key.
     insertDelivery: db.prepare(
-      `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner, created_at, updated_at)
-       SELECT ?, ?, ?, id, 'pending', 0, ?, ?, ?, ? FROM endpoints WHERE id = ? AND enabled = 1`,
+      `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner, ordered, created_at, updated_at)
+       SELECT ?, ?, ?, id, 'pending', 0, ?, ?, ?, ?, ? FROM endpoints WHERE id = ? AND enabled = 1`,
     ),
-    claim: db.prepare<[string, number, number, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'>>(
+    // Fifo: the endpoint's oldest held delivery becomes due, unless one of its ordered deliveries is
+    // scheduled (due, leased or waiting for a retry). Two seeks on deliveries_ordered.
+    promote: db.prepare<[number, string, string], { id: string }>(
+      `UPDATE deliveries SET next_attempt_at = ?
+       WHERE id = (SELECT id FROM deliveries WHERE endpoint_id = ? AND status = 'pending' AND ordered = 1 AND next_attempt_at IS NULL ORDER BY id LIMIT 1)
+         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE endpoint_id = ? AND status = 'pending' AND ordered = 1 AND next_attempt_at IS NOT NULL)
+       RETURNING id`,
+    ),
+    heldEndpoints: db.prepare<[], { endpoint_id: string }>(
+      `SELECT DISTINCT endpoint_id FROM deliveries WHERE status = 'pending' AND ordered = 1 AND next_attempt_at IS NULL`,
+    ),
+    releaseOrdered: db.prepare(
+      `UPDATE deliveries SET ordered = 0, next_attempt_at = coalesce(next_attempt_at, ?) WHERE endpoint_id = ? AND status = 'pending' AND ordered = 1`,
+    ),
+    claim: db.prepare<[string, number, number, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot' | 'ordered'>>(
       `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
        WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
-       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot`,
+       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot, ordered`,
     ),
-    claimExcluding: db.prepare<[string, number, number, string, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot'>>(
+    claimExcluding: db.prepare<[string, number, number, string, number], Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot' | 'ordered'>>(
       `UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
        WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
          AND endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at LIMIT ?)
-       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot`,
+       RETURNING id, tenant_id, endpoint_id, event_id, attempt_count, pending_trigger, one_shot, ordered`,
     ),
     eventForSend: db.prepare<[string], Pick<EventRow, 'type' | 'payload' | 'occurred_at'>>(
       'SELECT type, payload, occurred_at FROM events WHERE id = ?',
@@ -99,14 +113,18 @@ export function createSqliteDeliveries(
     ),
     nextDue: db.prepare<[], { t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`),
     pendingCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM deliveries WHERE status = 'pending'`),
-    requeue: db.prepare(
+    // An ordered delivery that is not its endpoint's scheduled one (held, or finished) goes back
+    // held: it takes its turn, by id, after the one under way. SET expressions read the old row.
+    requeue: db.prepare<[number, number, string, string], { endpoint_id: string; ordered: number }>(
       `UPDATE deliveries SET one_shot = CASE WHEN status = 'pending' THEN 0 ELSE 1 END, status = 'pending',
-         next_attempt_at = ?, lease_owner = NULL, pending_trigger = 'manual', updated_at = ?
-       WHERE tenant_id = ? AND id = ?`,
+         next_attempt_at = CASE WHEN ordered = 1 AND (status <> 'pending' OR next_attempt_at IS NULL) THEN NULL ELSE ? END,
+         lease_owner = NULL, pending_trigger = 'manual', updated_at = ?
+       WHERE tenant_id = ? AND id = ?
+       RETURNING endpoint_id, ordered`,
     ),
     recover: db.prepare(
-      `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL, pending_trigger = 'manual',
-         one_shot = 1, updated_at = ?
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN ordered = 1 THEN NULL ELSE ? END, lease_owner = NULL,
+         pending_trigger = 'manual', one_shot = 1, updated_at = ?
        WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed' AND created_at >= ?`,
     ),
     getDelivery: db.prepare<[string, string], DeliveryRow>('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?'),
@@ -132,6 +150,12 @@ export function createSqliteDeliveries(
     ),
   }
 
+  const endpointOf = db.prepare<[string], { endpoint_id: string }>('SELECT endpoint_id FROM deliveries WHERE id = ?')
+  const promoteEndpoint = (deliveryId: string, now: number): void => {
+    const ep = endpointOf.get(deliveryId)?.endpoint_id
+    if (ep !== undefined) s.promote.get(now, ep, ep)
+  }
+
   const insertAttempt = (row: AttemptRow): void => {
     const values = attemptValues(row)
     values.push(row.delivery_id)
@@ -150,8 +174,12 @@ export function createSqliteDeliveries(
     s.insertEvent.run(eventToRow(ev))
     const deliveryIds: string[] = []
     for (const d of item.deliveries) {
-      const r = s.insertDelivery.run(d.id, ev.tenantId, ev.id, d.nextAttemptAt, d.leaseOwner, now, now, d.endpointId)
+      // An ordered one is written held, never leased, and then promoted if it is the endpoint's head.
+      const r = d.ordered
+        ? s.insertDelivery.run(d.id, ev.tenantId, ev.id, null, null, 1, now, now, d.endpointId)
+        : s.insertDelivery.run(d.id, ev.tenantId, ev.id, d.nextAttemptAt, d.leaseOwner, 0, now, now, d.endpointId)
       if (r.changes > 0) deliveryIds.push(d.id)
+      if (d.ordered && r.changes > 0) s.promote.get(now, d.endpointId, d.endpointId)
     }
     if (deliveryIds.length !== ev.deliveryCount) s.setDeliveryCount.run(deliveryIds.length, ev.id)
     if (ev.idempotencyKey !== null) s.putIdem.run(ev.tenantId, ev.idempotencyKey, ev.id, now)
@@ -209,6 +237,7 @@ export function createSqliteDeliveries(
         attemptCount: r.attempt_count,
         trigger: r.pending_trigger as AttemptTrigger,
         oneShot: r.one_shot === 1,
+        ordered: r.ordered === 1,
       })
     }
     return out
@@ -223,7 +252,10 @@ export function createSqliteDeliveries(
       const next = it.status === 'pending' ? it.nextAttemptAt : null
       const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
       const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount, it.claimedTrigger)
-      return r.changes > 0
+      const applied = r.changes > 0
+      // The endpoint's head finished: the next in line becomes due in the same transaction.
+      if (applied && it.ordered && it.status !== 'pending') promoteEndpoint(it.deliveryId, now)
+      return applied
     }),
   )
 
@@ -236,6 +268,21 @@ export function createSqliteDeliveries(
   const settleRelaxed = relaxedCommit((...a: Parameters<typeof settleAll>) => settleAll.immediate(...a))
   // A renewal lost to power failure only lets a lease end on time: at worst a repeat, as for claims.
   const renewRelaxed = relaxedCommit((...a: Parameters<typeof renewAll>) => renewAll.immediate(...a))
+
+  const requeueTx = db.transaction((tenantId: string, deliveryId: string, now: number): boolean => {
+    const row = s.requeue.get(now, now, tenantId, deliveryId)
+    if (row?.ordered === 1) s.promote.get(now, row.endpoint_id, row.endpoint_id)
+    return row !== undefined
+  })
+  const recoverTx = db.transaction((tenantId: string, endpointId: string, since: number, now: number): number => {
+    const n = s.recover.run(now, now, tenantId, endpointId, since).changes
+    if (n > 0) s.promote.get(now, endpointId, endpointId)
+    return n
+  })
+  const promoteTx = db.transaction((endpointIds: readonly string[] | null, now: number): number => {
+    const ids = endpointIds ?? s.heldEndpoints.all().map((r) => r.endpoint_id)
+    return ids.reduce((n, id) => n + (s.promote.get(now, id, id) ? 1 : 0), 0)
+  })
 
   const recordTest = db.transaction((...args: Parameters<HotPath['recordTestDelivery']>) => {
     const [d, ev, attempt] = args
@@ -272,10 +319,16 @@ export function createSqliteDeliveries(
       return s.pendingCount.get()?.n ?? 0
     },
     async requeueManual(tenantId, deliveryId, now) {
-      return s.requeue.run(now, now, tenantId, deliveryId).changes > 0
+      return requeueTx.immediate(tenantId, deliveryId, now)
     },
     async recoverFailed(tenantId, endpointId, since, now) {
-      return s.recover.run(now, now, tenantId, endpointId, since).changes
+      return recoverTx.immediate(tenantId, endpointId, since, now)
+    },
+    async promoteOrdered(endpointIds, now) {
+      return promoteTx.immediate(endpointIds, now)
+    },
+    async releaseOrdered(endpointId, now) {
+      return s.releaseOrdered.run(now, endpointId).changes
     },
     async recordTestDelivery(d, ev, attempt) {
       recordTest.immediate(d, ev, attempt)
