@@ -19,14 +19,8 @@ export const Dict = <T extends TSchema>(value: T, options?: Parameters<typeof Ty
 
 const Json = Dict(Type.Unknown())
 
-export const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  detail: Type.String(),
-  code: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-})
+/** The answer of a DELETE and of other routes that answer 204 with no body. */
+export const NoContent = Type.Null({ description: 'No content.' })
 
 const PROBLEM_MEANING: Record<number, string> = {
   400: 'The request could not be read (malformed JSON).',
@@ -232,7 +226,13 @@ export const EventIn = Type.Object(
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
     occurredAt: Type.Optional(Time),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { type: 'invoice.paid', payload: { invoiceId: 'in_123', amount: 4200 }, idempotencyKey: 'invoice-in_123-paid' },
+      { type: 'order.shipped', payload: { orderId: 'ord_9' }, channels: ['eu'], occurredAt: '2026-12-01T10:00:00Z' },
+    ],
+  },
 )
 
 export const EventOut = Type.Object({

@@ -3,18 +3,21 @@ import { Type } from 'typebox'
 import { isBuiltInEventType } from '../../core/built-in-event-types.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
+import { operations } from '../openapi.js'
 import { decodeCursor, page, presentEventType } from '../present.js'
-import { Dict, EventTypeName, EventTypeOut, ListQuery, listOf, Text } from '../schemas.js'
+import { Dict, EventTypeName, EventTypeOut, listOf, ListQuery, NoContent, Text } from '../schemas.js'
 
 const JsonObject = Dict(Type.Unknown())
 const NameParams = Type.Object({ name: Type.String() })
+
+const op = operations('event-types')
 
 export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, schemas }) => {
   app.post(
     '/v1/event-types',
     {
       schema: {
-        tags: ['event-types'],
+        ...op('createEventType', 'Create an event type', "Adds a type to the catalog. Names match `[a-z0-9_-]+(\\.[a-z0-9_-]+)*`. With a JSON `schema`, events of this type whose payload does not validate are refused with 422. Admin token only.", ['event_type_exists']),
         body: Type.Object(
           {
             name: EventTypeName,
@@ -22,7 +25,17 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
             schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
             example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [
+              {
+                name: 'invoice.paid',
+                description: 'An invoice was paid in full.',
+                schema: { type: 'object', required: ['invoiceId'], properties: { invoiceId: { type: 'string' }, amount: { type: 'integer' } } },
+                example: { invoiceId: 'in_123', amount: 4200 },
+              },
+            ],
+          },
         ),
         response: { 201: EventTypeOut },
       },
@@ -44,13 +57,13 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
     },
   )
 
-  app.get('/v1/event-types', { config: { access: 'anyone' }, schema: { tags: ['event-types'], querystring: ListQuery, response: { 200: listOf(EventTypeOut) } } }, async (req) => {
+  app.get('/v1/event-types', { config: { access: 'anyone' }, schema: { ...op('listEventTypes', 'List event types', 'The catalog, built-in types included.'), querystring: ListQuery, response: { 200: listOf(EventTypeOut) } } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await store.listEventTypes({ limit, after: decodeCursor(req.query.cursor) })
     return page(rows, limit, presentEventType)
   })
 
-  app.get('/v1/event-types/:name', { config: { access: 'anyone' }, schema: { tags: ['event-types'], params: NameParams, response: { 200: EventTypeOut } } }, async (req) => {
+  app.get('/v1/event-types/:name', { config: { access: 'anyone' }, schema: { ...op('getEventType', 'Get an event type', 'One type with its description, schema and example.'), params: NameParams, response: { 200: EventTypeOut } } }, async (req) => {
     const t = await store.getEventType(req.params.name)
     if (!t) throw notFound(`Event type ${req.params.name}`)
     return presentEventType(t)
@@ -60,7 +73,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
     '/v1/event-types/:name',
     {
       schema: {
-        tags: ['event-types'],
+        ...op('updateEventType', 'Update an event type', 'Changes the description, schema or example; fields left out keep their value. Admin token only.'),
         params: NameParams,
         body: Type.Object(
           {
@@ -68,7 +81,7 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
             schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
             example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ description: 'An invoice was paid, in full or in part.' }] },
         ),
         response: { 200: EventTypeOut },
       },
@@ -82,10 +95,10 @@ export const eventTypeRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, {
     },
   )
 
-  app.delete('/v1/event-types/:name', { schema: { tags: ['event-types'], params: NameParams } }, async (req, reply) => {
+  app.delete('/v1/event-types/:name', { schema: { ...op('deleteEventType', 'Delete an event type', 'Removes a type from the catalog; events already published keep it. Built-in types cannot be deleted (409). Admin token only.', ['event_type_built_in']), params: NameParams, response: { 204: NoContent } } }, async (req, reply) => {
     if (isBuiltInEventType(req.params.name)) throw new AppError('event_type_built_in', `${req.params.name} is built in: the server emits it, so it stays.`)
     if (!(await store.deleteEventType(req.params.name))) throw notFound(`Event type ${req.params.name}`)
     schemas.invalidate(req.params.name)
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 }

@@ -2,11 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
+import { operations } from '../openapi.js'
 import { parseTime } from '../parse-time.js'
 import { decodeCursor, eventJson, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
 import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
+
+const op = operations('events')
+const deliveryOp = operations('deliveries')
 
 export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, publisher, metrics, wake }) => {
   // A list under an unknown tenant is a 404, not an empty list (API.md: unknown ids are 404).
@@ -18,7 +22,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     '/v1/tenants/:tenantId/events',
     {
       schema: {
-        tags: ['events'],
+        ...op('publishEvent', 'Publish an event', "Stores the event and one delivery per matching enabled endpoint, then answers 202. Repeating an `idempotencyKey` (or `Idempotency-Key` header) within 24 hours answers 200 with the original event and creates nothing. A payload that fails its event type's schema is refused with 422."),
         params: TenantParams,
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }),
         body: EventIn,
@@ -49,7 +53,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     '/v1/tenants/:tenantId/events',
     {
       schema: {
-        tags: ['events'],
+        ...op('listEvents', 'List events', "The tenant's events, newest first, optionally of one `type`."),
         params: TenantParams,
         querystring: Type.Object({ ...ListQuery.properties, type: Type.Optional(Type.String({ maxLength: 128 })) }),
         response: { 200: listOf(EventOut) },
@@ -65,7 +69,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
 
   app.get(
     '/v1/tenants/:tenantId/events/:eventId',
-    { schema: { tags: ['events'], params: Type.Object({ tenantId: Type.String(), eventId: Type.String() }), response: { 200: EventDetailOut } } },
+    { schema: { ...op('getEvent', 'Get an event', 'One event with its deliveries.'), params: Type.Object({ tenantId: Type.String(), eventId: Type.String() }), response: { 200: EventDetailOut } } },
     async (req) => {
       const ev = await store.getEvent(req.params.tenantId, req.params.eventId)
       if (!ev) throw notFound(`Event ${req.params.eventId}`)
@@ -79,7 +83,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
     '/v1/tenants/:tenantId/deliveries',
     {
       schema: {
-        tags: ['deliveries'],
+        ...deliveryOp('listDeliveries', 'List deliveries', "The tenant's deliveries, newest first, filtered by endpoint, event or status."),
         params: TenantParams,
         querystring: Type.Object({
           ...ListQuery.properties,
@@ -103,7 +107,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
 
   app.get(
     '/v1/tenants/:tenantId/deliveries/:deliveryId',
-    { schema: { tags: ['deliveries'], params: DeliveryParams, response: { 200: DeliveryDetailOut } } },
+    { schema: { ...deliveryOp('getDelivery', 'Get a delivery', 'One delivery with every attempt: the request as sent and the response as received.'), params: DeliveryParams, response: { 200: DeliveryDetailOut } } },
     async (req) => {
       const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
       if (!d) throw notFound(`Delivery ${req.params.deliveryId}`)
@@ -114,7 +118,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
 
   app.post(
     '/v1/tenants/:tenantId/deliveries/:deliveryId/retry',
-    { config: { access: { capability: 'deliveries.retry' } }, schema: { tags: ['deliveries'], params: DeliveryParams, response: { 202: DeliveryOut } } },
+    { config: { access: { capability: 'deliveries.retry' } }, schema: { ...deliveryOp('retryDelivery', 'Retry a delivery', "One more attempt now, whatever the delivery's status."), params: DeliveryParams, response: { 202: DeliveryOut } } },
     async (req, reply) => {
       const d = await store.getDelivery(req.params.tenantId, req.params.deliveryId)
       const now = Date.now()

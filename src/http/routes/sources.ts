@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { AppDeps } from '../app.js'
+import { operations } from '../openapi.js'
 import { decodeCursor, page, publicBase, presentRequest, presentSource } from '../present.js'
-import { Dict, EventTypeName, ListQuery, listOf, Text } from '../schemas.js'
+import { Dict, EventTypeName, listOf, ListQuery, NoContent, Text } from '../schemas.js'
 
 const Time = Type.String({ format: 'date-time' })
 const Path = Text({ minLength: 1, maxLength: 256, description: 'A dot path into the JSON body (data.object.id), or $headers.<name>.' })
@@ -89,7 +90,7 @@ const SourceCreate = Type.Object(
 )
 const SourcePatch = Type.Object(
   Object.fromEntries(Object.entries(sourceFields).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof typeof sourceFields]: ReturnType<typeof Type.Optional<(typeof sourceFields)[K]>> },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ enabled: false }, { verification: { type: 'github', secret: 'a-new-secret' } }] },
 )
 const SourceOut = Type.Object({
   id: Type.String(),
@@ -146,35 +147,37 @@ const SecretOut = Type.Object({ secret: Type.String() })
 const TenantParams = Type.Object({ tenantId: Type.String() })
 const SourceParams = Type.Object({ tenantId: Type.String(), sourceId: Type.String() })
 
+const op = operations('sources')
+
 export const sourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sources, publicUrl }) => {
   const base = '/v1/tenants/:tenantId/sources'
   const baseUrl = (req: { protocol: string; host: string }) => publicBase(publicUrl, req)
 
-  app.post(base, { schema: { tags: ['sources'], params: TenantParams, body: SourceCreate, response: { 201: SourceOut } } }, async (req, reply) => {
+  app.post(base, { schema: { ...op('createSource', 'Create an inbound source', "A URL other services send webhooks to (`ingestUrl`): verified with the provider's signature scheme, deduplicated, and mapped into events of this tenant."), params: TenantParams, body: SourceCreate, response: { 201: SourceOut } } }, async (req, reply) => {
     const s = await sources.create(req.params.tenantId, req.body)
     return reply.code(201).send(presentSource(s, baseUrl(req)))
   })
 
-  app.get(base, { schema: { tags: ['sources'], params: TenantParams, querystring: ListQuery, response: { 200: listOf(SourceOut) } } }, async (req) => {
+  app.get(base, { schema: { ...op('listSources', 'List inbound sources', "The tenant's sources, oldest first."), params: TenantParams, querystring: ListQuery, response: { 200: listOf(SourceOut) } } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await sources.list(req.params.tenantId, { limit, after: decodeCursor(req.query.cursor) })
     return page(rows, limit, (s) => presentSource(s, baseUrl(req)))
   })
 
-  app.get(`${base}/:sourceId`, { schema: { tags: ['sources'], params: SourceParams, response: { 200: SourceOut } } }, async (req) =>
+  app.get(`${base}/:sourceId`, { schema: { ...op('getSource', 'Get an inbound source', 'One source; its secret is masked.'), params: SourceParams, response: { 200: SourceOut } } }, async (req) =>
     presentSource(await sources.get(req.params.tenantId, req.params.sourceId), baseUrl(req)),
   )
 
-  app.patch(`${base}/:sourceId`, { schema: { tags: ['sources'], params: SourceParams, body: SourcePatch, response: { 200: SourceOut } } }, async (req) =>
+  app.patch(`${base}/:sourceId`, { schema: { ...op('updateSource', 'Update an inbound source', 'Changes the fields given; the others keep their value.'), params: SourceParams, body: SourcePatch, response: { 200: SourceOut } } }, async (req) =>
     presentSource(await sources.update(req.params.tenantId, req.params.sourceId, req.body ?? {}), baseUrl(req)),
   )
 
-  app.delete(`${base}/:sourceId`, { schema: { tags: ['sources'], params: SourceParams } }, async (req, reply) => {
+  app.delete(`${base}/:sourceId`, { schema: { ...op('deleteSource', 'Delete an inbound source', 'Deletes the source; its ingest URL answers 404 from then on.'), params: SourceParams, response: { 204: NoContent } } }, async (req, reply) => {
     await sources.delete(req.params.tenantId, req.params.sourceId)
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 
-  app.get(`${base}/:sourceId/secret`, { schema: { tags: ['sources'], params: SourceParams, response: { 200: SecretOut } } }, async (req) => ({
+  app.get(`${base}/:sourceId/secret`, { schema: { ...op('getSourceSecret', "Get an inbound source's secret", 'The verification secret in full.'), params: SourceParams, response: { 200: SecretOut } } }, async (req) => ({
     secret: await sources.revealSecret(req.params.tenantId, req.params.sourceId),
   }))
 
@@ -182,9 +185,12 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { so
     `${base}/:sourceId/secret/rotate`,
     {
       schema: {
-        tags: ['sources'],
+        ...op('rotateSourceSecret', "Rotate an inbound source's secret", 'Sets a new verification secret (given, or generated).'),
         params: SourceParams,
-        body: Type.Object({ secret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { secret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The new secret; default a new random one.' })) },
+          { additionalProperties: false, examples: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }] },
+        ),
         response: { 200: SecretOut },
       },
       preValidation: async (req) => {
@@ -196,7 +202,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { so
 
   app.get(
     `${base}/:sourceId/logs`,
-    { schema: { tags: ['sources'], params: SourceParams, querystring: ListQuery, response: { 200: listOf(RequestLogOut) } } },
+    { schema: { ...op('listSourceLogs', "List an inbound source's request log", 'Each request received, newest first: its status, event type and what each mapping did.'), params: SourceParams, querystring: ListQuery, response: { 200: listOf(RequestLogOut) } } },
     async (req) => {
       const limit = req.query.limit ?? 50
       const rows = await sources.logs(req.params.tenantId, req.params.sourceId, { limit, after: decodeCursor(req.query.cursor) })

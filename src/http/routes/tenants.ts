@@ -4,8 +4,9 @@ import { newId } from '../../core/ids.js'
 import { metadataTooLarge } from '../../core/limits.js'
 import { AppError, notFound } from '../../errors.js'
 import type { AppDeps } from '../app.js'
+import { operations } from '../openapi.js'
 import { decodeCursor, page, presentApiKey, presentTenant } from '../present.js'
-import { ApiKeyOut, ListQuery, listOf, Metadata, TenantId, TenantOut, Text } from '../schemas.js'
+import { ApiKeyOut, listOf, ListQuery, Metadata, NoContent, TenantId, TenantOut, Text } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
@@ -15,15 +16,17 @@ function checkMetadata(metadata: unknown): void {
   }
 }
 
+const op = operations('tenants')
+
 export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, access, endpoints, sources, routes }) => {
   app.post(
     '/v1/tenants',
     {
       schema: {
-        tags: ['tenants'],
+        ...op('createTenant', 'Create a tenant', 'A tenant owns endpoints, events, sources and routes. `id` is yours to choose (`[A-Za-z0-9_-]{1,64}`) or generated (`tn_...`); ids starting with `_` are reserved. 409 if the id exists.', ['tenant_exists', 'reserved_tenant']),
         body: Type.Object(
           { id: Type.Optional(TenantId), name: Text({ minLength: 1, maxLength: 256 }), metadata: Type.Optional(Metadata) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ id: 'acme', name: 'Acme Inc.', metadata: { plan: 'pro' } }, { name: 'Globex' }] },
         ),
         response: { 201: TenantOut },
       },
@@ -40,13 +43,13 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     },
   )
 
-  app.get('/v1/tenants', { schema: { tags: ['tenants'], querystring: ListQuery, response: { 200: listOf(TenantOut) } } }, async (req) => {
+  app.get('/v1/tenants', { schema: { ...op('listTenants', 'List tenants', 'Every tenant, oldest first, a page at a time (`limit`, `cursor`). Admin token only.'), querystring: ListQuery, response: { 200: listOf(TenantOut) } } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await store.listTenants({ limit, after: decodeCursor(req.query.cursor) })
     return page(rows, limit, presentTenant)
   })
 
-  app.get('/v1/tenants/:tenantId', { schema: { tags: ['tenants'], params: TenantParams, response: { 200: TenantOut } } }, async (req) => {
+  app.get('/v1/tenants/:tenantId', { schema: { ...op('getTenant', 'Get a tenant', 'The tenant with its metadata.'), params: TenantParams, response: { 200: TenantOut } } }, async (req) => {
     const t = await store.getTenant(req.params.tenantId)
     if (!t) throw notFound(`Tenant ${req.params.tenantId}`)
     return presentTenant(t)
@@ -56,11 +59,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     '/v1/tenants/:tenantId',
     {
       schema: {
-        tags: ['tenants'],
+        ...op('updateTenant', 'Update a tenant', 'Changes `name` and/or `metadata`; fields left out keep their value.'),
         params: TenantParams,
         body: Type.Object(
           { name: Type.Optional(Text({ minLength: 1, maxLength: 256 })), metadata: Type.Optional(Metadata) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ name: 'Acme Corporation', metadata: { plan: 'enterprise' } }] },
         ),
         response: { 200: TenantOut },
       },
@@ -75,14 +78,14 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
   )
 
   // Deleting a tenant is the operator's: its own key cannot delete it (and itself with it).
-  app.delete('/v1/tenants/:tenantId', { config: { adminOnly: 'delete a tenant' }, schema: { tags: ['tenants'], params: TenantParams } }, async (req, reply) => {
+  app.delete('/v1/tenants/:tenantId', { config: { adminOnly: 'delete a tenant' }, schema: { ...op('deleteTenant', 'Delete a tenant', "Deletes the tenant with its endpoints, events, deliveries, sources, routes and API keys. Admin token only; the server's own `_operator` tenant cannot be deleted.", ['reserved_tenant']), params: TenantParams, response: { 204: NoContent } } }, async (req, reply) => {
     if (req.params.tenantId.startsWith('_')) throw new AppError('reserved_tenant')
     if (!(await store.deleteTenant(req.params.tenantId))) throw notFound(`Tenant ${req.params.tenantId}`)
     access.forget()
     endpoints.tenantChanged(req.params.tenantId)
     sources.tenantDeleted()
     routes.tenantDeleted(req.params.tenantId)
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 
   // API keys are the admin's to manage (API.md, Tenants and keys): a key that could mint keys
@@ -94,9 +97,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
     {
       config: keys,
       schema: {
-        tags: ['tenants'],
+        ...op('createApiKey', 'Create an API key', "A key for this tenant's API only (`/v1/tenants/{tenantId}/...`). `key` is shown in this answer only: store it now. Admin token only."),
         params: TenantParams,
-        body: Type.Object({ name: Text({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+        body: Type.Object({ name: Text({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false, examples: [{ name: 'production' }] }),
         response: { 201: ApiKeyOut },
       },
     },
@@ -108,7 +111,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
 
   app.get(
     '/v1/tenants/:tenantId/api-keys',
-    { config: keys, schema: { tags: ['tenants'], params: TenantParams, querystring: ListQuery, response: { 200: listOf(ApiKeyOut) } } },
+    { config: keys, schema: { ...op('listApiKeys', 'List API keys', "The tenant's API keys, without the keys themselves. Admin token only."), params: TenantParams, querystring: ListQuery, response: { 200: listOf(ApiKeyOut) } } },
     async (req) => {
       if (!(await store.getTenant(req.params.tenantId))) throw notFound(`Tenant ${req.params.tenantId}`)
       const limit = req.query.limit ?? 50
@@ -119,10 +122,10 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { st
 
   app.delete(
     '/v1/tenants/:tenantId/api-keys/:keyId',
-    { config: keys, schema: { tags: ['tenants'], params: Type.Object({ tenantId: Type.String(), keyId: Type.String() }) } },
+    { config: keys, schema: { ...op('deleteApiKey', 'Revoke an API key', 'The key stops working at once on this node and within seconds on others. Admin token only.'), params: Type.Object({ tenantId: Type.String(), keyId: Type.String() }), response: { 204: NoContent } } },
     async (req, reply) => {
       await access.deleteApiKey(req.params.tenantId, req.params.keyId)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }
