@@ -19,7 +19,7 @@ import type { Store } from '../store/store.js'
 import { coerceQuery } from './coerce-query.js'
 import { errorHandler, problem, sendProblem } from './error-handler.js'
 import { lazyCompilers } from './lazy-compilers.js'
-import { completeDocument } from './openapi.js'
+import { completeDocument, markAccess } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
 import { eventRoutes } from './routes/events.js'
@@ -161,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: markAccess,
     // Error responses, the Problem schema and success names: added to the finished document.
     transformObject: (d) => ('openapiObject' in d ? completeDocument(d.openapiObject as Parameters<typeof completeDocument>[0]) : d.swaggerObject),
   })

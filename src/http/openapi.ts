@@ -1,6 +1,7 @@
 import type { OpenAPIV3_1 } from 'openapi-types'
 import { errorCatalog, type ErrorCode } from '../errors.js'
 import { problem } from './error-handler.js'
+import type { RouteAccess } from './route-access.js'
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -12,6 +13,15 @@ declare module 'fastify' {
     /** Set on a route that takes its body as raw bytes, whatever the content type (no 415). */
     'x-raw-body'?: true
   }
+}
+
+/**
+ * @fastify/swagger's transform: carries who may call the route (config.access, config.adminOnly:
+ * see route-access.ts) into the operation as x-access, for impliedCodes; completeDocument removes it.
+ */
+export function markAccess({ schema, url, route }: { schema: object; url: string; route: { config?: { access?: RouteAccess; adminOnly?: string } } }) {
+  const access = route.config?.adminOnly !== undefined ? 'admin' : route.config?.access
+  return { schema: access === undefined ? schema : { ...schema, 'x-access': access }, url }
 }
 
 /**
@@ -30,13 +40,14 @@ export function operations(tag: string) {
   })
 }
 
-type Operation = OpenAPIV3_1.OperationObject & { 'x-problems'?: ErrorCode[]; 'x-raw-body'?: true }
+type Operation = OpenAPIV3_1.OperationObject & { 'x-problems'?: ErrorCode[]; 'x-raw-body'?: true; 'x-access'?: RouteAccess | 'admin' }
 type Method = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
 const METHODS: readonly Method[] = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
 
 /**
  * The error codes every operation of this shape can answer, whatever it does:
- * - under /v1/: no or a wrong token (401), a token that may not act there (403);
+ * - under /v1/: no or a wrong token (401), a token that may not act there (403, unless any token
+ *   may: x-access 'anyone'), a portal session without the route's capability (403);
  * - a path parameter: an id that names nothing (404), a path that cannot be decoded (400);
  * - a method with a body (POST, PUT, PATCH, DELETE): malformed JSON (400), a body over the limit
  *   (413), another content type (415, unless the route reads raw bytes: x-raw-body), a body that fails its schema or nests too deep (422);
@@ -46,7 +57,12 @@ const METHODS: readonly Method[] = ['get', 'put', 'post', 'delete', 'options', '
 export function impliedCodes(path: string, method: string, op: Operation): ErrorCode[] {
   const codes: ErrorCode[] = []
   const params = (op.parameters ?? []) as OpenAPIV3_1.ParameterObject[]
-  if (path.startsWith('/v1/')) codes.push('unauthorized', 'forbidden')
+  if (path.startsWith('/v1/')) {
+    codes.push('unauthorized')
+    const access = op['x-access']
+    if (access !== 'anyone') codes.push('forbidden')
+    if (typeof access === 'object') codes.push('capability_missing')
+  }
   if (params.some((p) => p.in === 'path')) codes.push('bad_request', 'not_found')
   if (['post', 'put', 'patch', 'delete'].includes(method)) {
     codes.push('malformed_json', 'payload_too_large', 'too_deeply_nested')
@@ -105,6 +121,7 @@ export function completeDocument(doc: Partial<OpenAPIV3_1.Document>): Partial<Op
       const codes = [...new Set([...impliedCodes(path, method, op), ...(op['x-problems'] ?? [])])]
       delete op['x-problems']
       delete op['x-raw-body']
+      delete op['x-access']
       const byStatus = new Map<number, ErrorCode[]>()
       for (const c of codes) byStatus.set(errorCatalog[c].status, [...(byStatus.get(errorCatalog[c].status) ?? []), c])
       const responses: OpenAPIV3_1.ResponsesObject = {}
@@ -112,13 +129,27 @@ export function completeDocument(doc: Partial<OpenAPIV3_1.Document>): Partial<Op
         const res = r as OpenAPIV3_1.ResponseObject
         responses[status] = res.description === 'Default Response' ? { ...res, description: SUCCESS_NAMES[status] ?? 'Success' } : res
       }
-      // A status the route declares itself (/healthz's 503 body) stays as the route says.
-      for (const status of [...byStatus.keys()].sort()) responses[String(status)] ??= problemResponse(status, byStatus.get(status)!)
+      // A problem response a route declares itself (schemas.ts `problems()`) gives way to the full
+      // one; any other error body it declares (/healthz's 503) stays as the route says.
+      for (const status of [...byStatus.keys()].sort()) {
+        const declared = responses[String(status)]
+        if (declared === undefined || isProblem(declared)) responses[String(status)] = problemResponse(status, byStatus.get(status)!)
+      }
+      for (const [status, res] of Object.entries(responses)) if (Number(status) >= 400 && !byStatus.has(Number(status)) && isProblem(res)) delete responses[status]
       responses.default = problemResponse(500, ['internal_error'])
       op.responses = responses
     }
   }
   return doc
+}
+
+/** Whether a response a route declared is a problem document (it has `code` and `detail`). */
+function isProblem(res: unknown): boolean {
+  const content = (res as OpenAPIV3_1.ResponseObject).content ?? {}
+  return Object.values(content).some((m: OpenAPIV3_1.MediaTypeObject) => {
+    const props: Record<string, unknown> = (m.schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}
+    return 'code' in props && 'detail' in props
+  })
 }
 
 /** The problem document (RFC 9457) of every error, as API.md defines it. */

@@ -22,6 +22,15 @@ const Json = Dict(Type.Unknown())
 /** The answer of a DELETE and of other routes that answer 204 with no body. */
 export const NoContent = Type.Null({ description: 'No content.' })
 
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+})
+
 const PROBLEM_MEANING: Record<number, string> = {
   400: 'The request could not be read (malformed JSON).',
   401: 'No token, a wrong one, or an expired or revoked portal session.',

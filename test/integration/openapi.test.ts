@@ -129,6 +129,8 @@ describe('documented error responses match what each route answers', () => {
     await srv.api('POST', '/v1/tenants', { id: T, name: 'T' })
     await srv.api('POST', '/v1/tenants', { id: U, name: 'U' })
     const keyU = (await srv.api('POST', `/v1/tenants/${U}/api-keys`, { name: 'u' })).body.key as string
+    // A portal session of T with no capabilities: it may read T, and do nothing else.
+    const portal = (await srv.api('POST', `/v1/tenants/${T}/portal-sessions`, { capabilities: [] })).body.token as string
     const ops = operationsOf(doc)
     const byId = new Map(ops.map((o) => [o.op.operationId as string, o]))
 
@@ -167,6 +169,7 @@ describe('documented error responses match what each route answers', () => {
       await call(o, { token: null })
       await call(o, { token: 'not-a-token' })
       await call(o, { token: keyU })
+      await call(o, { token: portal })
       // Unknown ids: under a known tenant (but not deleting it), and an unknown tenant; with a
       // body, each example of the operation (URLs made loopback), so validation passes first.
       const nobody = { tenantId: 'oa-nobody' }

@@ -85,7 +85,7 @@ export const portalSessionRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (ap
             capabilities: Type.Optional(Type.Array(CapabilityName, { maxItems: 16, description: 'Default: all of them.' })),
             theme: Type.Optional(ThemeIn),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{}, { expiresInSeconds: 900, capabilities: ['endpoints.write'], theme: { title: 'Acme webhooks', primaryColor: '#0b5fff', mode: 'dark' } }] },
         ),
         response: { 201: SessionOut, ...problems(400, 401, 403, 404, 422) },
       },
