@@ -13,6 +13,7 @@ import { startRetention } from './services/retention.js'
 import { SourceCache } from './inbound/source-cache.js'
 import { createMetrics } from './http/metrics.js'
 import { Access } from './services/access.js'
+import { AttemptFeed, attemptNotice } from './services/attempt-feed.js'
 import { EndpointDirectory } from './services/endpoint-directory.js'
 import { EndpointHealth, OPERATOR_TENANT } from './services/endpoint-health.js'
 import { EndpointService } from './services/endpoints.js'
@@ -118,6 +119,8 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     droppedRequestLogs: () => requestLog.dropped,
   })
   const schemas = new PayloadSchemas(store)
+  // Attempts as they are recorded, for live streams: across processes through the store's channel (PostgreSQL).
+  const feed = new AttemptFeed(store.attemptNotices ?? null, warn)
   const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size), schemas)
   const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
 
@@ -135,6 +138,11 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
       onAttempt: (a) => metrics.attemptSeconds.observe(a.durationMs / 1000),
       onTargetError: (endpointId, error) => warn(`cannot load endpoint ${endpointId} to deliver to it: ${(error as Error).message}`),
       onSettled: (batch) => {
+        feed.record(
+          batch.flatMap((b) =>
+            b.attempt === null ? [] : [attemptNotice(b.attempt, b.due.eventId, b.due.eventType, b.step.kind === 'retry' ? 'pending' : b.step.kind)],
+          ),
+        )
         for (const b of batch) metrics.deliveries.inc({ outcome: b.step.kind })
         health.observe(batch)
       },
@@ -146,7 +154,14 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   // Other processes on the same database (PostgreSQL) make work due too: they notify, we claim.
   const d0 = dispatcher
   const stopListening = d0 && store.onDueWork ? await store.onDueWork(() => d0.wake()) : null
-  const endpoints = new EndpointService({ store, directory, policy, sender, wake })
+  const endpoints = new EndpointService({
+    store,
+    directory,
+    policy,
+    sender,
+    wake,
+    onTestAttempt: (a, event) => feed.record([attemptNotice(a, event.id, event.type, a.success ? 'succeeded' : 'failed')]),
+  })
   const sourceCache = new SourceCache(store, box)
   const sources = new SourceService(store, box, sourceCache)
   const ingest = new Ingest({ cache: sourceCache, log: requestLog, publisher, store, onReceived: (status) => metrics.received.inc({ status }) })
@@ -174,6 +189,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     routes,
     gateway,
     publicUrl: config.publicUrl,
+    feed,
     schemas,
     metrics,
     role: config.role,
@@ -220,6 +236,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
         stopHeapTrim()
         stopRetention()
         await stopListening?.()
+        await feed.close()
         await requestLog.flush()
         await publisher.drain()
         await dispatcherStopped

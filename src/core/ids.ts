@@ -107,3 +107,17 @@ export function idTime(s: string): number | null {
   for (const ch of match[1]) t = t * 32 + ALPHABET.indexOf(ch)
   return t
 }
+
+/**
+ * The smallest id of this prefix whose time part is `ms`: every id made at `ms` or later sorts at
+ * or after it, so `id >= idFloor(prefix, t)` lets an index on ids start its scan at a time.
+ */
+export function idFloor(prefix: IdPrefix, ms: number): string {
+  let t = Math.min(Math.max(0, Math.floor(ms)), MAX_TIME)
+  let text = ''
+  for (let i = 0; i < TIME_LEN; i++) {
+    text = ALPHABET[t % 32] + text
+    t = Math.floor(t / 32)
+  }
+  return `${prefix}_${text}${'0'.repeat(RANDOM_LEN)}`
+}

@@ -157,6 +157,8 @@ export interface Delivery {
   nextAttemptAt: number | null
   /** The end of the lease while a worker holds it (pending and claimed: its attempt in flight), else null. */
   leasedUntil: number | null
+  /** Its event's type, where the read joined the event (lists); absent otherwise. */
+  eventType?: string
   createdAt: number
   updatedAt: number
 }

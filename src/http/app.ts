@@ -8,6 +8,7 @@ import type { Role } from '../config.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
 import { AppError, errorCatalog, invalid, type ErrorCode } from '../errors.js'
 import type { Access, Principal } from '../services/access.js'
+import type { AttemptFeed } from '../services/attempt-feed.js'
 import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
 import type { EndpointService } from '../services/endpoints.js'
@@ -22,6 +23,7 @@ import { lazyCompilers } from './lazy-compilers.js'
 import { completeDocument, markAccess } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
+import { deliveryStreamRoutes } from './routes/delivery-stream.js'
 import { eventRoutes } from './routes/events.js'
 import { eventTypeRoutes } from './routes/event-types.js'
 import { gatewayRoutes } from './routes/gateway.js'
@@ -50,6 +52,8 @@ export interface AppDeps {
   gateway: Gateway
   /** HOOKRELAY_PUBLIC_URL: the base of URLs shown (ingestUrl); null = the request's own host. */
   publicUrl: string | null
+  /** Attempts as they are recorded, for `GET .../deliveries/stream`. */
+  feed: AttemptFeed
   schemas: PayloadSchemas
   metrics: Metrics
   role: Role
@@ -196,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventTypeRoutes, deps)
   await app.register(endpointRoutes, deps)
   await app.register(eventRoutes, deps)
+  await app.register(deliveryStreamRoutes, deps)
   await app.register(sourceRoutes, deps)
   await app.register(inboundRoutes, deps)
   await app.register(gatewayRouteRoutes, deps)

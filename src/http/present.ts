@@ -72,6 +72,7 @@ export const presentDelivery = (d: Delivery, now: number) => {
     id: d.id,
     eventId: d.eventId,
     endpointId: d.endpointId,
+    ...(d.eventType !== undefined ? { eventType: d.eventType } : {}),
     status: d.status,
     attemptCount: d.attemptCount,
     nextAttemptAt: inFlight ? null : isoOrNull(d.nextAttemptAt),

@@ -281,6 +281,7 @@ const deliveryFields = {
   id: Type.String(),
   eventId: Type.String(),
   endpointId: Type.String(),
+  eventType: Type.Optional(Type.String({ description: "Its event's type (in lists)." })),
   status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
   attemptCount: Type.Integer(),
   nextAttemptAt: Type.Union([Time, Type.Null()], { description: 'When the next attempt is due; null once final, and while an attempt is in flight.' }),

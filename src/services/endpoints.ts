@@ -50,6 +50,8 @@ export interface EndpointServiceDeps {
   defaultRetry?: RetrySettings
   /** Refuse http:// endpoint URLs (HOOKRELAY_REQUIRE_HTTPS). Default false. */
   requireHttps?: boolean
+  /** Told of each test send's attempt once recorded (live streams). Default: nobody. */
+  onTestAttempt?: (attempt: Attempt, event: { id: string; type: string }) => void
   now?: () => number
 }
 
@@ -188,6 +190,7 @@ export class EndpointService {
       event,
       attempt,
     )
+    this.d.onTestAttempt?.(attempt, event)
     return attempt
   }
 
@@ -198,8 +201,9 @@ export class EndpointService {
     return { ...s, successRate: finished === 0 ? null : s.succeeded / finished }
   }
 
-  async recover(tenantId: string, id: string, since: number): Promise<number> {
+  async recover(tenantId: string, id: string, since: number, dryRun = false): Promise<number> {
     await this.get(tenantId, id)
+    if (dryRun) return this.d.store.countFailed(tenantId, id, since)
     const count = await this.d.store.recoverFailed(tenantId, id, since, this.now())
     if (count > 0) this.d.wake()
     return count

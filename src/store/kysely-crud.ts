@@ -22,6 +22,7 @@ export type KyselyCrud = Omit<
   | keyof RouteStore
   | 'onDueWork'
   | 'sharedLimits'
+  | 'attemptNotices'
 >
 
 export function createKyselyCrud(k: Kysely<Database>, isUniqueViolation: (err: unknown) => boolean): KyselyCrud {

@@ -1,3 +1,4 @@
+import { idFloor } from '../core/ids.js'
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HttpMethod, PayloadSettings, StoredEvent } from '../core/model.js'
 import { cutUtf8 } from '../core/cut-utf8.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../core/shaping/payload-body.js'
@@ -87,7 +88,7 @@ export const eventToRow = (e: StoredEvent): EventRow => ({
   delivery_count: e.deliveryCount,
 })
 
-export const deliveryFromRow = (r: DeliveryRow): Delivery => ({
+export const deliveryFromRow = (r: DeliveryRow & { event_type?: string }): Delivery => ({
   id: r.id,
   tenantId: r.tenant_id,
   eventId: r.event_id,
@@ -97,6 +98,7 @@ export const deliveryFromRow = (r: DeliveryRow): Delivery => ({
   nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
   // A claim sets lease_owner and puts the lease's end in next_attempt_at; settling or releasing clears it.
   leasedUntil: r.status === 'pending' && r.lease_owner !== null ? r.next_attempt_at : null,
+  ...(r.event_type !== undefined ? { eventType: r.event_type } : {}),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
@@ -189,3 +191,13 @@ export const finishedDeliveryRow = (d: Delivery): DeliveryRow => ({
   created_at: d.createdAt,
   updated_at: d.updatedAt,
 })
+
+/**
+ * How long before its created_at a delivery's id may have been made: ids are made when a publish
+ * is taken, created_at when its group commits, and a list filtered by `since` starts its scan of
+ * the ids this far before (deliveryIdFloor).
+ */
+const ID_BEFORE_CREATED_MS = 5 * 60_000
+
+/** The id a newest-first scan for deliveries created at or after `since` may stop at. */
+export const deliveryIdFloor = (since: number): string => idFloor('dlv', since - ID_BEFORE_CREATED_MS)

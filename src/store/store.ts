@@ -33,6 +33,11 @@ export interface Store
    * process is all there is (SQLite): its dispatcher keeps the limits in memory.
    */
   readonly sharedLimits?: SharedLimitStore
+  /**
+   * Carries attempt notices between the processes on the database (PostgreSQL: NOTIFY on
+   * `hookrelay_attempts`), for live streams. Absent where one process is all there is (SQLite).
+   */
+  readonly attemptNotices?: NoticeChannel
   close(): Promise<void>
 }
 
@@ -74,6 +79,16 @@ export interface SharedLimitStore {
    * long to wait for the next.
    */
   takeTokens(endpointId: string, rate: number, want: number): Promise<{ granted: number; tokens: number }>
+}
+
+/**
+ * How notices travel between the processes on a shared database (PostgreSQL: NOTIFY on one
+ * channel); each payload is text under 8000 bytes.
+ */
+export interface NoticeChannel {
+  send(payloads: string[]): Promise<void>
+  /** Resolves, once listening, to a stop function. */
+  listen(onPayload: (payload: string) => void): Promise<() => Promise<void>>
 }
 
 export interface Page {
@@ -296,6 +311,8 @@ export interface DeliveryQueue {
   pendingCount(): Promise<number>
   /** Puts one delivery back as due now for a manual attempt. False if unknown. */
   requeueManual(tenantId: string, deliveryId: string, now: number): Promise<boolean>
+  /** How many deliveries recoverFailed would re-queue now (a dry run). */
+  countFailed(tenantId: string, endpointId: string, since: number): Promise<number>
   /** Re-queues an endpoint's failed deliveries created since `since`; returns how many. */
   recoverFailed(tenantId: string, endpointId: string, since: number, now: number): Promise<number>
   /** A delivery made and finished outside the queue (an endpoint test). */
@@ -322,13 +339,22 @@ export interface EndpointStats {
   lastStatusCode: number | null
 }
 
+export interface DeliveryFilter {
+  endpointId?: string
+  eventId?: string
+  /** The event's type, exactly. */
+  eventType?: string
+  status?: DeliveryStatus
+  /** created_at >= since (epoch ms). */
+  since?: number
+  /** created_at < until (epoch ms). */
+  until?: number
+}
+
 export interface DeliveryLog {
   getDelivery(tenantId: string, id: string): Promise<Delivery | null>
-  listDeliveries(
-    tenantId: string,
-    filter: { endpointId?: string; eventId?: string; status?: DeliveryStatus },
-    page: Page,
-  ): Promise<Delivery[]>
+  /** Newest first, each with its event's `eventType`. */
+  listDeliveries(tenantId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]>
   listAttempts(deliveryId: string): Promise<Attempt[]>
   endpointStats(endpointId: string, since: number): Promise<EndpointStats>
 }

@@ -122,15 +122,22 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     {
       config: { access: { capability: 'deliveries.retry' } },
       schema: {
-        ...op('recoverEndpoint', 'Recover failed deliveries', 'Queues again every delivery of this endpoint that failed since `since`.'),
+        ...op('recoverEndpoint', 'Recover failed deliveries', "Queues again every delivery of this endpoint that failed since `since` (one attempt each, now) and answers 202 with how many. With `dryRun: true` nothing is queued: 200 with the count it would be."),
         params: EndpointParams,
-        body: Type.Object({ since: Type.String({ description: 'ISO 8601.' }) }, { additionalProperties: false, examples: [{ since: '2026-01-01T00:00:00Z' }] }),
-        response: { 202: Type.Object({ count: Type.Integer() }) },
+        body: Type.Object(
+          { since: Type.String({ description: 'ISO 8601.' }), dryRun: Type.Optional(Type.Boolean({ description: 'Only count them. Default false.' })) },
+          { additionalProperties: false, examples: [{ since: '2026-01-01T00:00:00Z' }, { since: '2026-01-01T00:00:00Z', dryRun: true }] },
+        ),
+        response: {
+          200: Type.Object({ count: Type.Integer() }, { description: 'dryRun: how many would be queued.' }),
+          202: Type.Object({ count: Type.Integer() }, { description: 'Queued.' }),
+        },
       },
     },
     async (req, reply) => {
-      const count = await endpoints.recover(req.params.tenantId, req.params.endpointId, parseTime(req.body.since, '/since'))
-      return reply.code(202).send({ count })
+      const dryRun = req.body.dryRun === true
+      const count = await endpoints.recover(req.params.tenantId, req.params.endpointId, parseTime(req.body.since, '/since'), dryRun)
+      return reply.code(dryRun ? 200 : 202).send({ count })
     },
   )
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../app.js'
 import { operations } from '../openapi.js'
 import { parseTime } from '../parse-time.js'
 import { decodeCursor, eventJson, page, presentAttempt, presentDelivery, presentEvent } from '../present.js'
-import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf } from '../schemas.js'
+import { DeliveryDetailOut, DeliveryOut, EventDetailOut, EventIn, EventOut, ListQuery, listOf, problems } from '../schemas.js'
 
 const TenantParams = Type.Object({ tenantId: Type.String() })
 
@@ -85,19 +85,29 @@ export const eventRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { sto
       schema: {
         ...deliveryOp('listDeliveries', 'List deliveries', "The tenant's deliveries, newest first, filtered by endpoint, event or status."),
         params: TenantParams,
+        operationId: 'listDeliveries',
+        summary: 'List deliveries',
+        description:
+          "The tenant's deliveries, newest first, each with its event's `eventType`. Filters combine: `endpointId`, `eventId`, `eventType` (exact), `status` (`pending`, `succeeded`, `failed`), and `since` (inclusive) / `until` (exclusive) on when the delivery was created (ISO 8601). Pages follow `nextCursor` with the same filters.",
         querystring: Type.Object({
           ...ListQuery.properties,
           endpointId: Type.Optional(Type.String()),
           eventId: Type.Optional(Type.String()),
+          eventType: Type.Optional(Type.String({ maxLength: 128 })),
           status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')])),
+          since: Type.Optional(Type.String({ description: 'ISO 8601; deliveries created at or after it.' })),
+          until: Type.Optional(Type.String({ description: 'ISO 8601; deliveries created before it.' })),
         }),
-        response: { 200: listOf(DeliveryOut) },
+        response: { 200: listOf(DeliveryOut), ...problems(401, 403, 404, 422) },
       },
     },
     async (req) => {
-      const { limit = 50, cursor, endpointId, eventId, status } = req.query
+      const { limit = 50, cursor, endpointId, eventId, eventType, status } = req.query
+      const since = req.query.since === undefined ? undefined : parseTime(req.query.since, '/query/since')
+      const until = req.query.until === undefined ? undefined : parseTime(req.query.until, '/query/until')
       await tenantMustExist(req.params.tenantId)
-      const rows = await store.listDeliveries(req.params.tenantId, { endpointId, eventId, status }, { limit, after: decodeCursor(cursor) })
+      const filter = { endpointId, eventId, eventType, status, since, until }
+      const rows = await store.listDeliveries(req.params.tenantId, filter, { limit, after: decodeCursor(cursor) })
       const now = Date.now()
       return page(rows, limit, (d) => presentDelivery(d, now))
     },

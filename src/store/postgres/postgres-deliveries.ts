@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Attempt, AttemptTrigger } from '../../core/model.js'
 import { defaultBody } from '../../core/shaping/payload-body.js'
-import { attemptFromRow, attemptToRow, deliveryFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
+import { attemptFromRow, attemptToRow, deliveryFromRow, deliveryIdFloor, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
 import type { AttemptRow, Database, DeliveryRow, EventRow } from '../schema.js'
 import type { DeliveryLog, DeliveryQueue, DueDelivery, EventStore, Settlement } from '../store.js'
 import { createPostgresPublish } from './postgres-publish.js'
@@ -166,6 +166,18 @@ export function createPostgresDeliveries(
         return requeued
       })
     },
+    async countFailed(tenantId, endpointId, since) {
+      // count() is int8: the pool parses it to a number (postgres-pool.ts).
+      const row = await k
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('endpoint_id', '=', endpointId)
+        .where('status', '=', 'failed')
+        .where('created_at', '>=', since)
+        .executeTakeFirst()
+      return row?.n ?? 0
+    },
     async recoverFailed(tenantId, endpointId, since, now) {
       return k.transaction().execute(async (trx) => {
         await lockOrdered(trx, [endpointId])
@@ -219,11 +231,22 @@ export function createPostgresDeliveries(
       return row ? deliveryFromRow(row) : null
     },
     async listDeliveries(tenantId, filter, page) {
-      let q = k.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).orderBy('id', 'desc').limit(page.limit)
-      if (filter.endpointId !== undefined) q = q.where('endpoint_id', '=', filter.endpointId)
-      if (filter.eventId !== undefined) q = q.where('event_id', '=', filter.eventId)
-      if (filter.status !== undefined) q = q.where('status', '=', filter.status)
-      if (page.after !== null) q = q.where('id', '<', page.after)
+      let q = k
+        .selectFrom('deliveries as d')
+        .innerJoin('events as e', 'e.id', 'd.event_id')
+        .selectAll('d')
+        .select('e.type as event_type')
+        .where('d.tenant_id', '=', tenantId)
+        .orderBy('d.id', 'desc')
+        .limit(page.limit)
+      if (filter.endpointId !== undefined) q = q.where('d.endpoint_id', '=', filter.endpointId)
+      if (filter.eventId !== undefined) q = q.where('d.event_id', '=', filter.eventId)
+      if (filter.eventType !== undefined) q = q.where('e.type', '=', filter.eventType)
+      if (filter.status !== undefined) q = q.where('d.status', '=', filter.status)
+      // The id bound lets the scan of the tenant's ids stop (see deliveryIdFloor).
+      if (filter.since !== undefined) q = q.where('d.created_at', '>=', filter.since).where('d.id', '>=', deliveryIdFloor(filter.since))
+      if (filter.until !== undefined) q = q.where('d.created_at', '<', filter.until)
+      if (page.after !== null) q = q.where('d.id', '<', page.after)
       return (await q.execute()).map(deliveryFromRow)
     },
     async listAttempts(deliveryId) {

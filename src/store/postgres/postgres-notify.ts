@@ -20,26 +20,53 @@ export async function notifyDue(db: Kysely<Database>): Promise<void> {
 const RECONNECT_MS = 1000
 
 /**
- * Listens on its own connection (LISTEN holds a session, so not one from the pool) and calls
- * `onWake` for notifications, coalesced to one call per tick. Reconnects when the connection drops,
- * and wakes once after reconnecting, for whatever was notified meanwhile. Resolves once listening.
+ * Attempts as they are recorded, for live streams (services/attempt-feed.ts): each payload a JSON
+ * array of notices. A notification lost to a reconnect costs a stream that attempt, nothing else.
+ */
+export const ATTEMPTS_CHANNEL = 'hookrelay_attempts'
+
+/** Sends each payload as one notification on `channel`, in one statement. */
+export async function notifyPayloads(db: Kysely<Database>, channel: string, payloads: string[]): Promise<void> {
+  if (payloads.length === 0) return
+  await sql`SELECT pg_notify(${channel}, p) FROM unnest(${payloads}::text[]) AS p`.execute(db)
+}
+
+/**
+ * Calls `onWake` for notifications on the due-work channel, coalesced to one call per tick, and
+ * once after reconnecting, for whatever was notified meanwhile. Resolves once listening.
  */
 export async function listenForDueWork(url: string, onWake: () => void): Promise<() => Promise<void>> {
-  let client: pg.Client | null = null
-  let closed = false
   let pending = false
-  let retry: NodeJS.Timeout | null = null
   const wake = () => {
     if (pending) return
     pending = true
     setImmediate(() => {
       pending = false
-      if (!closed) onWake()
+      onWake()
     })
   }
+  let stopped = false
+  const stop = await listenOn(url, DUE_CHANNEL, () => !stopped && wake(), () => !stopped && wake())
+  return async () => {
+    stopped = true
+    await stop()
+  }
+}
+
+/**
+ * Listens on `channel` on its own connection (LISTEN holds a session, so not one from the pool)
+ * and calls `onPayload` with each notification's payload. Reconnects when the connection drops,
+ * then calls `onReconnected`. Resolves once listening, to a stop function.
+ */
+export async function listenOn(url: string, channel: string, onPayload: (payload: string) => void, onReconnected: () => void = () => {}): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null
+  let closed = false
+  let retry: NodeJS.Timeout | null = null
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url })
-    c.on('notification', wake)
+    c.on('notification', (n) => {
+      if (!closed && n.channel === channel) onPayload(n.payload ?? '')
+    })
     const lost = () => {
       if (closed || client !== c) return
       client = null
@@ -51,7 +78,7 @@ export async function listenForDueWork(url: string, onWake: () => void): Promise
     client = c
     try {
       await c.connect()
-      await c.query(`LISTEN ${DUE_CHANNEL}`)
+      await c.query(`LISTEN ${channel}`)
     } catch (err) {
       client = null
       void c.end().catch(() => {})
@@ -62,7 +89,9 @@ export async function listenForDueWork(url: string, onWake: () => void): Promise
     if (closed) return
     retry = setTimeout(() => {
       retry = null
-      connect().then(wake, reconnect)
+      connect().then(() => {
+        if (!closed) onReconnected()
+      }, reconnect)
     }, RECONNECT_MS)
     retry.unref()
   }

@@ -4,7 +4,7 @@ import type { Store } from '../store.js'
 import { createKyselyCrud } from '../kysely-crud.js'
 import { createKyselyRoutes } from '../kysely-routes.js'
 import { createPostgresDeliveries } from './postgres-deliveries.js'
-import { listenForDueWork } from './postgres-notify.js'
+import { ATTEMPTS_CHANNEL, listenForDueWork, listenOn, notifyPayloads } from './postgres-notify.js'
 import { migratePostgres } from './postgres-migrate.js'
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js'
 import { createPostgresSharedLimits } from './postgres-shared-limits.js'
@@ -48,6 +48,11 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     ...crud,
     ...createKyselyRoutes(k, isUniqueViolation),
     onDueWork: (listener) => listenForDueWork(opts.url, listener),
+    attemptNotices: {
+      // Through the relaxed pool: a notice lost to a crash costs a live view one line.
+      send: (payloads) => notifyPayloads(queue, ATTEMPTS_CHANNEL, payloads),
+      listen: (onPayload) => listenOn(opts.url, ATTEMPTS_CHANNEL, onPayload),
+    },
     sharedLimits: createPostgresSharedLimits(k),
 
     async close() {

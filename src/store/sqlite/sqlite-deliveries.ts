@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { AttemptTrigger } from '../../core/model.js'
 import { defaultBody } from '../../core/shaping/payload-body.js'
 import { relaxedCommitFor } from './relaxed-commit.js'
-import { ATTEMPT_COLUMNS, attemptFromRow, attemptToRow, attemptValues, deliveryFromRow, eventFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
+import { ATTEMPT_COLUMNS, attemptFromRow, attemptToRow, attemptValues, deliveryFromRow, deliveryIdFloor, eventFromRow, eventToRow, finishedDeliveryRow, type AttemptRowWithEvent } from '../rows.js'
 import type { AttemptRow, DeliveryRow, EventRow } from '../schema.js'
 import type {
   DeliveryLog,
@@ -126,6 +126,9 @@ export function createSqliteDeliveries(
       `UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN ordered = 1 THEN NULL ELSE ? END, lease_owner = NULL,
          pending_trigger = 'manual', one_shot = 1, updated_at = ?
        WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed' AND created_at >= ?`,
+    ),
+    countFailed: db.prepare<[string, string, number], { n: number }>(
+      `SELECT count(*) AS n FROM deliveries WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed' AND created_at >= ?`,
     ),
     getDelivery: db.prepare<[string, string], DeliveryRow>('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?'),
     listAttempts: db.prepare<[string], AttemptRowWithEvent>(
@@ -321,6 +324,9 @@ export function createSqliteDeliveries(
     async requeueManual(tenantId, deliveryId, now) {
       return requeueTx.immediate(tenantId, deliveryId, now)
     },
+    async countFailed(tenantId, endpointId, since) {
+      return s.countFailed.get(tenantId, endpointId, since)?.n ?? 0
+    },
     async recoverFailed(tenantId, endpointId, since, now) {
       return recoverTx.immediate(tenantId, endpointId, since, now)
     },
@@ -339,19 +345,27 @@ export function createSqliteDeliveries(
       return row ? deliveryFromRow(row) : null
     },
     async listDeliveries(tenantId, filter, page) {
-      const where = ['tenant_id = ?']
+      const where = ['d.tenant_id = ?']
       const args: unknown[] = [tenantId]
       const add = (clause: string, value: unknown): void => {
         where.push(clause)
         args.push(value)
       }
-      if (filter.endpointId !== undefined) add('endpoint_id = ?', filter.endpointId)
-      if (filter.eventId !== undefined) add('event_id = ?', filter.eventId)
-      if (filter.status !== undefined) add('status = ?', filter.status)
-      if (page.after !== null) add('id < ?', page.after)
+      if (filter.endpointId !== undefined) add('d.endpoint_id = ?', filter.endpointId)
+      if (filter.eventId !== undefined) add('d.event_id = ?', filter.eventId)
+      if (filter.eventType !== undefined) add('e.type = ?', filter.eventType)
+      if (filter.status !== undefined) add('d.status = ?', filter.status)
+      if (filter.since !== undefined) {
+        add('d.created_at >= ?', filter.since)
+        // Bounds the newest-first scan of the tenant's ids, which would otherwise run to the oldest.
+        add('d.id >= ?', deliveryIdFloor(filter.since))
+      }
+      if (filter.until !== undefined) add('d.created_at < ?', filter.until)
+      if (page.after !== null) add('d.id < ?', page.after)
       args.push(page.limit)
-      const rows = db.prepare<unknown[], DeliveryRow>(
-        `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+      const rows = db.prepare<unknown[], DeliveryRow & { event_type: string }>(
+        `SELECT d.*, e.type AS event_type FROM deliveries d JOIN events e ON e.id = d.event_id
+         WHERE ${where.join(' AND ')} ORDER BY d.id DESC LIMIT ?`,
       ).all(...args)
       return rows.map(deliveryFromRow)
     },
