@@ -47,7 +47,15 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
 class OutputTooLarge extends Error {}
 
 /** Liquid's own stringify for output: nil is empty, arrays are their items joined. */
-const stringify = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : Array.isArray(v) ? v.map(stringify).join('') : String(v as string | number | boolean))
+const stringify = (v: unknown): string => {
+  if (typeof v === 'string') return v
+  if (v === null || v === undefined) return ''
+  if (Array.isArray(v)) return v.map(stringify).join('')
+  // Objects print as Liquid prints them ('[object Object]'); numbers, booleans and the rest as String does.
+  if (typeof v === 'object') return Object.prototype.toString.call(v)
+  const scalar = v as number | boolean | bigint | symbol
+  return String(scalar)
+}
 
 /**
  * Collects the output and stops the render as soon as it passes `maxChars` UTF-16 units (each at
