@@ -140,3 +140,23 @@ describe('loadConfig: HOOKRELAY_PORTAL_ORIGINS', () => {
     }
   })
 })
+
+describe('loadConfig: HOOKRELAY_DEFAULT_RETRY', () => {
+  it('is none by default', () => {
+    expect(loadConfig({}).defaultRetry).toBeNull()
+  })
+
+  it('is a JSON retry object over the built-in default', () => {
+    expect(loadConfig({ HOOKRELAY_DEFAULT_RETRY: '{"maxRetries": 7, "schedule": [5, 60, 300, 1800, 7200, 18000, 36000]}' }).defaultRetry).toEqual({
+      enabled: true,
+      maxRetries: 7,
+      schedule: [5, 60, 300, 1800, 7200, 18000, 36000],
+    })
+    expect(loadConfig({ HOOKRELAY_DEFAULT_RETRY: '{"maxRetries": 1}' }).defaultRetry).toEqual({ enabled: true, maxRetries: 1, schedule: null })
+  })
+
+  it('refuses what an endpoint would refuse, naming the setting', () => {
+    expect(() => loadConfig({ HOOKRELAY_DEFAULT_RETRY: '{"maxRetries": 6}' })).toThrow(/^HOOKRELAY_DEFAULT_RETRY maxRetries/)
+    expect(() => loadConfig({ HOOKRELAY_DEFAULT_RETRY: 'seven' })).toThrow(ConfigError)
+  })
+})

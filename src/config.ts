@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import { parseDuration } from './core/duration.js'
 import { parseCidr } from './core/address-class.js'
 import { parseEncryptionKey } from './core/secret-box.js'
+import type { RetrySettings } from './core/model.js'
+import { parseRetrySettings } from './core/retry-settings.js'
 
 export type Role = 'api' | 'worker' | 'all'
 
@@ -54,6 +56,12 @@ export interface Config {
    * always; the dashboard (/ui/) may never be framed. Default none.
    */
   portalOrigins: string[]
+  /**
+   * HOOKRELAY_DEFAULT_RETRY: a JSON `retry` object (enabled, maxRetries, schedule) that endpoints
+   * created without `retry`, or with a partial one, take their fields from. Default null: 3 retries
+   * after 1, 2 and 4 s.
+   */
+  defaultRetry: RetrySettings | null
 }
 
 export const defaultConfig: Config = {
@@ -77,6 +85,7 @@ export const defaultConfig: Config = {
   publicUrl: null,
   databasePoolSize: 10,
   portalOrigins: [],
+  defaultRetry: null,
 }
 
 export interface Flags {
@@ -131,6 +140,13 @@ function portalOrigins(list: string | undefined): string[] {
     if (origin !== e) throw new ConfigError(`HOOKRELAY_PORTAL_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port only), got "${e}"`)
   }
   return entries
+}
+
+function defaultRetry(text: string | undefined): RetrySettings | null {
+  if (text === undefined) return null
+  const parsed = parseRetrySettings(text)
+  if (!parsed.ok) throw new ConfigError(`HOOKRELAY_DEFAULT_RETRY ${parsed.message}`)
+  return parsed.retry
 }
 
 function encryptionKey(key: string | undefined): string | null {
@@ -191,5 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     publicUrl,
     databasePoolSize: int(pick(undefined, 'HOOKRELAY_DATABASE_POOL_SIZE'), 'HOOKRELAY_DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1),
     portalOrigins: portalOrigins(pick(undefined, 'HOOKRELAY_PORTAL_ORIGINS')),
+    defaultRetry: defaultRetry(pick(undefined, 'HOOKRELAY_DEFAULT_RETRY')),
   }
 }

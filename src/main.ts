@@ -160,6 +160,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     policy,
     sender,
     wake,
+    defaultRetry: config.defaultRetry ?? undefined,
     onTestAttempt: (a, event) => feed.record([attemptNotice(a, event.id, event.type, a.success ? 'succeeded' : 'failed')]),
   })
   const sourceCache = new SourceCache(store, box)

@@ -6,6 +6,7 @@ import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
 import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
 import { metadataTooLarge } from '../core/limits.js'
+import { DEFAULT_RETRY } from '../core/retry-settings.js'
 import { attemptRecord } from '../delivery/attempt-record.js'
 import { sendAttempt } from '../delivery/send-attempt.js'
 import type { Sender } from '../delivery/sender.js'
@@ -16,8 +17,7 @@ import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
 import { rotateSecrets } from './secret-keys.js'
 
-/** API.md's `retry` default: 3 retries after 1, 2 and 4 s. HOOKRELAY_DEFAULT_RETRY replaces it. */
-export const DEFAULT_RETRY: RetrySettings = { enabled: true, maxRetries: 3, schedule: null }
+export { DEFAULT_RETRY }
 
 export interface EndpointInput {
   name?: string

@@ -32,4 +32,16 @@ describe('serve and migrate with an unusable setting', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toEqual(['hookrelay: --role must be api, worker or all, got "reader"'])
   })
+
+  it.each([
+    ['not JSON', 'maxRetries=7', /^hookrelay: HOOKRELAY_DEFAULT_RETRY must be a JSON object/],
+    ['out of range', '{"maxRetries": 9}', /^hookrelay: HOOKRELAY_DEFAULT_RETRY maxRetries must be a whole number from 0 to 5$/],
+    ['a typo', '{"maxRetry": 7}', /^hookrelay: HOOKRELAY_DEFAULT_RETRY has an unknown field "maxRetry"/],
+  ])('serve with HOOKRELAY_DEFAULT_RETRY %s: one line, exit 1', async (_, value, line) => {
+    const run = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { HOOKRELAY_DEFAULT_RETRY: value })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual([expect.stringMatching(line)])
+    expect(run.stdout).toEqual([])
+    expect(readdirSync(dataDir)).toEqual([])
+  })
 })
