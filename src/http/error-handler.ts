@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { explainSchemaErrors, type SchemaError } from '../core/schema-errors.js'
 import { AppError, errorCatalog, type ErrorCode, type FieldError } from '../errors.js'
 
 /** The RFC 9457 problem document for a code. `type` is a stable URI per code (docs/errors.md). */
@@ -21,31 +22,17 @@ export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: strin
     .send(problem(code, detail, errors))
 }
 
-interface AjvError {
-  instancePath: string
-  message?: string
-  keyword: string
-  params: Record<string, unknown>
-}
-
-/** Turns Ajv's errors into `{path, message}` with JSON Pointers into the request part. */
-function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
+/** Turns Ajv's errors into `{path, message}` with JSON Pointers into the request part, one per path (core/schema-errors.ts). */
+function fieldErrors(validation: SchemaError[], context: string | undefined): FieldError[] {
   const prefix = context === 'body' || context === undefined ? '' : `/${context === 'querystring' ? 'query' : context}`
-  return validation.map((v) => {
-    let path = prefix + v.instancePath
-    if (v.keyword === 'required' && typeof v.params.missingProperty === 'string') path += `/${v.params.missingProperty}`
-    if (v.keyword === 'additionalProperties' && typeof v.params.additionalProperty === 'string') {
-      return { path: `${path}/${v.params.additionalProperty}`, message: 'is not a known field' }
-    }
-    return { path: path || '/', message: v.message ?? 'is invalid' }
-  })
+  return explainSchemaErrors(validation).map((e) => ({ path: prefix + e.path || '/', message: e.message }))
 }
 
 /**
  * Every refusal becomes a problem document with a catalogued code; anything unexpected is logged
  * and answered as a generic problem without internals.
  */
-export function errorHandler(err: FastifyError & { validation?: AjvError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) {
+export function errorHandler(err: FastifyError & { validation?: SchemaError[]; validationContext?: string }, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) return sendProblem(reply, err.code, err.message, err.errors)
   if (err.validation) {
     const errors = fieldErrors(err.validation, err.validationContext)

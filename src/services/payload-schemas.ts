@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
 import { isBuiltInEventType } from '../core/built-in-event-types.js'
+import { explainSchemaErrors } from '../core/schema-errors.js'
 import type { JsonObject } from '../core/model.js'
 import { AppError, type FieldError } from '../errors.js'
 import type { Store } from '../store/store.js'
@@ -55,7 +56,7 @@ export class PayloadSchemas {
       throw new AppError('validation_failed', `The schema of ${type} is asynchronous ($async), which is not supported: change the event type's schema.`, [{ path: '/type', message: 'has an unsupported asynchronous schema' }])
     }
     if (validate(payload)) return
-    const errors = (validate.errors ?? []).map(toFieldError)
+    const errors = toFieldErrors(validate.errors ?? [])
     throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
   }
 
@@ -77,8 +78,5 @@ export class PayloadSchemas {
 /** Ajv marks the validator of a schema with `$async: true`; its result is a promise. */
 const isAsync = (validate: ValidateFunction): boolean => (validate as { $async?: unknown }).$async === true
 
-function toFieldError(e: ErrorObject): FieldError {
-  let path = `/payload${e.instancePath}`
-  if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') path += `/${e.params.missingProperty}`
-  return { path, message: e.message ?? 'is invalid' }
-}
+/** The failing paths under `/payload`, one per path, enums and unions named once (core/schema-errors.ts). */
+const toFieldErrors = (errors: ErrorObject[]): FieldError[] => explainSchemaErrors(errors).map((e) => ({ path: `/payload${e.path}`, message: e.message }))
