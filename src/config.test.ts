@@ -1,5 +1,8 @@
 import { resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
 
 const PG = 'postgres://hookrelay:pw@db.internal:5432/hookrelay'
@@ -158,5 +161,65 @@ describe('loadConfig: HOOKRELAY_DEFAULT_RETRY', () => {
   it('refuses what an endpoint would refuse, naming the setting', () => {
     expect(() => loadConfig({ HOOKRELAY_DEFAULT_RETRY: '{"maxRetries": 6}' })).toThrow(/^HOOKRELAY_DEFAULT_RETRY maxRetries/)
     expect(() => loadConfig({ HOOKRELAY_DEFAULT_RETRY: 'seven' })).toThrow(ConfigError)
+  })
+})
+
+describe('loadConfig: HOOKRELAY_CA_CERTS and HOOKRELAY_REQUIRE_HTTPS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hookrelay-config-ca-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name)
+    writeFileSync(path, text)
+    return path
+  }
+  // A throwaway self-signed certificate (EC P-256), used only as data here.
+  const PEM = `-----BEGIN CERTIFICATE-----
+MIIBlDCCATugAwIBAgIUdYCjKiFbZ0QzZp0ci5I1djQuvP8wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjE2MDM0NloYDzIxMjYxMDI5
+MTYwMzQ2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAARHcr/ymfwpKIC6wct+19lHB5/Ty2/jmNi8v2HLSV8UeWRokWWnhpen
+RhRTcJ8kfpCPAsvqwVZjBl8FZ7Q38WLCo2kwZzAdBgNVHQ4EFgQUxay28nZUPYrw
+vFsypF3Pr3n33xcwHwYDVR0jBBgwFoAUxay28nZUPYrwvFsypF3Pr3n33xcwDwYD
+VR0TAQH/BAUwAwEB/zAUBgNVHREEDTALgglsb2NhbGhvc3QwCgYIKoZIzj0EAwID
+RwAwRAIgWV9kFlMzpB4/z5OLHpTWFw7cdQwvJM5S2t4AqAsAXnMCIFCR3LfSyqQq
+eOHVNqGlUUA1N1mfqBt3TkwSelM/DOMd
+-----END CERTIFICATE-----
+`
+
+  it('are none and false by default', () => {
+    expect(loadConfig({})).toMatchObject({ caCerts: null, requireHttps: false })
+  })
+
+  it('reads the CA file at start and keeps its certificates', () => {
+    const path = file('ca.pem', `# a comment before\n${PEM}\n${PEM}`)
+    expect(loadConfig({ HOOKRELAY_CA_CERTS: path }).caCerts).toBe(`${PEM.trim()}\n${PEM.trim()}\n`)
+  })
+
+  it('refuses a file it cannot read, one without certificates, and a broken certificate, in one line', () => {
+    const missing = join(dir, 'missing.pem')
+    expect(() => loadConfig({ HOOKRELAY_CA_CERTS: missing })).toThrow(`HOOKRELAY_CA_CERTS must be a readable PEM file of CA certificates; cannot read "${missing}": no such file`)
+    expect(() => loadConfig({ HOOKRELAY_CA_CERTS: dir })).toThrow(/it is a directory$/)
+    if (process.getuid?.() !== 0) {
+      const locked = file('locked.pem', PEM)
+      chmodSync(locked, 0o000)
+      expect(() => loadConfig({ HOOKRELAY_CA_CERTS: locked })).toThrow(/permission denied$/)
+    }
+    expect(() => loadConfig({ HOOKRELAY_CA_CERTS: file('empty.pem', 'hello\n') })).toThrow(/holds no -----BEGIN CERTIFICATE----- block$/)
+    const broken = PEM.replace('MIIBlDCCATugAwIBAgIU', 'MIIBlDCCATugAwIBAgIX').replace('eOHVNqGlUUA1N1mfqBt3TkwSelM', 'xxxx')
+    expect(() => loadConfig({ HOOKRELAY_CA_CERTS: file('broken.pem', `${PEM}${broken}`) })).toThrow(/^HOOKRELAY_CA_CERTS: certificate 2 in ".*broken.pem" is not valid: /)
+    for (const err of [missing, dir]) {
+      try {
+        loadConfig({ HOOKRELAY_CA_CERTS: err })
+      } catch (e) {
+        expect((e as Error).message).not.toMatch(/\n/)
+      }
+    }
+  })
+
+  it('takes true/false (or 1/0) for HOOKRELAY_REQUIRE_HTTPS and refuses anything else', () => {
+    expect(loadConfig({ HOOKRELAY_REQUIRE_HTTPS: 'true' }).requireHttps).toBe(true)
+    expect(loadConfig({ HOOKRELAY_REQUIRE_HTTPS: '1' }).requireHttps).toBe(true)
+    expect(loadConfig({ HOOKRELAY_REQUIRE_HTTPS: 'false' }).requireHttps).toBe(false)
+    expect(() => loadConfig({ HOOKRELAY_REQUIRE_HTTPS: 'yes' })).toThrow('HOOKRELAY_REQUIRE_HTTPS must be true or false, got "yes"')
   })
 })

@@ -1,4 +1,7 @@
+import { X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { createSecureContext } from 'node:tls'
 import { parseDuration } from './core/duration.js'
 import { parseCidr } from './core/address-class.js'
 import { parseEncryptionKey } from './core/secret-box.js'
@@ -62,6 +65,16 @@ export interface Config {
    * after 1, 2 and 4 s.
    */
   defaultRetry: RetrySettings | null
+  /**
+   * HOOKRELAY_REQUIRE_HTTPS: true refuses http:// endpoint URLs (422) and fails deliveries to
+   * stored ones with kind `blocked`. Default false.
+   */
+  requireHttps: boolean
+  /**
+   * HOOKRELAY_CA_CERTS: the path of a PEM file of CA certificates that deliveries trust besides
+   * Node's bundled ones (a private CA). Read and checked at start; this is its text. Default none.
+   */
+  caCerts: string | null
 }
 
 export const defaultConfig: Config = {
@@ -86,6 +99,8 @@ export const defaultConfig: Config = {
   databasePoolSize: 10,
   portalOrigins: [],
   defaultRetry: null,
+  requireHttps: false,
+  caCerts: null,
 }
 
 export interface Flags {
@@ -149,6 +164,40 @@ function defaultRetry(text: string | undefined): RetrySettings | null {
   return parsed.retry
 }
 
+function bool(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  const v = value.trim().toLowerCase()
+  if (v === 'true' || v === '1') return true
+  if (v === 'false' || v === '0') return false
+  throw new ConfigError(`${name} must be true or false, got "${value}"`)
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
+
+/** The file's text once every certificate in it parses and OpenSSL takes them as CAs. */
+function caCerts(path: string | undefined): string | null {
+  if (path === undefined) return null
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
+    throw new ConfigError(`HOOKRELAY_CA_CERTS must be a readable PEM file of CA certificates; cannot read "${path}": ${why}`)
+  }
+  const blocks = text.match(PEM_CERTIFICATE) ?? []
+  if (blocks.length === 0) throw new ConfigError(`HOOKRELAY_CA_CERTS must be a PEM file of CA certificates; "${path}" holds no -----BEGIN CERTIFICATE----- block`)
+  blocks.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem)
+      createSecureContext({ ca: pem })
+    } catch (err) {
+      throw new ConfigError(`HOOKRELAY_CA_CERTS: certificate ${i + 1} in "${path}" is not valid: ${(err as Error).message}`)
+    }
+  })
+  return blocks.join('\n') + '\n'
+}
+
 function encryptionKey(key: string | undefined): string | null {
   if (key === undefined) return null
   try {
@@ -208,5 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     databasePoolSize: int(pick(undefined, 'HOOKRELAY_DATABASE_POOL_SIZE'), 'HOOKRELAY_DATABASE_POOL_SIZE', defaultConfig.databasePoolSize, 1),
     portalOrigins: portalOrigins(pick(undefined, 'HOOKRELAY_PORTAL_ORIGINS')),
     defaultRetry: defaultRetry(pick(undefined, 'HOOKRELAY_DEFAULT_RETRY')),
+    requireHttps: bool(pick(undefined, 'HOOKRELAY_REQUIRE_HTTPS'), 'HOOKRELAY_REQUIRE_HTTPS', defaultConfig.requireHttps),
+    caCerts: caCerts(pick(undefined, 'HOOKRELAY_CA_CERTS')),
   }
 }

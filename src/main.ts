@@ -97,8 +97,9 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const policy = createAddressPolicy(config.allowedNetworks)
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
   // would cost every start ~40 ms.
-  const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks }) : null
-  const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy })
+  const sending = { caCerts: config.caCerts, requireHttps: config.requireHttps }
+  const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks, ...sending }) : null
+  const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy, ...sending })
   const directory = new EndpointDirectory(store, box, Date.now, undefined, config.maxPayloadBytes)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
@@ -161,6 +162,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     sender,
     wake,
     defaultRetry: config.defaultRetry ?? undefined,
+    requireHttps: config.requireHttps,
     onTestAttempt: (a, event) => feed.record([attemptNotice(a, event.id, event.type, a.success ? 'succeeded' : 'failed')]),
   })
   const sourceCache = new SourceCache(store, box)

@@ -7,9 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { createAddressPolicy } from '../core/address-class.js'
 import { createSender, type OutboundRequest, type SendResult } from './sender.js'
 
+/** The sender's settings, as they cross to the thread (structured clone: plain data only). */
 export interface SenderWorkerData {
   allowedNetworks: string[]
   connectionsPerOrigin?: number
+  /** HOOKRELAY_CA_CERTS as PEM text. Default none. */
+  caCerts?: string | null
+  /** HOOKRELAY_REQUIRE_HTTPS. Default false. */
+  requireHttps?: boolean
 }
 
 export type ToWorker = { kind: 'send'; batch: Array<{ id: number; req: OutboundRequest }> } | { kind: 'close' }
@@ -18,7 +23,12 @@ export type FromWorker = { kind: 'results'; batch: Array<{ id: number; result: S
 
 const port = parentPort!
 const data = workerData as SenderWorkerData
-const sender = createSender({ policy: createAddressPolicy(data.allowedNetworks), connectionsPerOrigin: data.connectionsPerOrigin })
+const sender = createSender({
+  policy: createAddressPolicy(data.allowedNetworks),
+  connectionsPerOrigin: data.connectionsPerOrigin,
+  caCerts: data.caCerts,
+  requireHttps: data.requireHttps,
+})
 
 let out: Array<{ id: number; result: SendResult }> = []
 let flushScheduled = false

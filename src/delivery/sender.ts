@@ -3,6 +3,7 @@
  * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard, and
  * redirects are never followed (a 3xx is a response like any other).
  */
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls'
 import { Agent, type Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import { completeUtf8Length, MAX_STORED_BODY_BYTES } from '../core/cut-utf8.js'
@@ -45,6 +46,10 @@ export interface SenderOptions {
   connectionsPerOrigin?: number
   /** Options of the guarded connector (connect and DNS time limits, TLS CA). Default its own. */
   connect?: GuardedConnectOptions
+  /** PEM text of CA certificates trusted besides Node's bundled ones (HOOKRELAY_CA_CERTS). Default none. */
+  caCerts?: string | null
+  /** Fail http:// URLs with kind `blocked`, sending nothing (HOOKRELAY_REQUIRE_HTTPS). Default false. */
+  requireHttps?: boolean
 }
 
 /** The part of a response body that is kept: 64 KiB, as stored attempt bodies are cut. */
@@ -56,8 +61,9 @@ export const MAX_RESPONSE_BODY_BYTES = MAX_STORED_BODY_BYTES
 const DRAIN_LIMIT_BYTES = 1_048_576
 
 export function createSender(opts: SenderOptions): Sender {
+  const connect: GuardedConnectOptions = opts.caCerts ? { ...opts.connect, tls: { ...opts.connect?.tls, secureContext: trustingContext(opts.caCerts) } } : { ...opts.connect }
   const agent = new Agent({
-    connect: createGuardedConnect(opts.policy, opts.connect),
+    connect: createGuardedConnect(opts.policy, connect),
     connections: opts.connectionsPerOrigin ?? 64,
     pipelining: 1,
   })
@@ -79,7 +85,7 @@ export function createSender(opts: SenderOptions): Sender {
         if (--inFlight === 0 && onIdle !== null) onIdle()
         resolve({ startedAt, durationMs: Math.round(performance.now() - t0), response, error })
       }
-      const exchange = new Exchange(req, finish)
+      const exchange = new Exchange(req, finish, opts.requireHttps ?? false)
       // Our own timer, not only undici's: a request still queued behind a connect (DNS, TCP, TLS)
       // reaches the handler only once a socket is there, and the attempt must end at timeoutMs anyway.
       const timer = setTimeout(() => {
@@ -100,6 +106,14 @@ export function createSender(opts: SenderOptions): Sender {
       return closing
     },
   }
+}
+
+/**
+ * One TLS context for every connection: Node's bundled CAs plus the operator's. Built once, since
+ * a `ca` option on each connection would parse the ~140 bundled certificates per handshake.
+ */
+function trustingContext(pem: string): SecureContext {
+  return createSecureContext({ ca: [...rootCertificates, pem] })
 }
 
 type Finish = (response: AttemptResponse | null, error: SendResult['error']) => void
@@ -124,6 +138,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     private readonly req: OutboundRequest,
     private readonly finish: Finish,
+    private readonly requireHttps: boolean,
   ) {}
 
   start(agent: Agent): void {
@@ -132,6 +147,12 @@ class Exchange implements Dispatcher.DispatchHandler {
       url = new URL(this.req.url)
     } catch (error) {
       this.finish(null, classifyError(error, this.req.timeoutMs))
+      return
+    }
+    // Checked here, on the URL as rendered for this attempt: a stored endpoint (or a URL template)
+    // may predate the setting.
+    if (this.requireHttps && url.protocol !== 'https:') {
+      this.finish(null, { kind: 'blocked', message: `${url.protocol}// is not allowed: this server requires HTTPS (HOOKRELAY_REQUIRE_HTTPS)` })
       return
     }
     try {
@@ -239,23 +260,26 @@ const NETWORK_MESSAGES: Record<string, string> = {
   UND_ERR_CLOSED: 'connection closed',
 }
 
+/**
+ * OpenSSL's certificate verification results as Node names them (X509_V_ERR_* without the prefix:
+ * CERT_HAS_EXPIRED, CERT_NOT_YET_VALID, UNABLE_TO_VERIFY_LEAF_SIGNATURE, UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+ * ...), Node's own TLS errors (ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ...) and
+ * ERR_SSL_* handshake failures. EPROTO is a handshake that broke off (an http:// server on an
+ * https:// URL, no common protocol version).
+ */
+const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'HOSTNAME_MISMATCH', 'INVALID_CA', 'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED', 'EPROTO'])
+
+function isTlsCode(code: string): boolean {
+  return TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('CERT_') || code.startsWith('UNABLE_TO_')
+}
+
 /** Maps anything a request can fail with to an attempt error. */
 export function classifyError(err: unknown, timeoutMs: number): { kind: ErrorKind; message: string } {
   const e = rootError(err)
   const code = e.code
   const message = e.message
   if (code === BLOCKED_CODE) return { kind: 'blocked', message }
-  if (
-    code.startsWith('ERR_TLS') ||
-    code.startsWith('ERR_SSL') ||
-    code.startsWith('CERT_') ||
-    code.startsWith('UNABLE_TO_') ||
-    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
-    code === 'HOSTNAME_MISMATCH'
-  ) {
-    return { kind: 'tls', message: `TLS: ${message}` }
-  }
+  if (isTlsCode(code)) return { kind: 'tls', message: `TLS: ${message} (${code})` }
   if (TIMEOUT_CODES.has(code) || e.name === 'AbortError' || e.name === 'TimeoutError') {
     return { kind: 'timeout', message: `no complete response within ${timeoutMs} ms (${message})` }
   }

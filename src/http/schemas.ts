@@ -160,7 +160,7 @@ export const EndpointFields = {
   description: Text({ maxLength: 1024 }),
   url: Text({
     maxLength: 2048,
-    description: 'http:// or https://. May be Liquid over tenant.metadata and endpoint.metadata, e.g. {{ tenant.metadata.hookUrl }}; the rendered URL is what the SSRF guard checks.',
+    description: 'http:// or https:// (https:// only when the server sets HOOKRELAY_REQUIRE_HTTPS). May be Liquid over tenant.metadata and endpoint.metadata, e.g. {{ tenant.metadata.hookUrl }}; the rendered URL is what the SSRF guard checks.',
   }),
   enabled: Type.Boolean(),
   eventTypes: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100 }),

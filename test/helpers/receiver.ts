@@ -4,6 +4,7 @@
  * delay, or never (`hang`).
  */
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 
@@ -37,6 +38,8 @@ export type ReceiverHandler = (
 export interface ReceiverOptions {
   /** Loopback only: '127.0.0.1' (default) or '::1'. */
   host?: '127.0.0.1' | '::1'
+  /** Serve HTTPS with this certificate (PEM, chain first) and key; the URL is then https://. Default plain HTTP. */
+  tls?: { cert: string; key: string }
 }
 
 export interface Receiver {
@@ -61,7 +64,7 @@ export async function startReceiver(handler?: ReceiverHandler, opts: ReceiverOpt
   let current = handler
   const timers = new Set<NodeJS.Timeout>()
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -94,7 +97,8 @@ export async function startReceiver(handler?: ReceiverHandler, opts: ReceiverOpt
           res.end(`receiver handler failed: ${String(err)}`)
         })
     })
-  })
+  }
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest)
 
   let connections = 0
   server.on('connection', () => {
@@ -109,7 +113,8 @@ export async function startReceiver(handler?: ReceiverHandler, opts: ReceiverOpt
     })
   })
   const port = (server.address() as AddressInfo).port
-  const url = host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`
+  const scheme = opts.tls ? 'https' : 'http'
+  const url = host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`
 
   return {
     url,

@@ -44,4 +44,12 @@ describe('serve and migrate with an unusable setting', () => {
     expect(run.stdout).toEqual([])
     expect(readdirSync(dataDir)).toEqual([])
   })
+
+  it('serve with an unreadable HOOKRELAY_CA_CERTS: one line, exit 1', async () => {
+    const missing = join(dataDir, 'no-such-ca.pem')
+    const run = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { HOOKRELAY_CA_CERTS: missing })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual([`hookrelay: HOOKRELAY_CA_CERTS must be a readable PEM file of CA certificates; cannot read "${missing}": no such file`])
+    expect(readdirSync(dataDir)).toEqual([])
+  })
 })
