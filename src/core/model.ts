@@ -73,6 +73,13 @@ export interface SealedCredential {
   hint: string
 }
 
+/**
+ * A custom header's value at rest: sealed (with its masked hint) when the header's name reads as a
+ * credential (core/credential-name.ts; API.md, Endpoints), in the clear otherwise. An endpoint
+ * saved before credential headers were sealed may still hold such a value in the clear.
+ */
+export type HeaderValue = string | SealedCredential
+
 /** How requests authenticate to the endpoint. Credentials are sealed at rest (C = SealedCredential). */
 export type EndpointAuth<C = SealedCredential> =
   | { type: 'none' }
@@ -107,8 +114,8 @@ export interface Endpoint {
   url: string
   method: HttpMethod
   auth: EndpointAuth
-  /** Sent on every request; values may be Liquid like the URL. */
-  headers: Record<string, string>
+  /** Sent on every request; values may be Liquid like the URL. Credential-named ones are sealed. */
+  headers: Record<string, HeaderValue>
   /** Added to the URL's query, replacing parameters of the same name. */
   queryParams: Record<string, string>
   payload: PayloadSettings

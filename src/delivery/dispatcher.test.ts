@@ -17,7 +17,7 @@ const target: SendTarget = {
   secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
   validUntil: Number.POSITIVE_INFINITY,
   retryPolicy: retryPolicyFor(endpoint.retry),
-  shape: compileShape(endpoint, { id: 't', name: 't', metadata: {} }, { type: 'none' }).shape,
+  shape: compileShape({ ...endpoint, headers: {} }, { id: 't', name: 't', metadata: {} }, { type: 'none' }).shape,
   shapeError: null,
 }
 

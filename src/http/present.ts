@@ -1,6 +1,7 @@
 import type { ApiKey, Attempt, Delivery, Endpoint, EventType, Route, Source, SourceRequest, StoredEvent, Tenant } from '../core/model.js'
 import { AppError } from '../errors.js'
 import { presentAuth } from '../services/endpoint-auth.js'
+import { presentHeaders } from '../services/endpoint-headers.js'
 
 // Records as the API shows them: times as ISO 8601 strings in UTC, payloads as JSON.
 
@@ -26,7 +27,7 @@ export const presentEndpoint = (e: Endpoint) => ({
   url: e.url,
   method: e.method,
   auth: presentAuth(e.auth),
-  headers: e.headers,
+  headers: presentHeaders(e.headers),
   queryParams: e.queryParams,
   payload: e.payload,
   enabled: e.enabled,

@@ -174,7 +174,8 @@ export const EndpointFields = {
   auth: AuthIn,
   headers: Dict(Type.String({ maxLength: 8192 }), {
     maxProperties: 50,
-    description: 'Sent on every request; values may be Liquid like the URL. Framing headers (host, content-length, transfer-encoding, connection...) and webhook-* are refused.',
+    description:
+      'Sent on every request; values may be Liquid like the URL. Framing headers (host, content-length, transfer-encoding, connection...) and webhook-* are refused. Values whose name reads as a credential (Authorization, Cookie, X-Api-Key, names with token, secret, password, signature, auth...) are encrypted at rest and shown as a masked hint (`Bearer ****cdef`, `****cdef`); headers are replaced as a whole, and a hint sent back unchanged under the same name keeps the stored value.',
   }),
   queryParams: Dict(Type.String({ maxLength: 2048 }), {
     maxProperties: 50,
@@ -220,7 +221,7 @@ export const EndpointOut = Type.Object({
   metadata: Json,
   method: Method,
   auth: AuthOut,
-  headers: Dict(Type.String()),
+  headers: Dict(Type.String(), { description: 'Credential-named values (Authorization, Cookie, X-Api-Key...) as masked hints, the others as stored.' }),
   queryParams: Dict(Type.String()),
   payload: PayloadOut,
   createdAt: Time,
@@ -266,7 +267,7 @@ export const AttemptOut = Type.Object({
   request: Type.Object({
     method: Type.String(),
     url: Type.String(),
-    headers: Dict(Type.String()),
+    headers: Dict(Type.String(), { description: 'As sent, with the auth header, credential-named headers and webhook-signature masked (`Bearer ****cdef`, `v1,****abc=`).' }),
     body: Type.Union([Type.String(), Type.Null()]),
   }),
   response: Type.Union([

@@ -1,5 +1,5 @@
 import type { EndpointAuth, SealedCredential } from '../core/model.js'
-import { maskSecret } from '../core/shaping/request-shape.js'
+import { maskSecret } from '../core/shaping/mask-header.js'
 import type { FieldError } from '../errors.js'
 
 /** Auth as the API accepts it: the type's fields, credentials in the clear. */

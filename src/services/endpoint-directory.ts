@@ -2,6 +2,7 @@ import type { Endpoint, EndpointAuth } from '../core/model.js'
 import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
 import { compileShape, type RequestShape } from '../core/shaping/request-shape.js'
 import type { Store } from '../store/store.js'
+import { openHeaders } from './endpoint-headers.js'
 import { ExpiringCache } from './expiring-cache.js'
 import { activeSecrets, type SecretBox } from './secret-keys.js'
 
@@ -66,7 +67,7 @@ export class EndpointDirectory {
     if (!tenant) return null
     const { secrets, validUntil } = activeSecrets(sealed, this.box, this.now())
     const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
-    const { shape, errors } = compileShape(endpoint, owner, this.openAuth(endpoint.auth), this.maxOutputBytes)
+    const { shape, errors } = compileShape({ ...endpoint, headers: openHeaders(endpoint.headers, this.box) }, owner, this.openAuth(endpoint.auth), this.maxOutputBytes)
     const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
     return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
   }

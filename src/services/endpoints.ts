@@ -1,7 +1,7 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
-import type { Attempt, Endpoint, EndpointAuth, EndpointOrdering, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
+import type { Attempt, Endpoint, EndpointAuth, EndpointOrdering, HeaderValue, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
 import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
@@ -15,6 +15,7 @@ import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.j
 import { requireAllowedTarget } from './allowed-target.js'
 import { resolveAuth, type AuthInput } from './endpoint-auth.js'
 import type { EndpointDirectory } from './endpoint-directory.js'
+import { openHeaders, resolveHeaders } from './endpoint-headers.js'
 import { rotateSecrets } from './secret-keys.js'
 
 export { DEFAULT_RETRY }
@@ -77,7 +78,7 @@ export class EndpointService {
       url: input.url,
       method: input.method ?? 'POST',
       auth: { type: 'none' },
-      headers: input.headers ?? {},
+      headers: {},
       queryParams: input.queryParams ?? {},
       payload: { ...DEFAULT_PAYLOAD, ...input.payload },
       enabled: input.enabled ?? true,
@@ -94,7 +95,7 @@ export class EndpointService {
       createdAt: now,
       updatedAt: now,
     }
-    endpoint.auth = await this.validate(endpoint, input, null)
+    Object.assign(endpoint, await this.validate(endpoint, input, null))
     await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: [] })
     this.d.directory.invalidate(tenantId, endpoint.id)
     return endpoint
@@ -116,6 +117,7 @@ export class EndpointService {
     const patch: EndpointPatch = {
       ...input,
       auth: undefined, // sealed below, once validated
+      headers: undefined, // the same
       retry: input.retry ? mergeRetry(current.retry, input.retry) : undefined,
       payload: input.payload ? { ...current.payload, ...input.payload } : undefined,
     }
@@ -123,8 +125,9 @@ export class EndpointService {
     // Re-enabling clears the reason and the failure streak that led to the disabling.
     if (input.enabled === true && !current.enabled) Object.assign(patch, { disabledReason: null, failingSince: null })
     if (input.enabled === false && current.enabled) patch.disabledReason = null
-    const auth = await this.validate({ ...current, ...patch }, input, current.auth)
+    const { auth, headers } = await this.validate({ ...current, ...patch }, input, current)
     if (input.auth !== undefined) patch.auth = auth
+    if (input.headers !== undefined) patch.headers = headers
     const updated = await this.d.store.updateEndpoint(tenantId, id, patch, this.now())
     if (!updated) throw notFound(`Endpoint ${id}`)
     this.d.directory.invalidate(tenantId, id)
@@ -216,24 +219,30 @@ export class EndpointService {
 
   /**
    * Checks what the schema cannot: the URL (after Liquid) and its target, filter patterns, retry
-   * bounds, metadata size, auth, headers and templates. Returns the auth to store.
+   * bounds, metadata size, auth, headers and templates. Returns the auth and headers to store
+   * (credentials sealed); `current` is the endpoint being updated, whose credentials a PATCH keeps.
    */
-  private async validate(ep: Endpoint, input: EndpointInput, currentAuth: EndpointAuth | null): Promise<EndpointAuth> {
+  private async validate(ep: Endpoint, input: EndpointInput, current: Endpoint | null): Promise<{ auth: EndpointAuth; headers: Record<string, HeaderValue> }> {
     const errors: FieldError[] = []
     let auth: EndpointAuth = { type: 'none' }
     let plain: EndpointAuth<string> = { type: 'none' }
-    if (input.auth === undefined && currentAuth !== null) {
-      auth = currentAuth
-      plain = this.d.directory.openAuth(currentAuth)
+    if (input.auth === undefined && current !== null) {
+      auth = current.auth
+      plain = this.d.directory.openAuth(current.auth)
     } else {
-      const resolved = resolveAuth(input.auth ?? { type: 'none' }, currentAuth, this.d.directory)
+      const resolved = resolveAuth(input.auth ?? { type: 'none' }, current?.auth ?? null, this.d.directory)
       if (resolved.ok) ({ auth, plain } = resolved)
       else errors.push(...resolved.errors)
     }
-    errors.push(...shapeRuleErrors(ep, plain))
+    const { stored: headers, plain: plainHeaders } =
+      input.headers === undefined && current !== null
+        ? { stored: current.headers, plain: openHeaders(current.headers, this.d.directory) }
+        : resolveHeaders(input.headers ?? {}, current?.headers ?? null, this.d.directory)
+    const open = { ...ep, headers: plainHeaders }
+    errors.push(...shapeRuleErrors(open, plain))
     const tenant = await this.d.store.getTenant(ep.tenantId)
     if (!tenant) throw notFound(`Tenant ${ep.tenantId}`)
-    const compiled = compileShape(ep, { id: tenant.id, name: tenant.name, metadata: tenant.metadata }, plain)
+    const compiled = compileShape(open, { id: tenant.id, name: tenant.name, metadata: tenant.metadata }, plain)
     errors.push(...compiled.errors)
     let url: URL | null = null
     if (compiled.errors.length === 0) {
@@ -258,7 +267,7 @@ export class EndpointService {
     if (url && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
       await requireAllowedTarget(url.href, this.d.policy, '/url')
     }
-    return auth
+    return { auth, headers }
   }
 }
 

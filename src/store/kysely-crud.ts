@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { ApiKey, EventType, PortalSession, Tenant } from '../core/model.js'
-import { endpointFromRow, eventFromRow, parseJson, previousSecretColumns, SECRET_COLUMNS, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
+import { endpointFromRow, eventFromRow, headerColumns, parseJson, previousSecretColumns, SECRET_COLUMNS, sealedSecretsFromRow, type PreviousSecretColumns } from './rows.js'
 import type { Database, EndpointRow } from './schema.js'
 import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SourceStore, Store } from './store.js'
 
@@ -344,7 +344,7 @@ function endpointColumns(p: EndpointPatch): Partial<EndpointRow> {
   if (p.url !== undefined) c.url = p.url
   if (p.method !== undefined) c.method = p.method
   if (p.auth !== undefined) c.auth = JSON.stringify(p.auth)
-  if (p.headers !== undefined) c.headers = JSON.stringify(p.headers)
+  if (p.headers !== undefined) Object.assign(c, headerColumns(p.headers))
   if (p.queryParams !== undefined) c.query_params = JSON.stringify(p.queryParams)
   if (p.payload !== undefined) c.payload = JSON.stringify(p.payload)
   if (p.enabled !== undefined) c.enabled = p.enabled ? 1 : 0

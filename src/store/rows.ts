@@ -1,5 +1,5 @@
 import { idFloor } from '../core/ids.js'
-import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HttpMethod, PayloadSettings, StoredEvent } from '../core/model.js'
+import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, Endpoint, ErrorKind, HeaderValue, HttpMethod, PayloadSettings, SealedCredential, StoredEvent } from '../core/model.js'
 import { cutUtf8 } from '../core/cut-utf8.js'
 import { DEFAULT_PAYLOAD, defaultBody } from '../core/shaping/payload-body.js'
 import type { AttemptRow, DeliveryRow, EndpointRow, EventRow } from './schema.js'
@@ -18,7 +18,7 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   url: r.url,
   method: r.method as HttpMethod,
   auth: parseJson(r.auth),
-  headers: parseJson(r.headers),
+  headers: { ...parseJson<Record<string, string>>(r.headers), ...parseJson<Record<string, SealedCredential>>(r.sealed_headers) },
   queryParams: parseJson(r.query_params),
   payload: { ...DEFAULT_PAYLOAD, ...parseJson<Partial<PayloadSettings>>(r.payload) },
   enabled: !!r.enabled,
@@ -35,6 +35,20 @@ export const endpointFromRow = (r: EndpointRow): Endpoint => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
+
+/**
+ * Custom headers as stored: the sealed ones (credential names) apart from those in the clear, so a
+ * node of the previous release, which reads `headers` as strings, keeps working (migrations only add).
+ */
+export function headerColumns(headers: Record<string, HeaderValue>): Pick<EndpointRow, 'headers' | 'sealed_headers'> {
+  const clear: Record<string, string> = {}
+  const sealed: Record<string, SealedCredential> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') clear[name] = value
+    else sealed[name] = value
+  }
+  return { headers: JSON.stringify(clear), sealed_headers: JSON.stringify(sealed) }
+}
 
 /** The rotated-out secrets' columns, the same on endpoints and sources. */
 export type PreviousSecretColumns = Pick<EndpointRow, 'previous_secrets' | 'previous_secret_sealed' | 'previous_expires_at'>

@@ -94,7 +94,10 @@ export interface EndpointRow {
   method: string
   /** JSON: EndpointAuth with sealed credentials. */
   auth: string
+  /** JSON: the custom headers in the clear, name -> value (store/rows.ts). */
   headers: string
+  /** JSON: credential-named custom headers, name -> {sealed, hint} (migration 0012 on SQLite, 0011 on PostgreSQL). */
+  sealed_headers: string
   query_params: string
   /** JSON: PayloadSettings; fields left out take their defaults. */
   payload: string

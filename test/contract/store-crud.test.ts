@@ -191,7 +191,7 @@ for (const dialect of dialects) {
           tenantId: 't1',
           method: 'PUT',
           auth: { type: 'basic', username: 'u', password: { sealed: 'sealed-pw', hint: '****pw' } },
-          headers: { 'x-team': '{{ tenant.metadata.team }}' },
+          headers: { 'x-team': '{{ tenant.metadata.team }}', Authorization: { sealed: 'sealed-authorization', hint: 'Bearer ****' } },
           queryParams: { v: '2' },
           payload: { ...DEFAULT_PAYLOAD, format: 'text', template: '{{ event.type }}', extraFields: { source: 'hr' }, includeHeaders: true },
           eventTypes: ['order.*'],
@@ -231,6 +231,15 @@ for (const dialect of dialects) {
         expect(await store.updateEndpoint(null, ep.id, { failingSince: null, rateLimitPerSecond: 3 }, T0 + 2)).toMatchObject({ failingSince: null, rateLimitPerSecond: 3, headers: { a: '1' }, updatedAt: T0 + 2 })
         expect(await store.updateEndpoint('t2', ep.id, { name: 'x' }, T0)).toBeNull()
         expect(await store.updateEndpoint('t1', 'ep_none', { name: 'x' }, T0)).toBeNull()
+      })
+
+      it('replaces the headers as a whole, sealed values and values in the clear alike', async () => {
+        const ep = await endpoint('t1', { headers: { a: '1', 'X-Api-Key': { sealed: 'sealed-key', hint: '****' } } })
+        expect((await store.getEndpoint('t1', ep.id))!.headers).toEqual({ a: '1', 'X-Api-Key': { sealed: 'sealed-key', hint: '****' } })
+        const headers = { b: '2', Cookie: { sealed: 'sealed-cookie', hint: '****' } }
+        expect((await store.updateEndpoint('t1', ep.id, { headers }, T0 + 1))!.headers).toEqual(headers)
+        expect((await store.updateEndpoint('t1', ep.id, { headers: { c: '3' } }, T0 + 2))!.headers).toEqual({ c: '3' })
+        expect((await store.getEndpoint(null, ep.id))!.headers).toEqual({ c: '3' })
       })
 
       it('lists a tenant\'s newest first, the enabled ones for fan-out, and deletes within the tenant', async () => {

@@ -4,10 +4,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { Endpoint } from '../../src/core/model.js'
 import { buildOutboundRequest } from '../../src/core/shaping/outbound-request.js'
 import { DEFAULT_PAYLOAD } from '../../src/core/shaping/payload-body.js'
-import { compileShape } from '../../src/core/shaping/request-shape.js'
+import { compileShape, type OpenEndpoint } from '../../src/core/shaping/request-shape.js'
 import { EndpointFields } from '../../src/http/schemas.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
@@ -39,7 +38,7 @@ describe('README recipes', () => {
       headers: recipe.headers ?? {},
       queryParams: recipe.queryParams ?? {},
       payload: { ...DEFAULT_PAYLOAD, ...recipe.payload },
-    } as Endpoint
+    } as OpenEndpoint
     const { shape, errors } = compileShape(ep, tenant, auth)
     expect(errors).toEqual([])
     const built = buildOutboundRequest({ shape, event, secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], nowMs: Date.now() })

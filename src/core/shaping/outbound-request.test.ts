@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
-import type { Endpoint, EndpointAuth } from '../model.js'
+import type { EndpointAuth } from '../model.js'
 import { generateSecret } from '../signing/standard-webhooks.js'
 import { buildOutboundRequest, USER_AGENT } from './outbound-request.js'
 import { DEFAULT_PAYLOAD, defaultBody } from './payload-body.js'
-import { compileShape } from './request-shape.js'
+import { compileShape, type OpenEndpoint } from './request-shape.js'
 import { endpointRecord } from '../../../test/helpers/records.js'
 
 const secret = generateSecret()
@@ -13,11 +13,11 @@ const NOW = Math.floor(Date.now() / 1000) * 1000
 const event = { id: 'evt_1', type: 'invoice.paid', occurredAt: NOW - 1000, payloadJson: '{"amount":5,"lines":[{"sku":"a"}],"note":null}' }
 const tenant = { id: 't1', name: 'Acme', metadata: { port: 8123, key: 'k-123' } }
 
-function endpoint(over: Partial<Endpoint> = {}): Endpoint {
-  return endpointRecord({ tenantId: 't1', id: 'ep_1', name: 'hook', url: 'http://127.0.0.1:9/hook', metadata: { path: 'in' }, ...over })
+function endpoint(over: Partial<OpenEndpoint> = {}): OpenEndpoint {
+  return { ...endpointRecord({ tenantId: 't1', id: 'ep_1', name: 'hook', url: 'http://127.0.0.1:9/hook', metadata: { path: 'in' } }), headers: {}, ...over }
 }
 
-function build(over: Partial<Endpoint> = {}, auth: EndpointAuth<string> = { type: 'none' }) {
+function build(over: Partial<OpenEndpoint> = {}, auth: EndpointAuth<string> = { type: 'none' }) {
   const { shape, errors } = compileShape(endpoint(over), tenant, auth)
   expect(errors).toEqual([])
   return buildOutboundRequest({ shape, event, secrets: [secret], nowMs: NOW })
@@ -32,7 +32,9 @@ describe('buildOutboundRequest', () => {
   it('sends the default envelope by POST, signed, by default', () => {
     const r = ok(build())
     expect(r.envelope).toBe(true)
-    expect(r.logged).toBe(r.request)
+    // The log keeps the request as sent, its signature masked (a replayable credential).
+    expect(r.logged).toEqual({ ...r.request, headers: { ...r.request.headers, 'webhook-signature': expect.stringMatching(/^v1,\*\*\*\*.{4}$/) } })
+    expect(r.logged.headers['webhook-signature']!.slice(-4)).toBe(r.request.headers['webhook-signature']!.slice(-4))
     expect(r.request).toEqual({
       method: 'POST',
       url: 'http://127.0.0.1:9/hook',
@@ -96,6 +98,40 @@ describe('buildOutboundRequest', () => {
     expect(r.request.headers['x-env']).toBe('prod')
     expect(r.request.headers['x-key']).toBe('k-123/in')
     expect(r.request.headers['content-type']).toBe('application/vnd.acme+json')
+  })
+
+  it('masks credential-named headers in the log, rendered ones too, and leaves the others', () => {
+    const headers = {
+      Authorization: 'Bearer sk_live_0123456789abcdef',
+      'X-Api-Key': 'key_0123456789abcdef',
+      Cookie: 'session=abcdefghijklmnop',
+      'X-Tenant-Token': 'tok-{{ tenant.metadata.key }}-{{ endpoint.metadata.path }}-0123456789',
+      'X-Env': 'prod',
+      'X-Region': '{{ endpoint.metadata.path }}',
+    }
+    const r = ok(build({ headers }, { type: 'header', name: 'X-Custom', value: 'custom-0123456789' }))
+    expect(r.request.headers).toMatchObject({
+      authorization: 'Bearer sk_live_0123456789abcdef',
+      'x-api-key': 'key_0123456789abcdef',
+      cookie: 'session=abcdefghijklmnop',
+      'x-tenant-token': 'tok-k-123-in-0123456789',
+      'x-env': 'prod',
+      'x-region': 'in',
+      'x-custom': 'custom-0123456789',
+    })
+    expect(r.logged.headers).toMatchObject({
+      authorization: 'Bearer ****cdef',
+      'x-api-key': '****cdef',
+      cookie: '****mnop',
+      'x-tenant-token': '****6789',
+      'x-env': 'prod',
+      'x-region': 'in',
+      // The auth header is masked whatever its name.
+      'x-custom': '****6789',
+      'webhook-id': 'evt_1',
+    })
+    const logged = JSON.stringify(r.logged)
+    for (const secret of ['0123456789abcdef', 'abcdefghijklmnop', 'k-123-in', 'custom-0123']) expect(logged).not.toContain(secret)
   })
 
   it('renders a Liquid URL and merges query parameters', () => {

@@ -1,14 +1,16 @@
+import { isCredentialName } from '../credential-name.js'
 import type { AttemptRequest } from '../model.js'
 import { VERSION } from '../../version.js'
 import { signatureHeader } from '../signing/standard-webhooks.js'
 import { renderBody, type OutboundEvent } from './payload-body.js'
+import { maskHeaderValue } from './mask-header.js'
 import { fieldsAsParams, withQueryParams } from './query-string.js'
-import { renderTarget, type RequestShape } from './request-shape.js'
+import { renderTarget, type AuthHeader, type RequestShape } from './request-shape.js'
 
 export const USER_AGENT = `hookrelay/${VERSION}`
 
 export type BuiltRequest =
-  /** `logged` is `request` with the auth credential masked; `envelope`: the body is the event's default envelope. */
+  /** `logged` is `request` with the auth credential and credential-named headers masked; `envelope`: the body is the event's default envelope. */
   | { ok: true; request: AttemptRequest; logged: AttemptRequest; envelope: boolean }
   /** A template failed: nothing is sent, and the attempt records what was known with error kind `template`. */
   | { ok: false; logged: AttemptRequest; message: string }
@@ -59,10 +61,25 @@ export function buildOutboundRequest(args: { shape: RequestShape; event: Outboun
     'webhook-timestamp': String(ts),
     'webhook-signature': signatureHeader(args.secrets, event.id, ts, signed),
   }
-  const request: AttemptRequest = { method: shape.method, url, headers: { ...headers, ...common }, body }
-  if (shape.auth === null) return { ok: true, request, logged: request, envelope: rendered.envelope }
-  const name = shape.auth.name.toLowerCase()
-  request.headers = { ...headers, [name]: shape.auth.value, ...common }
-  const logged = { ...request, headers: { ...headers, [name]: shape.auth.masked, ...common } }
-  return { ok: true, request, logged, envelope: rendered.envelope }
+  const auth = shape.auth
+  const sent = auth === null ? { ...headers, ...common } : { ...headers, [auth.name.toLowerCase()]: auth.value, ...common }
+  const request: AttemptRequest = { method: shape.method, url, headers: sent, body }
+  return { ok: true, request, logged: { ...request, headers: loggedHeaders(sent, auth) }, envelope: rendered.envelope }
+}
+
+/**
+ * The headers as the attempt log keeps them (API.md, Endpoints): the auth header's value masked
+ * whatever its name, and every header whose name reads as a credential (isCredentialName, the rule
+ * of the inbound logs) masked too: custom ones, also those rendered from tenant or endpoint
+ * metadata, and webhook-signature, which anyone reading the log could otherwise replay within the
+ * receiver's tolerance without being able to read the signing secret.
+ */
+function loggedHeaders(sent: Record<string, string>, auth: AuthHeader | null): Record<string, string> {
+  const authName = auth?.name.toLowerCase()
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(sent)) {
+    if (auth !== null && name === authName) out[name] = auth.masked
+    else out[name] = isCredentialName(name) ? maskHeaderValue(name, value) : value
+  }
+  return out
 }

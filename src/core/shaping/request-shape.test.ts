@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Endpoint } from '../model.js'
 import { DEFAULT_PAYLOAD } from './payload-body.js'
-import { compileShape, maskSecret, shapeRuleErrors } from './request-shape.js'
+import { compileShape, shapeRuleErrors, type OpenEndpoint } from './request-shape.js'
 
 const base = { method: 'POST' as const, headers: {}, payload: DEFAULT_PAYLOAD }
 const paths = (errors: Array<{ path: string }>) => errors.map((e) => e.path)
@@ -46,17 +45,9 @@ describe('compileShape', () => {
       headers: { 'X-A': '{% if %}' },
       queryParams: {},
       payload: { ...DEFAULT_PAYLOAD, template: '{{ event.data | nosuchfilter }}' },
-    } as unknown as Endpoint
+    } as unknown as OpenEndpoint
     const { errors } = compileShape(ep, { id: 't', name: 't', metadata: {} }, { type: 'none' })
     expect(paths(errors)).toEqual(['/payload/template', '/url', '/headers/X-A'])
     expect(errors[0]!.message).toContain('not a valid Liquid template')
-  })
-})
-
-describe('maskSecret', () => {
-  it('shows the last four characters of long secrets only', () => {
-    expect(maskSecret('sk_live_1234567890')).toBe('****7890')
-    expect(maskSecret('short')).toBe('****')
-    expect(maskSecret('')).toBe('****')
   })
 })

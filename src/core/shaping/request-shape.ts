@@ -1,6 +1,7 @@
 import type { FieldError } from '../../errors.js'
 import type { Endpoint, EndpointAuth, HttpMethod, PayloadSettings } from '../model.js'
 import { headerNameProblem, headerValueProblem } from './header-rules.js'
+import { maskSecret } from './mask-header.js'
 import type { Owner } from './payload-body.js'
 import { compileTemplate, DEFAULT_MAX_OUTPUT_BYTES, isTemplate, renderTemplate, type CompiledTemplate } from './templates.js'
 
@@ -9,6 +10,9 @@ export interface TextTemplate {
   source: string
   template: CompiledTemplate | null
 }
+
+/** An endpoint with its custom header values in the clear, as building requests needs them (auth is given apart). */
+export type OpenEndpoint = Omit<Endpoint, 'headers'> & { headers: Record<string, string> }
 
 /** The header an endpoint's auth adds, and the same header as the attempt log shows it. */
 export interface AuthHeader {
@@ -34,9 +38,6 @@ export interface RequestShape {
   fixedTarget: RenderedTarget | null
 }
 
-/** The hint the API shows for a credential: its last four characters when it is long enough to spare them. */
-export const maskSecret = (s: string): string => (s.length >= 12 ? `****${s.slice(-4)}` : '****')
-
 export function authHeader(auth: EndpointAuth<string>): AuthHeader | null {
   switch (auth.type) {
     case 'none':
@@ -57,7 +58,7 @@ export function authHeader(auth: EndpointAuth<string>): AuthHeader | null {
  * them with 422 when the endpoint is saved, so a stored endpoint always compiles.
  */
 export function compileShape(
-  ep: Endpoint,
+  ep: OpenEndpoint,
   tenant: Owner,
   auth: EndpointAuth<string>,
   maxOutputBytes: number = DEFAULT_MAX_OUTPUT_BYTES,
@@ -127,7 +128,7 @@ export function renderTarget(shape: RequestShape): RenderedTarget {
  * What the schema cannot check in the request settings: header names, auth clashing with a custom
  * header, combinations that cannot be sent.
  */
-export function shapeRuleErrors(ep: Pick<Endpoint, 'method' | 'headers' | 'payload'>, auth: EndpointAuth<string>): FieldError[] {
+export function shapeRuleErrors(ep: Pick<OpenEndpoint, 'method' | 'headers' | 'payload'>, auth: EndpointAuth<string>): FieldError[] {
   const errors: FieldError[] = []
   const authName = authHeader(auth)?.name.toLowerCase()
   for (const [name, value] of Object.entries(ep.headers)) {
