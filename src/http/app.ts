@@ -33,6 +33,7 @@ import { opsRoutes } from './routes/ops.js'
 import { portalSessionRoutes } from './routes/portal-sessions.js'
 import { decideAccess } from './route-access.js'
 import { sourceRoutes } from './routes/sources.js'
+import { statsSeriesRoutes } from './routes/stats-series.js'
 import { tenantRoutes } from './routes/tenants.js'
 import { webRoutes } from './routes/web.js'
 
@@ -199,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(portalSessionRoutes, deps)
   await app.register(eventTypeRoutes, deps)
   await app.register(endpointRoutes, deps)
+  await app.register(statsSeriesRoutes, deps)
   await app.register(eventRoutes, deps)
   await app.register(deliveryStreamRoutes, deps)
   await app.register(sourceRoutes, deps)

@@ -32,6 +32,9 @@ describe('decideAccess', () => {
     ['a portal token may not write without a capability route', portal(['endpoints.write']), q('POST', undefined), 'forbidden'],
     ['a portal token lacking the capability', portal(['secrets.rotate']), q('GET', { capability: 'secrets.read' }), 'capability_missing'],
     ['a portal token holding the capability', portal(['secrets.read']), q('GET', { capability: 'secrets.read' }), true],
+    ["a portal token without capabilities calls a 'read' POST", portal([]), q('POST', 'read'), true],
+    ["a 'read' route refuses another tenant's portal token", portal([]), q('POST', 'read', 't2'), 'forbidden'],
+    ["a 'read' route refuses another tenant's key", key, q('POST', 'read', 't2'), 'forbidden'],
     ['a portal token under another tenant', portal(['endpoints.write']), q('GET', undefined, 't2'), 'forbidden'],
     ['an unmatched path under its tenant is left to the 404', portal([]), q('POST', undefined, 't1', null), true],
   ])('%s', (_, p, question, expected) => {

@@ -9,10 +9,12 @@ import type { Principal } from '../services/access.js'
  * - absent: a route under `/v1/tenants/{tenantId}/`: that tenant's API keys; its portal tokens only
  *   to read (GET). Elsewhere: nobody but the admin.
  * - `'anyone'`: any valid token (whoami, reading the event-type catalog).
+ * - `'read'`: a tenant route that only reads, whatever its method (a POST that previews an
+ *   endpoint's request): that tenant's API keys and every portal token of it.
  * - `{ capability }`: a tenant route that portal tokens may call only when their session holds
  *   that capability (tenant keys hold them all), whatever the method: revealing a secret is a GET.
  */
-export type RouteAccess = 'anyone' | { capability: Capability }
+export type RouteAccess = 'anyone' | 'read' | { capability: Capability }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,7 +47,7 @@ export function decideAccess(p: Principal, q: AccessQuestion): AccessAnswer {
   // A tenant's token reaches only /v1/tenants/{itsTenantId}/...; a path under its own tenant that
   // no route matches is the not-found handler's (404), as for the admin.
   if (q.tenantId !== p.tenantId) return { ok: false, code: 'forbidden', detail: 'This token may act only on its own tenant.' }
-  if (p.kind === 'tenant' || q.route === undefined) return allow
+  if (p.kind === 'tenant' || q.route === undefined || access === 'read') return allow
   if (access !== undefined) {
     if (p.session.capabilities.includes(access.capability)) return allow
     return { ok: false, code: 'capability_missing', detail: `This portal session lacks the ${access.capability} capability.` }

@@ -14,6 +14,7 @@ import type {
   StoredEvent,
   Tenant,
 } from '../core/model.js'
+import type { SeriesRow, SeriesWindow } from '../core/stats-series.js'
 
 /**
  * The storage contract. Nothing outside store/<dialect>/ knows which database it talks to; the
@@ -357,6 +358,18 @@ export interface DeliveryLog {
   listDeliveries(tenantId: string, filter: DeliveryFilter, page: Page): Promise<Delivery[]>
   listAttempts(deliveryId: string): Promise<Attempt[]>
   endpointStats(endpointId: string, since: number): Promise<EndpointStats>
+  /**
+   * The attempts that started in [window.from, window.to), counted per bucket of window.bucketMs
+   * (start = floor(started_at / bucketMs) * bucketMs), of one endpoint or of every endpoint of a
+   * tenant. Only buckets with attempts, in order; core/stats-series.ts fills in the others.
+   */
+  attemptSeries(scope: SeriesScope, window: Pick<SeriesWindow, 'from' | 'to' | 'bucketMs'>): Promise<SeriesRow[]>
+}
+
+/** Whose attempts a series counts: one endpoint's, or (endpointId absent) the tenant's. */
+export interface SeriesScope {
+  tenantId: string
+  endpointId?: string
 }
 
 export type SourcePatch = Partial<

@@ -57,6 +57,11 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
         payload = typeof body === 'string' ? body : JSON.stringify(body)
       }
       const res = await fetch(server.url + path, { method, headers, body: payload })
+      // A stream (server-sent events) that opened does not end: its status and headers are the answer.
+      if (res.ok && res.headers.get('content-type')?.startsWith('text/event-stream')) {
+        await res.body?.cancel()
+        return { status: res.status, body: null, headers: res.headers }
+      }
       const text = await res.text()
       let parsed: unknown = text
       try {

@@ -12,7 +12,7 @@ import { pgText } from './pg-text.js'
 /** SQLSTATE foreign_key_violation. */
 const FOREIGN_KEY_VIOLATION = '23503'
 
-type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
+type HotPath = DeliveryQueue & Omit<DeliveryLog, 'attemptSeries'> & Pick<EventStore, 'publishBatch'>
 
 type ClaimedRow = Pick<DeliveryRow, 'id' | 'tenant_id' | 'endpoint_id' | 'event_id' | 'attempt_count' | 'pending_trigger' | 'one_shot' | 'ordered'> &
   Pick<EventRow, 'type' | 'payload' | 'occurred_at'>

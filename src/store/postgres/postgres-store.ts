@@ -9,6 +9,7 @@ import { migratePostgres } from './postgres-migrate.js'
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js'
 import { createPostgresSharedLimits } from './postgres-shared-limits.js'
 import { createPostgresSources } from './postgres-sources.js'
+import { createPostgresSeries } from './postgres-series.js'
 
 /** SQLSTATE unique_violation. */
 const UNIQUE_VIOLATION = '23505'
@@ -44,6 +45,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
   return {
     dialect: 'postgres',
     ...deliveries,
+    ...createPostgresSeries(k),
     ...sources,
     ...crud,
     ...createKyselyRoutes(k, isUniqueViolation),

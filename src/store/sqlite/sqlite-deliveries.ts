@@ -14,7 +14,7 @@ import type {
   Settlement,
 } from '../store.js'
 
-type HotPath = DeliveryQueue & DeliveryLog & Pick<EventStore, 'publishBatch'>
+type HotPath = DeliveryQueue & Omit<DeliveryLog, 'attemptSeries'> & Pick<EventStore, 'publishBatch'>
 
 /**
  * The queue on SQLite: publish, claim and settle as prepared statements inside synchronous

@@ -9,6 +9,7 @@ import { createKyselyCrud } from '../kysely-crud.js'
 import { createKyselyRoutes } from '../kysely-routes.js'
 import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
+import { createSqliteSeries } from './sqlite-series.js'
 import { migrateSqlite } from './sqlite-migrate.js'
 import { createWalSync } from './wal-sync.js'
 
@@ -71,6 +72,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
   return {
     dialect: 'sqlite',
     ...deliveries,
+    ...createSqliteSeries(db),
     ...sources,
     ...crud,
     ...createKyselyRoutes(k, isUniqueViolation),
