@@ -223,3 +223,33 @@ eOHVNqGlUUA1N1mfqBt3TkwSelM/DOMd
     expect(() => loadConfig({ HOOKRELAY_REQUIRE_HTTPS: 'yes' })).toThrow('HOOKRELAY_REQUIRE_HTTPS must be true or false, got "yes"')
   })
 })
+
+describe('loadConfig: HOOKRELAY_EGRESS_PROXY', () => {
+  it('is none by default and an http:// origin when set, credentials kept', () => {
+    expect(loadConfig({}).egressProxy).toBeNull()
+    expect(loadConfig({ HOOKRELAY_EGRESS_PROXY: 'http://proxy.internal:3128' }).egressProxy).toBe('http://proxy.internal:3128')
+    expect(loadConfig({ HOOKRELAY_EGRESS_PROXY: 'http://proxy.internal:3128/' }).egressProxy).toBe('http://proxy.internal:3128')
+    expect(loadConfig({ HOOKRELAY_EGRESS_PROXY: 'http://u:p@10.0.0.1:3128' }).egressProxy).toBe('http://u:p@10.0.0.1:3128')
+  })
+
+  it('refuses anything else in one line that never repeats a password', () => {
+    for (const [value, got] of [
+      ['proxy.internal:3128', /got a proxy.internal: URL$|not a URL$/],
+      ['https://u:s3cret@proxy.internal:3128', /got a https: URL$/],
+      ['socks5://proxy.internal:1080', /got a socks5: URL$/],
+      ['http://proxy.internal:3128/path', /the path \/path$/],
+      ['not a url', /not a URL$/],
+    ] as const) {
+      let message = ''
+      try {
+        loadConfig({ HOOKRELAY_EGRESS_PROXY: value })
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError)
+        message = (err as Error).message
+      }
+      expect(message).toMatch(/^HOOKRELAY_EGRESS_PROXY must be an HTTP proxy as http:\/\/host:port/)
+      expect(message).toMatch(got)
+      expect(message).not.toMatch(/s3cret/)
+    }
+  })
+})

@@ -75,6 +75,12 @@ export interface Config {
    * Node's bundled ones (a private CA). Read and checked at start; this is its text. Default none.
    */
   caCerts: string | null
+  /**
+   * HOOKRELAY_EGRESS_PROXY: http://host:port (credentials allowed: http://user:pass@host:port) of
+   * an HTTP proxy every delivery leaves through (CONNECT tunnels for https, absolute-form requests
+   * for http); the SSRF guard still judges each target first. Default none: direct.
+   */
+  egressProxy: string | null
 }
 
 export const defaultConfig: Config = {
@@ -101,6 +107,7 @@ export const defaultConfig: Config = {
   defaultRetry: null,
   requireHttps: false,
   caCerts: null,
+  egressProxy: null,
 }
 
 export interface Flags {
@@ -198,6 +205,22 @@ function caCerts(path: string | undefined): string | null {
   return blocks.join('\n') + '\n'
 }
 
+/** An http:// origin, possibly with credentials; the message never repeats them. */
+function egressProxy(value: string | undefined): string | null {
+  if (value === undefined) return null
+  let u: URL | null = null
+  try {
+    u = new URL(value)
+  } catch {
+    // refused below
+  }
+  const shape = 'must be an HTTP proxy as http://host:port (or http://user:password@host:port)'
+  if (u === null) throw new ConfigError(`HOOKRELAY_EGRESS_PROXY ${shape}; got a value that is not a URL`)
+  if (u.protocol !== 'http:') throw new ConfigError(`HOOKRELAY_EGRESS_PROXY ${shape}; got a ${u.protocol} URL`)
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '') throw new ConfigError(`HOOKRELAY_EGRESS_PROXY ${shape}, without a path or query; got one with ${u.pathname !== '/' ? `the path ${u.pathname}` : 'a query'}`)
+  return u.href.replace(/\/$/, '')
+}
+
 function encryptionKey(key: string | undefined): string | null {
   if (key === undefined) return null
   try {
@@ -259,5 +282,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     defaultRetry: defaultRetry(pick(undefined, 'HOOKRELAY_DEFAULT_RETRY')),
     requireHttps: bool(pick(undefined, 'HOOKRELAY_REQUIRE_HTTPS'), 'HOOKRELAY_REQUIRE_HTTPS', defaultConfig.requireHttps),
     caCerts: caCerts(pick(undefined, 'HOOKRELAY_CA_CERTS')),
+    egressProxy: egressProxy(pick(undefined, 'HOOKRELAY_EGRESS_PROXY')),
   }
 }

@@ -98,8 +98,8 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
   // would cost every start ~40 ms.
   const sending = { caCerts: config.caCerts, requireHttps: config.requireHttps }
-  const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks, ...sending }) : null
-  const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy, ...sending })
+  const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks, egressProxy: config.egressProxy, ...sending }) : null
+  const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy, proxy: config.egressProxy, ...sending })
   const directory = new EndpointDirectory(store, box, Date.now, undefined, config.maxPayloadBytes)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })

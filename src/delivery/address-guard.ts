@@ -41,39 +41,22 @@ export function createGuardedConnect(
   opts: GuardedConnectOptions = {},
 ): buildConnector.connector {
   const base = buildConnector({ ...opts.tls, timeout: opts.connectTimeoutMs ?? 10_000 })
-  const lookup = opts.lookup ?? defaultLookup
-  const lookupTimeoutMs = opts.lookupTimeoutMs ?? 5_000
+  const resolveChecked = createTargetCheck(policy, opts)
 
   return function guardedConnect(options, callback) {
-    // undici strips the brackets of an IPv6 literal before calling the connector.
-    const hostname = options.hostname
-    if (net.isIP(hostname) !== 0) {
-      const verdict = policy.check(hostname)
-      if (!verdict.allowed) {
-        // Asynchronously, as a real connect failure would be: undici's client is not re-entrant here.
-        const err = new BlockedAddressError(hostname, hostname, verdict.reason)
-        process.nextTick(callback, err, null)
-        return
-      }
-      base(options, callback)
-      return
-    }
-
-    resolveAll(lookup, hostname, lookupTimeoutMs, (err, addresses) => {
+    resolveChecked(options.hostname, (err, addresses) => {
       if (err !== null) {
         callback(err, null)
         return
       }
-      for (const { address } of addresses) {
-        const verdict = policy.check(address)
-        if (!verdict.allowed) {
-          callback(new BlockedAddressError(address, hostname, verdict.reason), null)
-          return
-        }
+      // An IP literal goes to itself: TLS then checks the certificate against the address.
+      if (addresses.length === 1 && addresses[0]!.address === options.hostname) {
+        base(options, callback)
+        return
       }
-      const servername = options.servername || hostname
+      const servername = options.servername || options.hostname
       const connectAt = (i: number): void => {
-        // Every address was checked above; `addresses` is non-empty (resolveAll guarantees it).
+        // Every address was checked; `addresses` is non-empty (resolveAll guarantees it).
         const address = (addresses[i] as dns.LookupAddress).address
         base({ ...options, hostname: address, servername }, (error, socket) => {
           if (error === null) {
@@ -86,6 +69,45 @@ export function createGuardedConnect(
         })
       }
       connectAt(0)
+    })
+  }
+}
+
+/** Resolves a target host and judges every address; calls back with all of them, or the refusal. */
+export type TargetCheck = (hostname: string, callback: (err: Error | null, addresses: dns.LookupAddress[]) => void) => void
+
+/**
+ * The guard's judgement without the connect, for senders that connect through someone else (the
+ * egress proxy): an IP literal is judged as it is (always asynchronously, as a real connect failure
+ * would be: undici's client is not re-entrant there); a name is resolved and refused with a
+ * BlockedAddressError if any of its addresses is.
+ */
+export function createTargetCheck(policy: AddressPolicy, opts: Pick<GuardedConnectOptions, 'lookup' | 'lookupTimeoutMs'> = {}): TargetCheck {
+  const lookup = opts.lookup ?? defaultLookup
+  const lookupTimeoutMs = opts.lookupTimeoutMs ?? 5_000
+  return (host, callback) => {
+    // undici strips the brackets of an IPv6 literal before calling the connector; a URL keeps them.
+    const hostname = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+    const family = net.isIP(hostname)
+    if (family !== 0) {
+      const verdict = policy.check(hostname)
+      const err = verdict.allowed ? null : new BlockedAddressError(hostname, hostname, verdict.reason)
+      process.nextTick(callback, err, err === null ? [{ address: hostname, family }] : [])
+      return
+    }
+    resolveAll(lookup, hostname, lookupTimeoutMs, (err, addresses) => {
+      if (err !== null) {
+        callback(err, [])
+        return
+      }
+      for (const { address } of addresses) {
+        const verdict = policy.check(address)
+        if (!verdict.allowed) {
+          callback(new BlockedAddressError(address, hostname, verdict.reason), [])
+          return
+        }
+      }
+      callback(null, addresses)
     })
   }
 }

@@ -15,6 +15,8 @@ export interface SenderWorkerData {
   caCerts?: string | null
   /** HOOKRELAY_REQUIRE_HTTPS. Default false. */
   requireHttps?: boolean
+  /** HOOKRELAY_EGRESS_PROXY. Default none. */
+  egressProxy?: string | null
 }
 
 export type ToWorker = { kind: 'send'; batch: Array<{ id: number; req: OutboundRequest }> } | { kind: 'close' }
@@ -28,6 +30,7 @@ const sender = createSender({
   connectionsPerOrigin: data.connectionsPerOrigin,
   caCerts: data.caCerts,
   requireHttps: data.requireHttps,
+  proxy: data.egressProxy,
 })
 
 let out: Array<{ id: number; result: SendResult }> = []

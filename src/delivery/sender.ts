@@ -1,14 +1,16 @@
 /**
  * Sends one attempt over HTTP and reports what happened as data: `send` never throws. One undici
- * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard, and
- * redirects are never followed (a 3xx is a response like any other).
+ * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard (or,
+ * with an egress proxy, the guard and then the proxy: egress.ts), and redirects are never followed
+ * (a 3xx is a response like any other).
  */
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls'
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import { completeUtf8Length, MAX_STORED_BODY_BYTES } from '../core/cut-utf8.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
-import { createGuardedConnect, type GuardedConnectOptions } from './address-guard.js'
+import type { GuardedConnectOptions } from './address-guard.js'
+import { createEgress, type Egress } from './egress.js'
 import { BLOCKED_CODE } from './url-target.js'
 
 export interface OutboundRequest {
@@ -50,6 +52,8 @@ export interface SenderOptions {
   caCerts?: string | null
   /** Fail http:// URLs with kind `blocked`, sending nothing (HOOKRELAY_REQUIRE_HTTPS). Default false. */
   requireHttps?: boolean
+  /** Send every request through this HTTP proxy, http://host:port (HOOKRELAY_EGRESS_PROXY; egress.ts). Default none. */
+  proxy?: string | null
 }
 
 /** The part of a response body that is kept: 64 KiB, as stored attempt bodies are cut. */
@@ -62,11 +66,7 @@ const DRAIN_LIMIT_BYTES = 1_048_576
 
 export function createSender(opts: SenderOptions): Sender {
   const connect: GuardedConnectOptions = opts.caCerts ? { ...opts.connect, tls: { ...opts.connect?.tls, secureContext: trustingContext(opts.caCerts) } } : { ...opts.connect }
-  const agent = new Agent({
-    connect: createGuardedConnect(opts.policy, connect),
-    connections: opts.connectionsPerOrigin ?? 64,
-    pipelining: 1,
-  })
+  const egress = createEgress({ policy: opts.policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy })
 
   let inFlight = 0
   let onIdle: (() => void) | null = null
@@ -92,7 +92,7 @@ export function createSender(opts: SenderOptions): Sender {
         finish(null, { kind: 'timeout', message: `no complete response within ${req.timeoutMs} ms` })
         exchange.abort()
       }, req.timeoutMs)
-      exchange.start(agent)
+      exchange.start(egress)
     })
   }
 
@@ -101,7 +101,7 @@ export function createSender(opts: SenderOptions): Sender {
     close() {
       closing ??= (async () => {
         if (inFlight > 0) await new Promise<void>((resolve) => (onIdle = resolve))
-        await agent.destroy()
+        await egress.destroy()
       })()
       return closing
     },
@@ -141,7 +141,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly requireHttps: boolean,
   ) {}
 
-  start(agent: Agent): void {
+  start(egress: Egress): void {
     let url: URL
     try {
       url = new URL(this.req.url)
@@ -155,18 +155,13 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.finish(null, { kind: 'blocked', message: `${url.protocol}// is not allowed: this server requires HTTPS (HOOKRELAY_REQUIRE_HTTPS)` })
       return
     }
+    const fail = (error: unknown): void => this.finish(null, classifyError(error, this.req.timeoutMs))
     try {
-      agent.dispatch(
-        {
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: this.req.method,
-          headers: this.req.headers,
-          body: this.req.body,
-          headersTimeout: this.req.timeoutMs,
-          bodyTimeout: this.req.timeoutMs,
-        },
+      egress.dispatch(
+        url,
+        { method: this.req.method, headers: this.req.headers, body: this.req.body, headersTimeout: this.req.timeoutMs, bodyTimeout: this.req.timeoutMs },
         this,
+        fail,
       )
     } catch (error) {
       this.finish(null, classifyError(error, this.req.timeoutMs))

@@ -52,4 +52,11 @@ describe('serve and migrate with an unusable setting', () => {
     expect(run.stderr).toEqual([`hookrelay: HOOKRELAY_CA_CERTS must be a readable PEM file of CA certificates; cannot read "${missing}": no such file`])
     expect(readdirSync(dataDir)).toEqual([])
   })
+
+  it('serve with a HOOKRELAY_EGRESS_PROXY that is not an http:// proxy: one line, exit 1', async () => {
+    const run = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { HOOKRELAY_EGRESS_PROXY: 'socks5://u:s3cret@127.0.0.1:1080' })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toEqual(['hookrelay: HOOKRELAY_EGRESS_PROXY must be an HTTP proxy as http://host:port (or http://user:password@host:port); got a socks5: URL'])
+    expect(readdirSync(dataDir)).toEqual([])
+  })
 })
