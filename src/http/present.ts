@@ -1,4 +1,5 @@
 import type { ApiKey, Attempt, Delivery, Endpoint, EventType, Route, Source, SourceRequest, StoredEvent, Tenant } from '../core/model.js'
+import { maskCredentialHeaders } from '../core/shaping/mask-header.js'
 import { AppError } from '../errors.js'
 import { presentAuth } from '../services/endpoint-auth.js'
 import { presentHeaders } from '../services/endpoint-headers.js'
@@ -91,7 +92,8 @@ export const presentAttempt = (a: Attempt) => ({
   trigger: a.trigger,
   startedAt: iso(a.startedAt),
   durationMs: a.durationMs,
-  request: a.request,
+  // Masked again on the way out: attempts recorded before credential headers were masked hold them whole.
+  request: { ...a.request, headers: maskCredentialHeaders(a.request.headers) },
   response: a.response,
   error: a.error,
   success: a.success,

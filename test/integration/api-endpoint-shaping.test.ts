@@ -32,7 +32,7 @@ describe('API endpoints: request shaping', () => {
       metadata: { path: 'in' },
     }
     const res = await create(input)
-    expect(res.status).toBe(201)
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
     expect(res.body).toMatchObject({
       ...input,
       auth: { type: 'bearer', token: '****cdef' },

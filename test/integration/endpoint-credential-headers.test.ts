@@ -95,6 +95,19 @@ describe('credential headers: sealed, masked, delivered whole', () => {
     expect(bytes.includes(signature.slice('v1,'.length))).toBe(false)
   })
 
+  it('an attempt recorded before credential headers were masked shows them masked', async () => {
+    const ep = await ctx.srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/old-log` })
+    const sent = await ctx.srv.api('POST', `${T}/endpoints/${ep.body.id}/test`)
+    expect(sent.status).toBe(200)
+    // As an earlier release logged it: every header whole.
+    const whole = { ...sent.body.request.headers, authorization: `Bearer sk_live_${MARK}_0008`, 'x-api-key': `key_${MARK}_0009`, 'webhook-signature': `v1,${MARK}0123456789abcdef=` }
+    await rawSql(ctx.srv, 'UPDATE attempts SET request_headers = ? WHERE id = ?', [JSON.stringify(whole), sent.body.id])
+    const detail = await ctx.srv.api('GET', `${T}/deliveries/${sent.body.deliveryId}`)
+    expect(detail.status).toBe(200)
+    expect(detail.body.attempts[0].request.headers).toMatchObject({ authorization: 'Bearer ****0008', 'x-api-key': '****0009', 'webhook-signature': 'v1,****def=', 'webhook-id': whole['webhook-id'] })
+    expect(JSON.stringify(detail.body)).not.toContain(MARK)
+  })
+
   it('a PATCH that echoes the masked values keeps the stored ones; a new value replaces its own', async () => {
     const auth = `Bearer sk_live_${MARK}_0004`
     const ep = await ctx.srv.api('POST', `${T}/endpoints`, { url: `${rcv.url}/echo`, headers: { Authorization: auth, 'X-Api-Key': `key_${MARK}_0005`, 'X-Env': 'a' } })

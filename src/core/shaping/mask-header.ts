@@ -1,3 +1,5 @@
+import { isCredentialName } from '../credential-name.js'
+
 /** The hint the API shows for a credential: its last four characters when it is long enough to spare them. */
 export const maskSecret = (s: string): string => (s.length >= 12 ? `****${s.slice(-4)}` : '****')
 
@@ -27,4 +29,21 @@ export function maskHeaderValue(name: string, value: string): string {
       .join(' ')
   }
   return maskSecret(value)
+}
+
+/**
+ * What maskHeaderValue gives: `****` and at most four characters, after an auth scheme, or one such
+ * per signature. A value of this shape shows four characters at most, so it is shown as it is.
+ */
+const MASKED = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+ )?\*{4}.{0,4}$|^[^ ,]*,\*{4}[^ ]{0,4}(?: [^ ,]*,\*{4}[^ ]{0,4})*$/s
+
+/**
+ * Request headers as an attempt log shows them: the value of every header whose name reads as a
+ * credential masked, those masked already left as they are. Run when a request is logged, and again
+ * when a log is read, so attempts recorded before credential headers were masked do not show them.
+ */
+export function maskCredentialHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) out[name] = isCredentialName(name) && !MASKED.test(value) ? maskHeaderValue(name, value) : value
+  return out
 }

@@ -1,9 +1,8 @@
-import { isCredentialName } from '../credential-name.js'
 import type { AttemptRequest } from '../model.js'
 import { VERSION } from '../../version.js'
 import { signatureHeader } from '../signing/standard-webhooks.js'
 import { renderBody, type OutboundEvent } from './payload-body.js'
-import { maskHeaderValue } from './mask-header.js'
+import { maskCredentialHeaders } from './mask-header.js'
 import { fieldsAsParams, withQueryParams } from './query-string.js'
 import { renderTarget, type AuthHeader, type RequestShape } from './request-shape.js'
 
@@ -75,11 +74,5 @@ export function buildOutboundRequest(args: { shape: RequestShape; event: Outboun
  * receiver's tolerance without being able to read the signing secret.
  */
 function loggedHeaders(sent: Record<string, string>, auth: AuthHeader | null): Record<string, string> {
-  const authName = auth?.name.toLowerCase()
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(sent)) {
-    if (auth !== null && name === authName) out[name] = auth.masked
-    else out[name] = isCredentialName(name) ? maskHeaderValue(name, value) : value
-  }
-  return out
+  return maskCredentialHeaders(auth === null ? sent : { ...sent, [auth.name.toLowerCase()]: auth.masked })
 }
