@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/', 'web/', 'coverage/', '*.config.*', 'scripts/', 'bin/'] },
+  { ignores: ['dist/', 'sdk/dist/', 'sdk/src/generated/', 'node_modules/', 'bench/', 'web/', 'coverage/', '*.config.*', 'scripts/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // Tests read loosely typed JSON responses.
-    files: ['test/**/*.ts', 'src/**/*.test.ts'],
+    files: ['test/**/*.ts', 'src/**/*.test.ts', 'sdk/test/**/*.ts', 'sdk/src/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'sdk/src/**/*.test.ts', 'sdk/test/**/*.test.ts'],
     // *.postgres.test.ts need every server on PostgreSQL: they run in the second pass of npm test
     // (scripts/test-postgres.mjs sets HOOKRELAY_TEST_STORE=postgres).
     exclude: ['**/node_modules/**', ...(process.env.HOOKRELAY_TEST_STORE === 'postgres' ? [] : ['test/**/*.postgres.test.ts'])],

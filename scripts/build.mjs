@@ -30,3 +30,6 @@ cpSync('src/store/postgres/migrations', 'dist/postgres-migrations', { recursive:
 // The web console (dist/web), with its size budget: a build past it fails here.
 const { buildWeb } = await import('./build-web.mjs')
 await buildWeb()
+// The SDK (sdk/ -> sdk/dist), its types generated from the server just built.
+const { buildSdk } = await import('./build-sdk.mjs')
+await buildSdk()
