@@ -253,3 +253,21 @@ describe('loadConfig: HOOKRELAY_EGRESS_PROXY', () => {
     }
   })
 })
+
+describe('loadConfig: HOOKRELAY_DEGRADED_WINDOW and HOOKRELAY_DEGRADED_THRESHOLD', () => {
+  it('default to 15 minutes and 0.5', () => {
+    expect(loadConfig({})).toMatchObject({ degradedWindowMs: 900_000, degradedThreshold: 0.5 })
+  })
+
+  it('take seconds or an ISO 8601 duration, and a rate above 0 up to 1', () => {
+    expect(loadConfig({ HOOKRELAY_DEGRADED_WINDOW: '300' }).degradedWindowMs).toBe(300_000)
+    expect(loadConfig({ HOOKRELAY_DEGRADED_WINDOW: 'PT1H' }).degradedWindowMs).toBe(3_600_000)
+    expect(loadConfig({ HOOKRELAY_DEGRADED_THRESHOLD: '0.9' }).degradedThreshold).toBe(0.9)
+    expect(loadConfig({ HOOKRELAY_DEGRADED_THRESHOLD: '1' }).degradedThreshold).toBe(1)
+  })
+
+  it('refuse anything else in one line', () => {
+    for (const bad of ['15m', '0', 'P1M', '-5']) expect(() => loadConfig({ HOOKRELAY_DEGRADED_WINDOW: bad })).toThrow(/^HOOKRELAY_DEGRADED_WINDOW must be seconds or an ISO 8601 duration/)
+    for (const bad of ['0', '1.5', 'half', '-0.1', 'NaN']) expect(() => loadConfig({ HOOKRELAY_DEGRADED_THRESHOLD: bad })).toThrow(/^HOOKRELAY_DEGRADED_THRESHOLD must be a success rate above 0 and at most 1/)
+  })
+})

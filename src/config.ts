@@ -81,6 +81,10 @@ export interface Config {
    * for http); the SSRF guard still judges each target first. Default none: direct.
    */
   egressProxy: string | null
+  /** HOOKRELAY_DEGRADED_WINDOW: the span over which an endpoint's success rate is judged (seconds or ISO 8601). Default 15 minutes. */
+  degradedWindowMs: number
+  /** HOOKRELAY_DEGRADED_THRESHOLD: a success rate below this (over at least 20 attempts) raises endpoint.degraded. Default 0.5. */
+  degradedThreshold: number
 }
 
 export const defaultConfig: Config = {
@@ -108,6 +112,8 @@ export const defaultConfig: Config = {
   requireHttps: false,
   caCerts: null,
   egressProxy: null,
+  degradedWindowMs: 15 * 60 * 1000,
+  degradedThreshold: 0.5,
 }
 
 export interface Flags {
@@ -254,6 +260,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
   const retention = pick(undefined, 'HOOKRELAY_RETENTION')
   const retentionMs = retention === undefined ? defaultConfig.retentionMs : parseDuration(retention)
   if (retentionMs === null || retentionMs <= 0) throw new ConfigError(`HOOKRELAY_RETENTION must be seconds or an ISO 8601 duration, got "${retention}"`)
+  const degradedWindow = pick(undefined, 'HOOKRELAY_DEGRADED_WINDOW')
+  const degradedWindowMs = degradedWindow === undefined ? defaultConfig.degradedWindowMs : parseDuration(degradedWindow)
+  if (degradedWindowMs === null || degradedWindowMs < 1000) throw new ConfigError(`HOOKRELAY_DEGRADED_WINDOW must be seconds or an ISO 8601 duration of at least 1 second, got "${degradedWindow}"`)
+  const threshold = pick(undefined, 'HOOKRELAY_DEGRADED_THRESHOLD')
+  const degradedThreshold = threshold === undefined ? defaultConfig.degradedThreshold : Number(threshold)
+  if (!(degradedThreshold > 0 && degradedThreshold <= 1)) throw new ConfigError(`HOOKRELAY_DEGRADED_THRESHOLD must be a success rate above 0 and at most 1 (e.g. 0.5), got "${threshold}"`)
   const publicUrl = pick(undefined, 'HOOKRELAY_PUBLIC_URL')?.replace(/\/+$/, '') ?? null
   if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError(`HOOKRELAY_PUBLIC_URL must be an http:// or https:// URL, got "${publicUrl}"`)
   const port = int(pick(flags.port, 'HOOKRELAY_PORT'), '--port', defaultConfig.port, 0)
@@ -283,5 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Flags = {}): Config {
     requireHttps: bool(pick(undefined, 'HOOKRELAY_REQUIRE_HTTPS'), 'HOOKRELAY_REQUIRE_HTTPS', defaultConfig.requireHttps),
     caCerts: caCerts(pick(undefined, 'HOOKRELAY_CA_CERTS')),
     egressProxy: egressProxy(pick(undefined, 'HOOKRELAY_EGRESS_PROXY')),
+    degradedWindowMs,
+    degradedThreshold,
   }
 }

@@ -16,6 +16,7 @@ import { Access } from './services/access.js'
 import { AttemptFeed, attemptNotice } from './services/attempt-feed.js'
 import { EndpointDirectory } from './services/endpoint-directory.js'
 import { EndpointHealth, OPERATOR_TENANT } from './services/endpoint-health.js'
+import { DegradedWatch } from './services/endpoint-degraded.js'
 import { EndpointService } from './services/endpoints.js'
 import { PayloadSchemas } from './services/payload-schemas.js'
 import { Publisher } from './services/publisher.js'
@@ -124,6 +125,13 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const feed = new AttemptFeed(store.attemptNotices ?? null, warn)
   const publisher = new Publisher(store, directory, null, Date.now, (size) => metrics.groupCommits.observe(size), schemas)
   const health = new EndpointHealth(store, directory, publisher, config.disableAfterMs)
+  const degraded = new DegradedWatch(store, publisher, {
+    windowMs: config.degradedWindowMs,
+    threshold: config.degradedThreshold,
+    // Several workers may share a PostgreSQL database: judge on every node's attempts (endpoint-degraded.ts).
+    shared: store.dialect === 'postgres',
+    onError: (e) => warn(`endpoint degraded check failed: ${(e as Error).message}`),
+  })
 
   if (delivers) {
     dispatcher = new Dispatcher({
@@ -146,6 +154,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
         )
         for (const b of batch) metrics.deliveries.inc({ outcome: b.step.kind })
         health.observe(batch)
+        degraded.observe(batch)
       },
     })
     const d = dispatcher
@@ -217,6 +226,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   dispatcher?.start()
+  if (delivers) degraded.start()
   const stopHeapTrim = startHeapTrim(HEAP_SOFT_LIMIT_MB)
 
   let closing: Promise<void> | null = null
@@ -243,7 +253,9 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
         await requestLog.flush()
         await publisher.drain()
         await dispatcherStopped
+        degraded.stop()
         await health.idle()
+        await degraded.idle()
         await publisher.drain()
         await sender.close()
         await upstream.close()

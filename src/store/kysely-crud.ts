@@ -290,6 +290,24 @@ const portalSessionFromRow = (r: Database['portal_sessions']): PortalSession => 
       }
       return row ? endpointFromRow(row) : null
     },
+    async setEndpointDegraded(endpointId, since) {
+      const q = k.updateTable('endpoints').set({ degraded_since: since }).where('id', '=', endpointId)
+      const r = await (since === null ? q.where('degraded_since', 'is not', null) : q.where('degraded_since', 'is', null)).executeTakeFirst()
+      return r.numUpdatedRows > 0n
+    },
+    async attemptCountsSince(endpointIds, since) {
+      if (endpointIds.length === 0) return []
+      // One scan of attempts_endpoint_time per endpoint. pg returns count() and sum() as text.
+      const rows = await k
+        .selectFrom('attempts')
+        .select((eb) => ['endpoint_id', eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string>('success').as('ok')])
+        .where('endpoint_id', 'in', endpointIds)
+        .where('started_at', '>=', since)
+        .where('trigger', '<>', 'test')
+        .groupBy('endpoint_id')
+        .execute()
+      return rows.map((r) => ({ endpointId: r.endpoint_id, attempts: Number(r.n), succeeded: Number(r.ok) }))
+    },
     async deleteEndpoint(tenantId, id) {
       const r = await k.deleteFrom('endpoints').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
       return r.numDeletedRows > 0n

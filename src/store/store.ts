@@ -184,6 +184,17 @@ export type EndpointPatch = Partial<
 >
 
 export interface EndpointStore {
+  /**
+   * Marks the endpoint degraded since `since`, only if it is not (degraded_since IS NULL), or with
+   * `since` null clears the mark, only if set: true when this call changed it, so of several nodes
+   * judging at once exactly one announces the change. updated_at is left alone (not a user's edit).
+   */
+  setEndpointDegraded(endpointId: string, since: number | null): Promise<boolean>
+  /**
+   * Attempts per endpoint, of the given endpoints, that started at or after `since`, and how many
+   * of them succeeded; test sends are not counted. Endpoints without attempts are left out.
+   */
+  attemptCountsSince(endpointIds: string[], since: number): Promise<Array<{ endpointId: string; attempts: number; succeeded: number }>>
   createEndpoint(endpoint: Endpoint, secrets: SealedSecrets): Promise<void>
   /** With tenantId null the endpoint is looked up by id alone (the dispatcher's view). */
   getEndpoint(tenantId: string | null, id: string): Promise<Endpoint | null>

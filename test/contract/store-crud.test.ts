@@ -406,6 +406,35 @@ for (const dialect of dialects) {
         })
         expect((await store.endpointStats(ep.id, T0 - DAY)).p95ResponseMs).toBe(20)
       })
+
+      it('counts attempts and successes per endpoint since a time, test sends left out', async () => {
+        const ep = await endpoint('t1')
+        const other = await endpoint('t1')
+        const idle = await endpoint('t1')
+        for (let i = 0; i < 5; i++) await finished(ep, { startedAt: T0 + i, success: i < 2 })
+        await finished(ep, { startedAt: T0 - 1, success: false })
+        await finished(ep, { startedAt: T0 + 9, success: true, trigger: 'test' })
+        await finished(ep, { startedAt: T0 + 9, success: true, trigger: 'manual' })
+        await finished(other, { startedAt: T0 + 1, success: false })
+        const counts = await store.attemptCountsSince([ep.id, other.id, idle.id], T0)
+        expect(counts.sort((a, b) => b.attempts - a.attempts)).toEqual([
+          { endpointId: ep.id, attempts: 6, succeeded: 3 },
+          { endpointId: other.id, attempts: 1, succeeded: 0 },
+        ])
+        expect(await store.attemptCountsSince([], T0)).toEqual([])
+      })
+
+      it('marks an endpoint degraded only if unmarked, and clears the mark only if set', async () => {
+        const ep = await endpoint('t1')
+        expect(await store.setEndpointDegraded(ep.id, T0 + 5)).toBe(true)
+        // A second node judging at the same time changes nothing, so it announces nothing.
+        expect(await store.setEndpointDegraded(ep.id, T0 + 6)).toBe(false)
+        expect(await store.getEndpoint(null, ep.id)).toMatchObject({ degradedSince: T0 + 5, updatedAt: ep.updatedAt })
+        expect(await store.setEndpointDegraded(ep.id, null)).toBe(true)
+        expect(await store.setEndpointDegraded(ep.id, null)).toBe(false)
+        expect((await store.getEndpoint(null, ep.id))?.degradedSince).toBeNull()
+        expect(await store.setEndpointDegraded('ep_missing', T0)).toBe(false)
+      })
     })
 
     describe('sources', () => {
