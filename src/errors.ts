@@ -13,6 +13,7 @@ export const errorCatalog = {
   request_timeout: { status: 408, title: 'Request timeout', detail: 'The request did not arrive in full in time.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such resource.' },
   route_not_found: { status: 404, title: 'Route not found', detail: 'No API route matches this method and path.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', detail: 'This path does not take this method; the Allow header lists the methods it takes.' },
   tenant_exists: { status: 409, title: 'Tenant exists', detail: 'A tenant with this id already exists.' },
   event_type_exists: { status: 409, title: 'Event type exists', detail: 'An event type with this name already exists.' },
   route_exists: { status: 409, title: 'Route exists', detail: 'The tenant already has a route with this name.' },

@@ -31,6 +31,7 @@ import { gatewayRouteRoutes } from './routes/gateway-routes.js'
 import { inboundRoutes } from './routes/inbound.js'
 import { opsRoutes } from './routes/ops.js'
 import { portalSessionRoutes } from './routes/portal-sessions.js'
+import { rootRoutes } from './routes/root.js'
 import { decideAccess } from './route-access.js'
 import { sourceRoutes } from './routes/sources.js'
 import { statsSeriesRoutes } from './routes/stats-series.js'
@@ -157,7 +158,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(compilers.validatorCompiler)
   app.setSerializerCompiler(compilers.serializerCompiler)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, 'route_not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`))
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?', 1)[0]!
+    // A path that exists with other methods: 405 naming them (RFC 9110 15.5.6), from the route table itself.
+    const allowed = app.supportedMethods.filter((method) => app.findRoute({ method, url: path }) !== null)
+    if (allowed.length > 0) {
+      return sendProblem(reply.header('allow', allowed.join(', ')), 'method_not_allowed', `${path} does not take ${req.method}; it takes ${allowed.join(', ')}.`)
+    }
+    return sendProblem(reply, 'route_not_found', `No route for ${req.method} ${path}.`)
+  })
 
   await app.register(swagger, {
     openapi: {
@@ -195,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!answer.ok) return sendProblem(reply, answer.code, answer.detail)
   })
 
+  await app.register(rootRoutes, deps)
   await app.register(opsRoutes, deps)
   await app.register(tenantRoutes, deps)
   await app.register(portalSessionRoutes, deps)

@@ -1,10 +1,12 @@
 /**
- * API.md "Running": /healthz, /metrics, /openapi.json, the /docs page, and unknown routes.
+ * API.md "Running": /, /healthz, /metrics, /openapi.json, the /docs page, unknown routes, and known
+ * paths with a method they do not take (405 with Allow).
  * Network rule: the only traffic is to the server and receiver on 127.0.0.1.
  */
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { VERSION } from '../../src/version.js'
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server.js'
 import { DELIVERY_WAIT_MS, expectProblem, guardAgainst5xx } from './api-support.js'
 
@@ -115,11 +117,46 @@ describe('API operations', () => {
   it.each([
     ['GET', '/nope'],
     ['GET', '/v2/tenants'],
-    ['POST', '/healthz'],
-    ['DELETE', '/metrics'],
+    ['POST', '/nope'],
+    ['DELETE', '/gw'],
   ])('%s %s is a 404 problem', async (method, path) => {
     const res = await srv.api(method, path, method === 'POST' ? {} : undefined, { token: null })
     expectProblem(res, 404, 'route_not_found')
+    expect(res.headers.get('allow')).toBeNull()
+  })
+
+  it.each([
+    ['POST', '/healthz', 'GET, HEAD', null],
+    ['DELETE', '/metrics', 'GET, HEAD', null],
+    ['PUT', '/v1/tenants', 'GET, HEAD, POST', ADMIN_TOKEN],
+    ['DELETE', '/v1/tenants/ops405/endpoints?limit=5', 'GET, HEAD, POST', ADMIN_TOKEN],
+    ['PUT', '/v1/whoami', 'GET, HEAD', ADMIN_TOKEN],
+    ['GET', '/in/src_unknown', 'POST', null],
+    ['POST', '/ui/endpoints', 'GET, HEAD', null],
+    ['DELETE', '/', 'GET, HEAD', null],
+  ])('%s %s is a 405 problem whose Allow header lists the methods the path takes', async (method, path, allow, token) => {
+    const res = await srv.api(method, path, method === 'POST' ? {} : undefined, { token })
+    expectProblem(res, 405, 'method_not_allowed')
+    expect(res.headers.get('allow')).toBe(allow)
+    expect(res.body.detail).toBe(`${path.split('?')[0]} does not take ${method}; it takes ${allow}.`)
+  })
+
+  it('a wrong method under /v1 still needs a valid token first', async () => {
+    expectProblem(await srv.api('PUT', '/v1/tenants', undefined, { token: null }), 401, 'unauthorized')
+  })
+
+  it('GET / links to the dashboard and the docs, and sends a browser to the dashboard', async () => {
+    const res = await srv.api('GET', '/', undefined, { token: null })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ name: 'hookrelay', version: VERSION, dashboard: '/ui/', docs: '/docs', openapi: '/openapi.json', health: '/healthz' })
+    expect(res.headers.get('vary')).toMatch(/accept/i)
+    for (const link of [res.body.docs, res.body.openapi, res.body.health]) expect((await fetch(srv.url + link)).status, link).toBe(200)
+
+    const browser = await fetch(`${srv.url}/`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })
+    expect(browser.status).toBe(302)
+    expect(browser.headers.get('location')).toBe('/ui/')
+    const json = await fetch(`${srv.url}/`, { redirect: 'manual', headers: { accept: 'application/json, text/html;q=0.5' } })
+    expect(json.status).toBe(200)
   })
 
   it('a request HTTP cannot read is answered with a problem document too, and the connection closed', async () => {
@@ -152,7 +189,7 @@ describe('API operations', () => {
 
   it('an unknown /v1 route is a 404 problem for the admin and a 401 without a token', async () => {
     expectProblem(await srv.api('GET', '/v1/nope'), 404, 'route_not_found')
-    expectProblem(await srv.api('PUT', '/v1/tenants'), 404, 'route_not_found')
+    expectProblem(await srv.api('PUT', '/v1/tenants/ops/nothing'), 404, 'route_not_found')
     expectProblem(await srv.api('GET', '/v1/nope', undefined, { token: null }), 401, 'unauthorized')
   })
 })

@@ -436,8 +436,13 @@ describe('gateway routes', () => {
       expect(completed.map((e) => [e.payload.request.method, e.payload.request.body, e.payload.response.status]).sort()).toEqual(methods.map((m) => [m, `<${m.toLowerCase()}/>`, 207]).sort())
     })
 
-    it('a method added for the gateway is a 404 route_not_found elsewhere, as any unknown method', async () => {
-      for (const [method, path] of [['PROPFIND', '/v1/tenants'], ['PURGE', '/healthz'], ['MKCOL', '/nowhere'], ['LINK', '/gw']]) {
+    it('a method added for the gateway is a 405 on a path that takes others, a 404 where no path is, as any other method', async () => {
+      for (const [method, path] of [['PROPFIND', '/v1/tenants'], ['PURGE', '/healthz']]) {
+        const res = await f.srv.api(method!, path!)
+        expectProblem(res, 405, 'method_not_allowed')
+        expect(res.headers.get('allow'), path).not.toContain(method)
+      }
+      for (const [method, path] of [['MKCOL', '/nowhere'], ['LINK', '/gw']]) {
         expectProblem(await f.srv.api(method!, path!), 404, 'route_not_found')
       }
     })
