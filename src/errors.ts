@@ -25,6 +25,7 @@ export const errorCatalog = {
   validation_failed: { status: 422, title: 'Validation failed', detail: 'One or more fields are invalid; see errors.' },
   url_not_allowed: { status: 422, title: 'URL not allowed', detail: 'The endpoint URL resolves to an address deliveries may not reach.' },
   reserved_tenant: { status: 422, title: 'Reserved tenant', detail: 'Tenant ids starting with an underscore are reserved.' },
+  template_failed: { status: 422, title: 'Template failed', detail: "The endpoint's template failed to render against this event." },
   series_too_long: { status: 422, title: 'Series too long', detail: 'The window holds more than 1,500 buckets; choose a larger bucket or a shorter window.' },
   invalid_cursor: { status: 422, title: 'Invalid cursor', detail: 'The cursor is not one this list returned.' },
   path_outside_route: { status: 400, title: 'Path outside the route', detail: "The gateway path, once decoded, would leave the route's upstream path." },

@@ -1,6 +1,6 @@
 import type { AttemptRequest } from '../core/model.js'
 import type { OutboundEvent } from '../core/shaping/payload-body.js'
-import { buildOutboundRequest } from '../core/shaping/outbound-request.js'
+import { buildOutboundRequest, type BuiltRequest } from '../core/shaping/outbound-request.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { SendResult, Sender } from './sender.js'
 
@@ -17,13 +17,21 @@ export interface SentAttempt {
  * outcome like a refused connection: nothing is sent, and the result says why with kind `template`.
  */
 export async function sendAttempt(sender: Sender, target: SendTarget, event: OutboundEvent, nowMs: number): Promise<SentAttempt> {
-  const built = target.shapeError
-    ? { ok: false as const, logged: { method: target.shape.method, url: target.endpoint.url, headers: {}, body: '' }, message: target.shapeError }
-    : buildOutboundRequest({ shape: target.shape, event, secrets: target.secrets, nowMs })
+  const built = await buildAttemptRequest(target, event, nowMs)
   if (!built.ok) {
     const error = { kind: 'template' as const, message: built.message }
     return { result: { startedAt: nowMs, durationMs: 0, response: null, error }, logged: built.logged, envelope: false }
   }
   const result = await sender.send({ ...built.request, body: built.request.method === 'GET' ? null : built.request.body, timeoutMs: target.endpoint.timeoutSeconds * 1000 })
   return { result, logged: built.logged, envelope: built.envelope }
+}
+
+/**
+ * The request one attempt to `target` sends for `event` at `nowMs`, signed, or why it cannot be
+ * built (a template that fails). The one place requests are built: deliveries, test sends and the
+ * preview (POST .../endpoints/preview) all come here, so whatever bounds rendering here bounds them all.
+ */
+export async function buildAttemptRequest(target: Pick<SendTarget, 'endpoint' | 'secrets' | 'shape' | 'shapeError'>, event: OutboundEvent, nowMs: number): Promise<BuiltRequest> {
+  if (target.shapeError) return { ok: false, logged: { method: target.shape.method, url: target.endpoint.url, headers: {}, body: '' }, message: target.shapeError }
+  return buildOutboundRequest({ shape: target.shape, event, secrets: target.secrets, nowMs })
 }

@@ -1,4 +1,4 @@
-import type { Endpoint, EndpointAuth } from '../core/model.js'
+import type { Endpoint, EndpointAuth, Tenant } from '../core/model.js'
 import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
 import { compileShape, type RequestShape } from '../core/shaping/request-shape.js'
 import type { Store } from '../store/store.js'
@@ -66,10 +66,25 @@ export class EndpointDirectory {
     const tenant = await this.store.getTenant(endpoint.tenantId)
     if (!tenant) return null
     const { secrets, validUntil } = activeSecrets(sealed, this.box, this.now())
+    const open = { headers: openHeaders(endpoint.headers, this.box), auth: this.openAuth(endpoint.auth) }
+    return { ...this.compileTarget(endpoint, open, tenant, secrets), validUntil }
+  }
+
+  /**
+   * What sending to `endpoint` needs, from its record and its credentials in the clear: the
+   * directory's own targets and the preview of an endpoint not saved (services/endpoint-preview.ts)
+   * compile alike, with the same output limit.
+   */
+  compileTarget(
+    endpoint: Endpoint,
+    open: { headers: Record<string, string>; auth: EndpointAuth<string> },
+    tenant: Pick<Tenant, 'id' | 'name' | 'metadata'>,
+    secrets: string[],
+  ): Omit<SendTarget, 'validUntil'> {
     const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
-    const { shape, errors } = compileShape({ ...endpoint, headers: openHeaders(endpoint.headers, this.box) }, owner, this.openAuth(endpoint.auth), this.maxOutputBytes)
+    const { shape, errors } = compileShape({ ...endpoint, headers: open.headers }, owner, open.auth, this.maxOutputBytes)
     const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
-    return { endpoint, secrets, validUntil, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
+    return { endpoint, secrets, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
   }
 
   seal(secret: string): string {

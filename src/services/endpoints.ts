@@ -1,14 +1,14 @@
 import type { AddressPolicy } from '../core/address-class.js'
 import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
-import type { Attempt, Endpoint, EndpointAuth, EndpointOrdering, HeaderValue, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
+import type { Attempt, AttemptRequest, Endpoint, EndpointAuth, EndpointOrdering, HeaderValue, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
 import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
 import { metadataTooLarge } from '../core/limits.js'
 import { DEFAULT_RETRY } from '../core/retry-settings.js'
 import { attemptRecord } from '../delivery/attempt-record.js'
-import { sendAttempt } from '../delivery/send-attempt.js'
+import { buildAttemptRequest, sendAttempt } from '../delivery/send-attempt.js'
 import type { Sender } from '../delivery/sender.js'
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
 import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.js'
@@ -19,6 +19,12 @@ import { openHeaders, resolveHeaders } from './endpoint-headers.js'
 import { rotateSecrets } from './secret-keys.js'
 
 export { DEFAULT_RETRY }
+
+/**
+ * What signs a preview's request (API.md: "a placeholder secret"): the request shows every header a
+ * delivery sends, but its signature verifies with this, never with the endpoint's own secret.
+ */
+export const PREVIEW_SECRET = 'whsec_cHJldmlldyBzaWduaW5nIHNlY3JldCwgbm90IHJlYWw='
 
 export interface EndpointInput {
   name?: string
@@ -67,10 +73,50 @@ export class EndpointService {
 
   async create(tenantId: string, input: EndpointInput & { url: string }): Promise<Endpoint> {
     if (!(await this.d.store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
+    const endpoint = this.draft(tenantId, input, this.now())
+    const { auth, headers } = await this.validate(endpoint, input, null)
+    Object.assign(endpoint, { auth, headers })
+    await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: [] })
+    this.d.directory.invalidate(tenantId, endpoint.id)
+    return endpoint
+  }
+
+  /**
+   * The request a delivery of this event to an endpoint made of `input` (as for create) would send
+   * now (API.md, POST .../endpoints/preview), built by the delivery's own code with
+   * PREVIEW_SECRET signing; nothing is sent or stored. Validation errors are those of create
+   * (under /endpoint), but where the URL resolves is not looked up: the save does that. Credentials
+   * are the ones given: a stored endpoint's are never opened here, so reading is all it takes.
+   */
+  async preview(tenantId: string, input: EndpointInput & { url: string }, event: { type: string; payload: JsonObject | null }): Promise<AttemptRequest> {
+    const tenant = await this.d.store.getTenant(tenantId)
+    if (!tenant) throw notFound(`Tenant ${tenantId}`)
     const now = this.now()
+    const endpoint = this.draft(tenantId, input, now)
+    let open: { auth: EndpointAuth<string>; headers: Record<string, string> }
+    try {
+      ;({ plain: open } = await this.validate(endpoint, input, null, { checkTarget: false }))
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'validation_failed') throw err
+      const errors = err.errors.map((e) => ({ path: `/endpoint${e.path}`, message: e.message }))
+      throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+    }
+    const payload = event.payload ?? (await this.d.store.getEventType(event.type))?.example ?? {}
+    const outbound = { id: newId('evt', now), type: event.type, payloadJson: JSON.stringify(payload), occurredAt: now }
+    const target = this.d.directory.compileTarget(endpoint, open, tenant, [PREVIEW_SECRET])
+    const built = await buildAttemptRequest(target, outbound, now)
+    if (!built.ok) {
+      // Create has compiled and rendered the URL and headers: what is left to fail is the body.
+      throw new AppError('template_failed', `The template failed against this event: ${built.message}`, [{ path: '/endpoint/payload/template', message: built.message }])
+    }
+    return built.request
+  }
+
+  /** An endpoint record from create's input, every field left out at its default; auth and headers are set once validated. */
+  private draft(tenantId: string, input: EndpointInput & { url: string }, now: number): Endpoint {
     // The operator's default is the default of every field a partial `retry` leaves out.
     const retry = mergeRetry(this.d.defaultRetry ?? DEFAULT_RETRY, input.retry)
-    const endpoint: Endpoint = {
+    return {
       id: newId('ep', now),
       tenantId,
       name: input.name ?? '',
@@ -95,10 +141,6 @@ export class EndpointService {
       createdAt: now,
       updatedAt: now,
     }
-    Object.assign(endpoint, await this.validate(endpoint, input, null))
-    await this.d.store.createEndpoint(endpoint, { current: this.d.directory.seal(generateSecret()), previous: [] })
-    this.d.directory.invalidate(tenantId, endpoint.id)
-    return endpoint
   }
 
   async get(tenantId: string, id: string): Promise<Endpoint> {
@@ -220,9 +262,15 @@ export class EndpointService {
   /**
    * Checks what the schema cannot: the URL (after Liquid) and its target, filter patterns, retry
    * bounds, metadata size, auth, headers and templates. Returns the auth and headers to store
-   * (credentials sealed); `current` is the endpoint being updated, whose credentials a PATCH keeps.
+   * (credentials sealed) and in the clear; `current` is the endpoint being updated, whose
+   * credentials a PATCH keeps. `checkTarget: false` skips the look-up of where the URL resolves. Default true.
    */
-  private async validate(ep: Endpoint, input: EndpointInput, current: Endpoint | null): Promise<{ auth: EndpointAuth; headers: Record<string, HeaderValue> }> {
+  private async validate(
+    ep: Endpoint,
+    input: EndpointInput,
+    current: Endpoint | null,
+    opts: { checkTarget?: boolean } = {},
+  ): Promise<{ auth: EndpointAuth; headers: Record<string, HeaderValue>; plain: { auth: EndpointAuth<string>; headers: Record<string, string> } }> {
     const errors: FieldError[] = []
     let auth: EndpointAuth = { type: 'none' }
     let plain: EndpointAuth<string> = { type: 'none' }
@@ -264,10 +312,10 @@ export class EndpointService {
     if (metadataTooLarge(ep.payload.extraFields)) errors.push({ path: '/payload/extraFields', message: 'must be at most 16 KiB' })
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     // The target is checked again (after DNS) when the rendered URL may have changed.
-    if (url && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
+    if (url && opts.checkTarget !== false && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
       await requireAllowedTarget(url.href, this.d.policy, '/url')
     }
-    return { auth, headers }
+    return { auth, headers, plain: { auth: plain, headers: plainHeaders } }
   }
 }
 

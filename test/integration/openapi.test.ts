@@ -204,6 +204,7 @@ describe('documented error responses match what each route answers', () => {
     await byIdCall('createEndpoint', { body: { url: 'http://[::1]:9/refused' } })
     const ep = await byIdCall('createEndpoint', { body: { url: 'http://127.0.0.1:9/hook' } })
     await byIdCall('updateEndpoint', { params: { endpointId: ep.body.id }, body: { url: 'http://[::1]:9/refused' } })
+    await byIdCall('previewEndpointRequest', { body: { endpoint: { url: 'http://127.0.0.1:9/hook', payload: { template: '{{ event.data.missing.x }}' } }, payload: {} } })
     const tooLong = '?bucket=1m&since=2026-01-01T00:00:00Z&until=2026-01-03T00:00:00Z'
     await byIdCall('getEndpointStatsSeries', { params: { endpointId: ep.body.id }, query: tooLong })
     await byIdCall('getTenantStatsSeries', { query: tooLong })

@@ -46,6 +46,38 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { 
     return reply.code(201).send(presentEndpoint(ep))
   })
 
+  app.post(
+    `${base}/preview`,
+    {
+      // Previewing reads: nothing is sent or stored, and no stored credential is opened.
+      config: { access: 'read' },
+      schema: {
+        ...op(
+          'previewEndpointRequest',
+          "Preview an endpoint's request",
+          "The request a delivery to an endpoint made of `endpoint` (create's fields) would send now, built by the delivery's own code: URL, headers (signature headers signed with a placeholder secret, not the endpoint's), and body as sent, rendered against `payload`, else the event type's example, else `{}`. `eventType` defaults to `webhook.test`. Nothing is sent or stored; where the URL resolves is not checked (saving does). Field errors name `/endpoint/...`; a template that fails to render is 422 `template_failed`.",
+          ['template_failed'],
+        ),
+        params: TenantParams,
+        body: Type.Object(
+          { endpoint: EndpointCreate, eventType: Type.Optional(EventTypeName), payload: Type.Optional(Dict(Type.Unknown())) },
+          {
+            additionalProperties: false,
+            examples: [
+              { endpoint: { url: 'https://example.com/hook' } },
+              { endpoint: { url: 'https://example.com/hook', payload: { template: '{"text": "Invoice {{ event.data.invoiceId }} paid"}' } }, eventType: 'invoice.paid', payload: { invoiceId: 'in_123' } },
+            ],
+          },
+        ),
+        response: { 200: Type.Object({ request: Type.Object({ method: Type.String(), url: Type.String(), headers: Dict(Type.String()), body: Type.String() }) }) },
+      },
+    },
+    async (req) => {
+      const { endpoint, eventType, payload } = req.body
+      return { request: await endpoints.preview(req.params.tenantId, endpoint, { type: eventType ?? 'webhook.test', payload: payload ?? null }) }
+    },
+  )
+
   app.get(base, { schema: { ...op('listEndpoints', 'List endpoints', "The tenant's endpoints, oldest first."), params: TenantParams, querystring: ListQuery, response: { 200: listOf(EndpointOut) } } }, async (req) => {
     const limit = req.query.limit ?? 50
     const rows = await endpoints.list(req.params.tenantId, { limit, after: decodeCursor(req.query.cursor) })
