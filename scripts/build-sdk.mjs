@@ -45,6 +45,16 @@ export async function serverDocument() {
   }
 }
 
+/** Whether openapi-typescript (a dev dependency of sdk/) can be found. */
+export function sdkDependenciesInstalled() {
+  try {
+    createRequire(new URL('../sdk/package.json', import.meta.url)).resolve('openapi-typescript')
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The TypeScript module openapi-typescript makes of the document (sdk/src/generated/openapi.ts). */
 export async function generateTypes(doc) {
   // Resolved from the workspace: openapi-typescript is a dev dependency of sdk/.
