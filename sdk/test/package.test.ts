@@ -1,6 +1,7 @@
 /**
- * The package as users get it (API.md, SDK): `@hookrelay/sdk` and its entry points resolve from
- * the repository root after `npm install` (the root build makes sdk/dist), ESM with .d.ts beside each, and no runtime dependency: what the SDK's modules import at run time is each
+ * The package as users get it (API.md, SDK): `@hookrelay/sdk` and its four adapter entry points
+ * resolve from the repository root after `npm install` (the root build makes sdk/dist), ESM with
+ * .d.ts beside each, and no runtime dependency: what the SDK's modules import at run time is each
  * other, never a package or a Node built-in, so it runs in browsers, Deno, Bun and edge runtimes.
  * Needs the build (`npm run build`), as the process tests need dist/.
  */
@@ -42,7 +43,7 @@ describe('@hookrelay/sdk package', () => {
   })
 
   it('resolves from the repository root with every entry point, each with its types', async () => {
-    const entries = { '.': ['Hookrelay', 'HookrelayError', 'verifyWebhook', 'signWebhook', 'WebhookVerificationError'] }
+    const entries = { '.': ['Hookrelay', 'HookrelayError', 'verifyWebhook', 'signWebhook', 'WebhookVerificationError'], './express': ['verifyWebhooks'], './fastify': ['verifyWebhooks'], './hono': ['verifyWebhooks'], './next': ['verifyWebhooks'] }
     expect(Object.keys(pkg.exports).filter((k) => k !== './package.json').sort()).toEqual(Object.keys(entries).sort())
     for (const [entry, names] of Object.entries(entries)) {
       const target = pkg.exports[entry]
