@@ -50,8 +50,11 @@ export function createClient(opts: ClientOptions, env: NodeJS.ProcessEnv = proce
       }
       if (!res.ok) {
         const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: Array<{ path: string; message: string }> }
-        const where = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : ''
-        throw new ApiError(res.status, p.code ?? null, `${method} ${path}: ${res.status} ${p.detail ?? p.title ?? text}${where}`)
+        const said = p.detail ?? p.title ?? text
+        // The field errors, unless the detail already says them (the API's validation details do).
+        const unsaid = (p.errors ?? []).map((e) => `${e.path}: ${e.message}`).filter((e) => !said.includes(e))
+        const where = unsaid.length > 0 ? ` (${unsaid.join('; ')})` : ''
+        throw new ApiError(res.status, p.code ?? null, `${method} ${path}: ${res.status} ${said}${where}`)
       }
       return parsed as T
     },

@@ -4,12 +4,15 @@ import { StartError, startServer } from '../main.js'
 import { Access } from '../services/access.js'
 import { openStore } from '../store/open-store.js'
 import { createClient, type ClientOptions } from './client.js'
+import { VERSION } from '../version.js'
 import { listen } from './listen.js'
+import { listenSecret } from './listen-secrets.js'
 import { replay } from './replay.js'
 import { send } from './send.js'
+import { requireTenant } from './whose-tenant.js'
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command('hookrelay').description('Self-hosted webhook platform')
+  const program = new Command('hookrelay').description('Self-hosted webhook platform').version(VERSION, '-v, --version', 'print the version')
   /** The settings, or null after saying in one line on stderr which one is unusable (exit code 1, no stack trace). */
   const configFrom = (flags: Flags): Config | null => {
     try {
@@ -143,25 +146,32 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
 
+  const tenantHelp = "(default: a tenant API key's own tenant)"
+
   client(program.command('send'))
     .description('Publish one event')
-    .requiredOption('--tenant <id>', 'the tenant to publish to')
+    .option('--tenant <id>', `the tenant to publish to ${tenantHelp}`)
     .argument('<type>', 'the event type, e.g. invoice.paid')
     .argument('<json>', 'the payload, a JSON object')
-    .action((type: string, json: string, opts: ClientOptions & { tenant: string }) => run(() => send(createClient(opts), opts.tenant, type, json, out)))
+    .action((type: string, json: string, opts: ClientOptions & { tenant?: string }) =>
+      run(async () => {
+        const api = createClient(opts)
+        await send(api, await requireTenant(api, opts.tenant), type, json, out)
+      }),
+    )
 
   client(program.command('replay'))
     .description("Send an endpoint's failed deliveries again, with a progress bar on a terminal")
     .requiredOption('--endpoint <id>', 'the endpoint')
-    .requiredOption('--since <iso>', 'replay deliveries created since this time (ISO 8601)')
-    .option('--tenant <id>', "the endpoint's tenant (looked up with the admin token when left out)")
-    .action((opts: ClientOptions & { endpoint: string; since: string; tenant?: string }) =>
+    .option('--since <iso>', 'replay deliveries created since this time (ISO 8601; default the last 24 hours)')
+    .option('--tenant <id>', "the endpoint's tenant (default: a tenant API key's own; looked up with the admin token)")
+    .action((opts: ClientOptions & { endpoint: string; since?: string; tenant?: string }) =>
       run(async () => {
         const tty = process.stdout.isTTY === true
         let drawn = false
         await replay(
           createClient(opts),
-          { endpoint: opts.endpoint, since: opts.since, ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}) },
+          { endpoint: opts.endpoint, ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}) },
           {
             out: (line) => {
               if (drawn) process.stdout.write('\n')
@@ -183,22 +193,20 @@ export async function main(argv: string[]): Promise<void> {
 
   client(program.command('listen'))
     .description("Forward a tenant's new events to a local URL, signed, for development")
-    .requiredOption('--tenant <id>', 'the tenant whose events to forward')
+    .option('--tenant <id>', `the tenant whose events to forward ${tenantHelp}`)
     .requiredOption('--forward-to <url>', 'where to POST them, e.g. http://localhost:3000/hooks')
     .option('--events <types>', 'comma-separated event types or patterns (invoice.*); default all')
-    .option('--secret <whsec>', 'the signing secret to use; default a new one, printed at start')
-    .action((opts: ClientOptions & { tenant: string; forwardTo: string; events?: string; secret?: string }) =>
+    .option('--secret <whsec>', 'the signing secret to use from now on; default the one kept from the last run against this server and tenant, or a new one')
+    .action((opts: ClientOptions & { tenant?: string; forwardTo: string; events?: string; secret?: string }) =>
       run(async () => {
         const stop = new AbortController()
         process.once('SIGINT', () => stop.abort())
         process.once('SIGTERM', () => stop.abort())
         const events = opts.events?.split(',').map((e) => e.trim()).filter((e) => e !== '')
-        await listen(
-          createClient(opts),
-          { tenant: opts.tenant, forwardTo: opts.forwardTo, ...(events ? { events } : {}), ...(opts.secret ? { secret: opts.secret } : {}) },
-          out,
-          stop.signal,
-        )
+        const api = createClient(opts)
+        const tenant = await requireTenant(api, opts.tenant)
+        const { secret, file } = listenSecret(api.server, tenant, opts.secret)
+        await listen(api, { tenant, forwardTo: opts.forwardTo, ...(events ? { events } : {}), secret, secretFile: file }, out, stop.signal)
       }),
     )
 

@@ -19,6 +19,8 @@ export interface ListenOptions {
   events?: string[]
   /** The signing secret; a new one is made (and printed) when absent. */
   secret?: string
+  /** Where the secret is kept between runs (listen-secrets.ts), said beside it. */
+  secretFile?: string
   pollMs?: number
 }
 
@@ -58,8 +60,9 @@ export async function listen(client: Client, o: ListenOptions, out: (line: strin
     newest = Math.max(newest, at)
   }
   for (const ev of await recent(client, path, Number.NEGATIVE_INFINITY)) remember(ev)
-  out(`forwarding events of tenant ${o.tenant}${o.events ? ` (${o.events.join(', ')})` : ''} to ${target.href}`)
+  out(`forwarding events of tenant ${o.tenant}${o.events ? ` (${o.events.join(', ')})` : ''} to ${target.href} (^C to quit)`)
   out(`webhook signing secret: ${secret}`)
+  if (o.secretFile !== undefined) out(`(the same on every run for this server and tenant: kept in ${o.secretFile})`)
 
   while (!signal.aborted) {
     const lookFrom = newest - LOOK_BACK_MS
@@ -106,8 +109,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 async function forward(url: string, secret: string, ev: ListedEvent): Promise<string> {
   const body = defaultBody({ id: ev.id, type: ev.type, occurredAt: Date.parse(ev.occurredAt), payloadJson: JSON.stringify(ev.payload) })
-  const ts = Math.floor(Date.now() / 1000)
-  const time = new Date().toISOString().slice(11, 19)
+  const started = Date.now()
+  const ts = Math.floor(started / 1000)
+  // `2026-12-06 19:55:01  --> invoice.paid evt_... [200] 12 ms`, in UTC as the API's times are.
+  const line = (outcome: string) => `${new Date(started).toISOString().slice(0, 19).replace('T', ' ')}  --> ${ev.type} ${ev.id} [${outcome}] ${Date.now() - started} ms`
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -123,8 +128,8 @@ async function forward(url: string, secret: string, ev: ListedEvent): Promise<st
       signal: AbortSignal.timeout(30_000),
     })
     await res.arrayBuffer()
-    return `${time} --> ${ev.type} ${ev.id} [${res.status}]`
+    return line(String(res.status))
   } catch (err) {
-    return `${time} --> ${ev.type} ${ev.id} [failed: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}]`
+    return line(`failed: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`)
   }
 }

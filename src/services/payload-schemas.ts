@@ -57,7 +57,7 @@ export class PayloadSchemas {
     }
     if (validate(payload)) return
     const errors = toFieldErrors(validate.errors ?? [])
-    throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
+    throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors)
   }
 
   invalidate(type: string): void {
