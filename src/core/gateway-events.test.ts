@@ -13,6 +13,14 @@ describe('lifecycleTypes', () => {
     expect(lifecycleTypes({ kind: 'timeout' })).toEqual(['request.timeout', 'request.error', 'request.completed'])
     expect(lifecycleTypes({ kind: 'unreachable', message: 'refused' })).toEqual(['request.error', 'request.completed'])
   })
+
+  it('makes an answer broken off on its way an error (a timeout when the upstream fell silent), whatever its status', () => {
+    const broken = (broken: 'timeout' | 'upstream' | 'client') => lifecycleTypes({ kind: 'response', status: 200, headers: {}, body: Buffer.alloc(0), broken })
+    expect(broken('timeout')).toEqual(['request.timeout', 'request.error', 'request.completed'])
+    expect(broken('upstream')).toEqual(['request.error', 'request.completed'])
+    expect(broken('client')).toEqual(['request.error', 'request.completed'])
+    expect(lifecycleTypes({ kind: 'client_failed', reason: 'too_large' })).toEqual(['request.error', 'request.completed'])
+  })
 })
 
 describe('outcomeName', () => {
@@ -21,6 +29,10 @@ describe('outcomeName', () => {
     expect(outcomeName({ kind: 'response', status: 429, headers: {}, body: Buffer.alloc(0) })).toBe('client_error')
     expect(outcomeName({ kind: 'timeout' })).toBe('timeout')
     expect(outcomeName({ kind: 'unreachable', message: 'x' })).toBe('unreachable')
+    const broken = (broken: 'timeout' | 'upstream' | 'client') => outcomeName({ kind: 'response', status: 200, headers: {}, body: Buffer.alloc(0), broken })
+    expect([broken('timeout'), broken('upstream'), broken('client')]).toEqual(['timeout', 'broken', 'client_closed'])
+    expect(outcomeName({ kind: 'client_failed', reason: 'too_large' })).toBe('too_large')
+    expect(outcomeName({ kind: 'client_failed', reason: 'gone' })).toBe('client_closed')
   })
 })
 

@@ -8,11 +8,22 @@ import { REDACTED, redactHeaders } from './redact-headers.js'
  * header rules of a reverse proxy. Pure: the proxy (gateway/) does the I/O.
  */
 
-/** How the upstream answered, as the lifecycle events see it. */
+/**
+ * How the upstream answered, as the lifecycle events see it. `body` is what an event needs of the
+ * answer: all of it, or its first 64 KiB and a byte (the proxy keeps no more of a long answer).
+ * `broken` says an answer that was being passed on did not reach its end: the upstream fell
+ * silent for the route's timeout (`timeout`) or failed (`upstream`), or the client went away
+ * (`client`, and the upstream's request was aborted). `client_failed`: the client's own body
+ * failed while it was being forwarded, past the body limit or cut short by the client going away
+ * (the upstream's request is aborted, so it never sees a whole request).
+ */
 export type UpstreamOutcome =
-  | { kind: 'response'; status: number; headers: Record<string, string | string[]>; body: Buffer }
+  | { kind: 'response'; status: number; headers: Record<string, string | string[]>; body: Buffer; broken?: BrokenBy }
   | { kind: 'timeout' }
   | { kind: 'unreachable'; message: string }
+  | { kind: 'client_failed'; reason: 'too_large' | 'gone' }
+
+export type BrokenBy = 'timeout' | 'upstream' | 'client'
 
 /** Bodies in event payloads are cut at this many bytes. */
 export const EVENT_BODY_BYTES = 64 * 1024
@@ -20,20 +31,31 @@ export const EVENT_BODY_BYTES = 64 * 1024
 /**
  * The events published once the upstream has answered (or not), in order: the outcome's own type,
  * `request.error` for anything but a 2xx, and `request.completed` always. An unreachable upstream
- * has no outcome type of its own: it is an error, and completed.
+ * has no outcome type of its own: it is an error, and completed. So is an answer broken off on its
+ * way to the client, whatever its status, unless the upstream's silence broke it: a timeout.
  */
 export function lifecycleTypes(outcome: UpstreamOutcome): string[] {
   if (outcome.kind === 'timeout') return ['request.timeout', 'request.error', 'request.completed']
-  if (outcome.kind === 'unreachable') return ['request.error', 'request.completed']
+  if (outcome.kind === 'unreachable' || outcome.kind === 'client_failed') return ['request.error', 'request.completed']
+  if (outcome.broken === 'timeout') return ['request.timeout', 'request.error', 'request.completed']
+  if (outcome.broken !== undefined) return ['request.error', 'request.completed']
   const s = outcome.status
   if (s >= 200 && s < 300) return ['request.success', 'request.completed']
   const type = s >= 300 && s < 400 ? 'request.redirect' : s >= 400 && s < 500 ? 'request.client_error' : 'request.server_error'
   return [type, 'request.error', 'request.completed']
 }
 
-/** The outcome as one word, for metrics and logs: the lifecycle type's suffix, or `unreachable`. */
+/**
+ * The outcome as one word, for metrics and logs: the lifecycle type's suffix, `unreachable`, for
+ * an answer broken off on its way `broken` (by the upstream) or `client_closed`, and for a client
+ * body that failed `too_large` or `client_closed`.
+ */
 export function outcomeName(outcome: UpstreamOutcome): string {
-  return outcome.kind === 'unreachable' ? 'unreachable' : lifecycleTypes(outcome)[0]!.slice('request.'.length)
+  if (outcome.kind === 'unreachable') return 'unreachable'
+  if (outcome.kind === 'client_failed') return outcome.reason === 'too_large' ? 'too_large' : 'client_closed'
+  if (outcome.kind === 'response' && outcome.broken === 'upstream') return 'broken'
+  if (outcome.kind === 'response' && outcome.broken === 'client') return 'client_closed'
+  return lifecycleTypes(outcome)[0]!.slice('request.'.length)
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { Route } from '../core/model.js'
 import { Gateway, upstreamUrl } from './gateway.js'
@@ -43,11 +44,11 @@ describe('Gateway route cache', () => {
         },
       },
       publisher: { publish: async () => ({}) as never },
-      upstream: { send: async () => ({ kind: 'response', status: 204, headers: {}, body: Buffer.alloc(0) }), close: async () => {} },
+      upstream: { open: async () => ({ kind: 'answer', status: 204, headers: {}, body: Readable.from([]) }), close: async () => {} },
       now: () => 0,
     })
     const request = (tenantId: string, routeName: string) =>
-      gateway.handle({ tenantId, routeName, method: 'GET', rest: '', search: '', headers: {}, body: Buffer.alloc(0), clientIp: '127.0.0.1', protocol: 'http' })
+      gateway.handle({ tenantId, routeName, method: 'GET', rest: '', search: '', headers: {}, readBody: async () => ({ head: Buffer.alloc(0), rest: null, declared: null, failure: () => null }), clientIp: '127.0.0.1', protocol: 'http' })
     for (const [t, r] of [['t1', 'a'], ['t1', 'b'], ['t10', 'a']] as const) await request(t, r)
     expect(loads).toEqual(['t1/a', 't1/b', 't10/a'])
     gateway.forgetTenant('t1')

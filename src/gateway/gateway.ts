@@ -1,10 +1,13 @@
-import { forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, requestView } from '../core/gateway-events.js'
+import type { Readable } from 'node:stream'
+import { type BrokenBy, EVENT_BODY_BYTES, forwardableHeaders, lifecyclePayload, lifecycleTypes, outcomeName, requestView, type UpstreamOutcome } from '../core/gateway-events.js'
 import { leavesRoute } from '../core/leaves-route.js'
 import type { JsonObject, Route } from '../core/model.js'
 import { AppError, notFound } from '../errors.js'
 import { ExpiringCache } from '../services/expiring-cache.js'
 import type { Publisher } from '../services/publisher.js'
 import type { Store } from '../store/store.js'
+import type { ClientBody } from './client-body.js'
+import { bodyFailure, readHead, relay } from './relay.js'
 import type { Upstream } from './upstream.js'
 
 /** How long a route lookup is trusted: another node's change to a route shows within this. */
@@ -19,7 +22,8 @@ export interface GatewayRequest {
   /** The query string without `?`, as received. */
   search: string
   headers: Record<string, string | string[] | undefined>
-  body: Buffer
+  /** Starts reading the client's body, keeping at least its first `keep` bytes (client-body.ts). */
+  readBody: (keep: number) => Promise<ClientBody>
   clientIp: string
   protocol: string
 }
@@ -27,15 +31,26 @@ export interface GatewayRequest {
 export interface GatewayAnswer {
   status: number
   headers: Record<string, string | string[]>
-  body: Buffer
+  /** The whole answer, or a long one as it comes: to be piped to the client, which sets the pace. */
+  body: Buffer | Readable
 }
+
+/** What an event keeps of a body: 64 KiB, and a byte to know it was cut. */
+const KEEP = EVENT_BODY_BYTES + 1
 
 /**
  * A gateway route at work (API.md, Gateway routes): publishes `request.received`, forwards the
  * request to the route's upstream, publishes what came of it, and passes the answer back. Events go
  * into the route's tenant on the channel named after the route, through the same publisher as any
- * event, so they are durable before the client gets its answer. A publish that fails (the tenant
- * just deleted, a schema the payload breaks) does not fail the request: the proxy still proxies.
+ * event, so they are durable before the client has the whole answer. A publish that fails (the
+ * tenant just deleted, a schema the payload breaks) does not fail the request: the proxy proxies.
+ *
+ * Nothing is held whole (issue 12, item 9: 400 answers of 100 MB held the server at 897 MB): the
+ * client's body streams to the upstream and the answer back, each at the pace of whoever reads
+ * it, and of each the proxy keeps the first 64 KiB and a byte, which is what an event shows. An
+ * answer is read that far (or to its end) before the client gets anything, so a failure before
+ * then is still a 502 or 504 problem; a longer one is then passed on as it comes, and its
+ * completion events are published when it ends, before its last byte goes out.
  */
 export class Gateway {
   private readonly routes: ExpiringCache<Route | null>
@@ -73,30 +88,46 @@ export class Gateway {
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
     const route = await this.routes.get(routeKey(req.tenantId, req.routeName))
     if (!route) throw notFound(`Route ${req.routeName}`)
-    // Checked before anything is published or sent: the upstream must not see the request at all.
+    // Checked before anything is read, published or sent: the upstream must not see the request at all.
     const url = leavesRoute(req.rest) ? null : upstreamUrl(route.upstreamUrl, req.rest, req.search)
     if (url === null) throw new AppError('path_outside_route', 'The path, decoded, climbs out of the route with `..` segments.')
-    const view = requestView({ method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: req.body })
+    const body = await req.readBody(KEEP)
+    const view = requestView({ method: req.method, path: req.rest === '' ? '/' : req.rest, search: req.search, headers: req.headers, body: body.head.subarray(0, KEEP) })
     await this.publish(route, ['request.received'], lifecyclePayload(route.name, view, null, 0))
 
     const started = performance.now()
-    const outcome = await this.d.upstream.send({
-      method: req.method,
-      url,
-      headers: forwardedHeaders(req),
-      body: req.body.length === 0 && (req.method === 'GET' || req.method === 'HEAD') ? null : req.body,
-      timeoutMs: route.timeoutSeconds * 1000,
-    })
-    const durationMs = Math.round(performance.now() - started)
-    this.d.onProxied?.(outcomeName(outcome), durationMs)
-    await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, view, outcome, durationMs))
+    const finish = async (outcome: UpstreamOutcome): Promise<void> => {
+      const durationMs = Math.round(performance.now() - started)
+      this.d.onProxied?.(outcomeName(outcome), durationMs)
+      await this.publish(route, lifecycleTypes(outcome), lifecyclePayload(route.name, view, outcome, durationMs))
+    }
+    /** A failure before the client got anything: the events, then the problem. */
+    const refuse = async (failure: Failure): Promise<never> => {
+      await finish(failure)
+      throw problemFor(failure, route.timeoutSeconds)
+    }
+    const sent = body.rest ?? (body.head.length === 0 && (req.method === 'GET' || req.method === 'HEAD') ? null : body.head)
+    const reply = await this.d.upstream.open({ method: req.method, url, headers: forwardedHeaders(req, body), body: sent, timeoutMs: route.timeoutSeconds * 1000 })
+    if (reply.kind !== 'answer') return refuse(clientFailure(body) ?? reply)
 
-    if (outcome.kind === 'timeout') throw new AppError('upstream_timeout', `The upstream did not answer within ${route.timeoutSeconds} s.`)
-    if (outcome.kind === 'unreachable') throw new AppError('upstream_unreachable', `The upstream could not be reached: ${outcome.message}.`)
+    let first: { head: Buffer; ended: boolean }
+    try {
+      first = await readHead(reply.body, KEEP)
+    } catch (err) {
+      return refuse(clientFailure(body) ?? bodyFailure(err))
+    }
     // The upstream's headers as they were, content-length included: for a body it counts the bytes
     // passed on (read as sent, not decoded), and for HEAD and 304, which have none, it is the
     // length a GET would get (RFC 9110 8.6), which only the upstream can say.
-    return { status: outcome.status, headers: forwardableHeaders(outcome.headers), body: outcome.body }
+    const answer = { status: reply.status, headers: forwardableHeaders(reply.headers) }
+    const outcome = (captured: Buffer, broken?: BrokenBy): UpstreamOutcome => ({ kind: 'response', status: reply.status, headers: reply.headers, body: captured, ...(broken ? { broken } : {}) })
+    if (first.ended) {
+      await finish(outcome(first.head))
+      return { ...answer, body: first.head }
+    }
+    // Only what the event shows is kept past the first write (a copy, so the rest can go).
+    const captured = Buffer.from(first.head.subarray(0, KEEP))
+    return { ...answer, body: relay(reply.body, first.head, (broken) => finish(outcome(captured, broken))) }
   }
 
   /** One publish per type, together: they share a group commit. */
@@ -129,9 +160,12 @@ export function upstreamUrl(base: string, rest: string, search: string): string 
 }
 
 /** What goes upstream: the client's headers less hop-by-hop ones, plus the usual X-Forwarded-*. */
-function forwardedHeaders(req: GatewayRequest): Record<string, string | string[]> {
+function forwardedHeaders(req: GatewayRequest, body: ClientBody): Record<string, string | string[]> {
   // `expect: 100-continue` was the client's exchange with this server, already answered.
   const headers = forwardableHeaders(req.headers, ['host', 'content-length', 'expect'])
+  // A body read whole gets its length from undici; a streamed one keeps the client's, if any
+  // (undici checks the bytes sent against it), or goes chunked as the client's came.
+  if (body.rest !== null && body.declared !== null) headers['content-length'] = String(body.declared)
   const prior = req.headers['x-forwarded-for']
   const chain = Array.isArray(prior) ? prior.join(', ') : prior
   headers['x-forwarded-for'] = chain ? `${chain}, ${req.clientIp}` : req.clientIp
@@ -139,4 +173,25 @@ function forwardedHeaders(req: GatewayRequest): Record<string, string | string[]
   if (host !== undefined) headers['x-forwarded-host'] = Array.isArray(host) ? host[0]! : host
   headers['x-forwarded-proto'] = req.protocol
   return headers
+}
+
+/** The client's body failed while it was being forwarded: that, rather than what undici made of it. */
+function clientFailure(body: ClientBody): Failure | null {
+  const why = body.failure()
+  return why === null ? null : { kind: 'client_failed', reason: why }
+}
+
+/** An outcome without an answer to pass on. */
+type Failure = Exclude<UpstreamOutcome, { kind: 'response' }>
+
+/** The problem a client gets for an outcome without an answer. */
+function problemFor(outcome: Failure, timeoutSeconds: number): AppError {
+  switch (outcome.kind) {
+    case 'timeout':
+      return new AppError('upstream_timeout', `The upstream did not answer within ${timeoutSeconds} s.`)
+    case 'client_failed':
+      return outcome.reason === 'too_large' ? new AppError('payload_too_large') : new AppError('bad_request', 'The body could not be read: the client went away.')
+    case 'unreachable':
+      return new AppError('upstream_unreachable', `The upstream could not be reached: ${outcome.message}.`)
+  }
 }

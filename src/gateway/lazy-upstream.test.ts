@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { createAddressPolicy } from '../core/address-class.js'
 import { lazyUpstream } from './lazy-upstream.js'
@@ -9,9 +10,9 @@ const req: UpstreamRequest = { method: 'GET', url: 'http://127.0.0.1:1/', header
 function fakeLoader() {
   const calls = { loads: 0, sends: 0, closes: 0 }
   const upstream: Upstream = {
-    async send() {
+    async open() {
       calls.sends++
-      return { kind: 'response', status: 204, headers: {}, body: Buffer.alloc(0) }
+      return { kind: 'answer', status: 204, headers: {}, body: Readable.from([]) }
     },
     async close() {
       calls.closes++
@@ -37,8 +38,8 @@ describe('lazyUpstream', () => {
   it('loads once for requests that arrive together, and closes what it loaded', async () => {
     const { calls, load } = fakeLoader()
     const u = lazyUpstream(policy, load)
-    await Promise.all([u.send(req), u.send(req), u.send(req)])
-    await u.send(req)
+    await Promise.all([u.open(req), u.open(req), u.open(req)])
+    await u.open(req)
     expect(calls.loads).toBe(1)
     expect(calls.sends).toBe(4)
     await u.close()

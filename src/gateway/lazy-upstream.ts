@@ -14,8 +14,8 @@ export function lazyUpstream(policy: AddressPolicy, load: LoadUpstream = loadUps
   let loaded: Promise<Upstream> | null = null
   const upstream = (): Promise<Upstream> => (loaded ??= load(policy))
   return {
-    async send(req) {
-      return (await upstream()).send(req)
+    async open(req) {
+      return (await upstream()).open(req)
     },
     async close() {
       // Never used: nothing was loaded, nothing to close.

@@ -1,39 +1,61 @@
+import type { Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
-import type { UpstreamOutcome } from '../core/gateway-events.js'
 import { createGuardedConnect } from '../delivery/address-guard.js'
 import { rootError } from '../delivery/sender.js'
 import { BLOCKED_CODE } from '../delivery/url-target.js'
-
-/** An upstream answer larger than this is not passed back (502): the proxy holds answers in memory. */
-const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 export interface UpstreamRequest {
   method: string
   url: string
   headers: Record<string, string | string[]>
-  body: Buffer | null
+  /** None, bytes, or a stream sent as it is read (with the content-length in `headers`, or chunked). */
+  body: Buffer | Readable | null
+  /**
+   * How long the upstream may keep silent: for its answer's headers, counted once the request is
+   * written (time spent waiting for a slow client's body does not count), and between two pieces
+   * of its body while the proxy is reading it (not while a slow client holds the body back).
+   */
   timeoutMs: number
 }
 
+/** How the upstream answered: its status and headers, with the body still to read. */
+export type UpstreamReply =
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[]>; body: Readable }
+  | UpstreamFailure
+
+export type UpstreamFailure = { kind: 'timeout' } | { kind: 'unreachable'; message: string }
+
 export interface Upstream {
-  /** Sends the request once, never following redirects, and says how the upstream answered. */
-  send(req: UpstreamRequest): Promise<UpstreamOutcome>
+  /**
+   * Sends the request once, never following redirects, and resolves with the answer's headers. The
+   * body is the caller's to read to its end or to destroy (which aborts the upstream's request).
+   */
+  open(req: UpstreamRequest): Promise<UpstreamReply>
   close(): Promise<void>
 }
 
 /**
  * The gateway's HTTP client: its own undici Agent (TLS verified), whose connector applies the same
  * address policy as deliveries, after DNS resolution (delivery/address-guard.ts): a route cannot
- * reach what an endpoint may not.
+ * reach what an endpoint may not. Nothing is buffered here: the answer comes back as a stream.
  */
 export function createUpstream(policy: AddressPolicy): Upstream {
   const agent = new Agent({ connect: createGuardedConnect(policy), connections: 64 })
   return {
-    async send(req) {
-      const signal = AbortSignal.timeout(req.timeoutMs)
+    async open(req) {
       try {
-        const res = await request(req.url, { method: req.method as 'GET', headers: req.headers, body: req.body, dispatcher: agent, signal })
+        // undici's own timers, not a signal: a signal would count the whole exchange, so a long
+        // answer passed on to a slow client would be cut however steadily the upstream sends it.
+        // Its body timer stands still while the body is paused (backpressure).
+        const res = await request(req.url, {
+          method: req.method as 'GET',
+          headers: req.headers,
+          body: req.body,
+          dispatcher: agent,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        })
         // A status code is three digits from 100 to 599 (RFC 9110 15); the parser takes any three
         // (`HTTP/1.1 700 Weird`), and no client can be answered with those: not an HTTP answer.
         if (res.statusCode < 100 || res.statusCode > 599) {
@@ -42,24 +64,21 @@ export function createUpstream(policy: AddressPolicy): Upstream {
           await res.body.dump()
           return { kind: 'unreachable', message: `the upstream answered with status ${res.statusCode}, outside 100-599` }
         }
-        const chunks: Buffer[] = []
-        let size = 0
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length
-          if (size > MAX_RESPONSE_BYTES) {
-            res.body.destroy()
-            return { kind: 'unreachable', message: `the upstream's answer is larger than ${MAX_RESPONSE_BYTES} bytes` }
-          }
-          chunks.push(chunk as Buffer)
-        }
-        return { kind: 'response', status: res.statusCode, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }
+        return { kind: 'answer', status: res.statusCode, headers: res.headers as Record<string, string | string[]>, body: res.body }
       } catch (err) {
-        if (signal.aborted) return { kind: 'timeout' }
-        // The error that says what went wrong, read through undici's wrappers as for deliveries.
-        const e = rootError(err)
-        return { kind: 'unreachable', message: e.code === BLOCKED_CODE ? `blocked: ${e.message}` : e.message }
+        return upstreamFailure(err)
       }
     },
     close: () => agent.close(),
   }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+/** What an error of the upstream's request means: a timeout, or why it failed. */
+function upstreamFailure(err: unknown): UpstreamFailure {
+  // The error that says what went wrong, read through undici's wrappers as for deliveries.
+  const e = rootError(err)
+  if (TIMEOUT_CODES.has(e.code)) return { kind: 'timeout' }
+  return { kind: 'unreachable', message: e.code === BLOCKED_CODE ? `blocked: ${e.message}` : e.message }
 }

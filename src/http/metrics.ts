@@ -57,13 +57,13 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
   })
   const proxied = new Counter({
     name: 'hookrelay_gateway_requests_total',
-    help: "Requests proxied by gateway routes, by outcome: success, redirect, client_error, server_error (the upstream's status class), timeout or unreachable.",
+    help: "Requests proxied by gateway routes, by outcome: success, redirect, client_error, server_error (the upstream's status class), timeout, unreachable, broken (the upstream broke off mid-answer), client_closed (the client went away) or too_large (a streamed body past the limit).",
     labelNames: ['outcome'] as const,
     registers: [registry],
   })
   const upstreamSeconds = new Histogram({
     name: 'hookrelay_gateway_upstream_duration_seconds',
-    help: "Time from forwarding a gateway request to the upstream's whole answer (or the timeout).",
+    help: "Time from forwarding a gateway request to the end of the upstream's answer, passed on to the client (or the timeout, or the break).",
     buckets: DURATION_BUCKETS,
     registers: [registry],
   })

@@ -2,18 +2,19 @@ import http from 'node:http'
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../app.js'
-import { readBody } from '../read-body.js'
+import { readClientBody } from '../../gateway/client-body.js'
 
 /**
  * `/gw/{tenantId}/{routeName}/...` (API.md, Gateway routes): any method, no bearer token (the
- * upstream authenticates its clients). The body is taken as raw bytes whatever its content type,
- * as the upstream should receive it, whatever the method: a GET or HEAD may carry one too, which
- * Fastify does not read, so it is read here within the same limit. gateway/gateway.ts does the rest.
+ * upstream authenticates its clients). The body is left unread here whatever its content type and
+ * method (a GET or HEAD may carry one too): the gateway streams it to the upstream as raw bytes,
+ * within the server's body limit (client-body.ts). gateway/gateway.ts does the rest.
  */
 export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
   addProxiedMethods(app)
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+  // Any body, left unread: Fastify applies no limit to a body it does not read; readClientBody does.
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined))
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const params = req.params as { tenantId: string; routeName: string }
@@ -27,11 +28,14 @@ export const gatewayRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
       rest: segments.length > 4 ? `/${segments.slice(4).join('/')}` : '',
       search,
       headers: req.headers,
-      body: Buffer.isBuffer(req.body) ? req.body : await readBody(req.raw, req.headers, req.routeOptions.bodyLimit),
+      readBody: (keep) => readClientBody(req.raw, req.headers, req.routeOptions.bodyLimit, keep),
       clientIp: req.ip,
       protocol: req.protocol,
     })
     reply.code(answer.status).headers(answer.headers)
+    // A long answer, as it comes: Fastify pipes it with backpressure and leaves it unlabelled, and
+    // the upstream's content-length (or none, then chunked) frames it.
+    if (!Buffer.isBuffer(answer.body)) return reply.send(answer.body)
     // The answer as the upstream gave it. No body (HEAD, 204, 304, or empty): sent as none, so
     // Fastify adds no type and, for HEAD, 204 and 304, keeps the upstream's content-length (or
     // leaves it out) rather than setting 0.
