@@ -24,6 +24,7 @@ import { startup } from './scenarios/startup.mjs'
 import { scale } from './scenarios/scale.mjs'
 import { retention } from './scenarios/retention.mjs'
 import { fifoBeside } from './scenarios/fifo.mjs'
+import { gatewayMemory } from './scenarios/gateway-memory.mjs'
 
 const env = process.env
 const int = (name, fallback) => {
@@ -58,6 +59,9 @@ const cfg = {
   scaleWindow: int('BENCH_SCALE_WINDOW', 100_000),
   waitTimeoutMs: int('BENCH_WAIT_TIMEOUT_MS', 300_000),
   fifoEvents: int('BENCH_FIFO_EVENTS', quick ? 2_000 : 8_000),
+  gwConcurrency: int('BENCH_GW_CONCURRENCY', quick ? 40 : 400),
+  gwBytes: int('BENCH_GW_BYTES', quick ? 10_000_000 : 100_000_000),
+  gwTimeoutMs: int('BENCH_GW_TIMEOUT_MS', 1_200_000),
   fifoLimitMs: int('BENCH_FIFO_LIMIT_MS', 120_000),
   scaleTimeoutMs: int('BENCH_SCALE_TIMEOUT_MS', 1_200_000),
   keepData: env.BENCH_KEEP_DATA === '1',
@@ -138,6 +142,8 @@ const SCENARIOS = [
   // Fifo ordering (issue 15): unordered endpoints beside an ordered one, against four unordered.
   { id: 'fifo', fn: (ctx) => fifoBeside(ctx), timeoutMs: () => 4 * (cfg.fifoLimitMs + 120_000) },
   { id: 'pg-fifo', fn: (ctx) => fifoBeside(ctx, { store: 'postgres' }), timeoutMs: () => 4 * (cfg.fifoLimitMs + 120_000) },
+  // Gateway memory (issue 12, item 9): many large answers through a route at once.
+  { id: 'gateway', fn: gatewayMemory, timeoutMs: () => cfg.gwTimeoutMs },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },
   { id: 'retention', fn: retention, timeoutMs: () => cfg.retentionTimeoutMs + 600_000 },
   { id: 'startup', fn: startup, timeoutMs: () => 2 * cfg.waitTimeoutMs + cfg.startupSeconds * 1000 + 180_000 },
