@@ -62,11 +62,7 @@ export async function resolveSession(face: Face, token: string): Promise<Session
       setToken(null)
       return null
     }
-    // A server older than /v1/whoami: only the admin token can be recognised (it may list tenants).
-    if (err instanceof ApiError && err.status === 404 && face === 'dashboard') {
-      await api('GET', '/v1/tenants?limit=1', undefined, { quiet401: true })
-      who = { kind: 'admin', tenantId: null, capabilities: [] }
-    } else throw err
+    throw err
   }
   if (face === 'dashboard') storage()?.setItem(KEY.dashboard, token)
   return {
