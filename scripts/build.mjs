@@ -1,4 +1,4 @@
-// Builds dist/: the CLI and the sender thread as two ESM bundles, plus the SQL migrations of each dialect.
+// Builds dist/: the CLI, the sender thread and the render thread as three ESM bundles, plus the SQL migrations of each dialect.
 // Bundled, the server starts about 300 ms sooner than from hundreds of separate modules, which
 // matters to publishes that arrive while it starts. Types are checked by `npm run typecheck`.
 import { build } from 'esbuild'
@@ -6,7 +6,7 @@ import { cpSync, rmSync } from 'node:fs'
 
 rmSync('dist', { recursive: true, force: true })
 await build({
-  entryPoints: { hookrelay: 'src/cli/index.ts', 'sender-worker': 'src/delivery/sender-worker.ts' },
+  entryPoints: { hookrelay: 'src/cli/index.ts', 'sender-worker': 'src/delivery/sender-worker.ts', 'render-worker': 'src/rendering/render-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -4,6 +4,7 @@ import { createAddressPolicy } from './core/address-class.js'
 import { Dispatcher } from './delivery/dispatcher.js'
 import { sharedLimits } from './delivery/shared-limits.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
+import { sizeRenderThreads } from './rendering/render-bounded.js'
 import { buildApp } from './http/app.js'
 import { Gateway } from './gateway/gateway.js'
 import { lazyUpstream } from './gateway/lazy-upstream.js'
@@ -102,6 +103,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const threaded = config.senderThread ? createThreadedSender({ allowedNetworks: config.allowedNetworks, egressProxy: config.egressProxy, ...sending }) : null
   const sender = threaded ?? (await import('./delivery/sender.js')).createSender({ policy, proxy: config.egressProxy, ...sending })
   const directory = new EndpointDirectory(store, box, Date.now, undefined, config.maxPayloadBytes)
+  sizeRenderThreads(config.maxPayloadBytes)
   const now = Date.now()
   await store.createTenant({ id: OPERATOR_TENANT, name: 'Operator', metadata: {}, createdAt: now, updatedAt: now })
   for (const [name, description] of BUILT_IN_EVENT_TYPES) {

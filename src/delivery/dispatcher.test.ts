@@ -18,7 +18,7 @@ const target: SendTarget = {
   validUntil: Number.POSITIVE_INFINITY,
   retryPolicy: retryPolicyFor(endpoint.retry),
   shape: compileShape({ ...endpoint, headers: {} }, { id: 't', name: 't', metadata: {} }, { type: 'none' }).shape,
-  shapeError: null,
+  shapeInput: { endpoint: { ...endpoint, headers: {} }, tenant: { id: 't', name: 't', metadata: {} }, auth: { type: 'none' }, maxOutputBytes: 1024 * 1024 },
 }
 
 const due = (i: number): DueDelivery => ({

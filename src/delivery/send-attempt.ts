@@ -1,6 +1,7 @@
 import type { AttemptRequest } from '../core/model.js'
 import type { OutboundEvent } from '../core/shaping/payload-body.js'
 import { buildOutboundRequest, type BuiltRequest } from '../core/shaping/outbound-request.js'
+import { renderBounded } from '../rendering/render-bounded.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
 import type { SendResult, Sender } from './sender.js'
 
@@ -30,8 +31,10 @@ export async function sendAttempt(sender: Sender, target: SendTarget, event: Out
  * The request one attempt to `target` sends for `event` at `nowMs`, signed, or why it cannot be
  * built (a template that fails). The one place requests are built: deliveries, test sends and the
  * preview (POST .../endpoints/preview) all come here, so whatever bounds rendering here bounds them all.
+ * An endpoint with a template has its request built on a render thread, which is stopped when a
+ * render runs long; the others (the plain JSON path) are built here, as nothing in them can.
  */
-export async function buildAttemptRequest(target: Pick<SendTarget, 'endpoint' | 'secrets' | 'shape' | 'shapeError'>, event: OutboundEvent, nowMs: number): Promise<BuiltRequest> {
-  if (target.shapeError) return { ok: false, logged: { method: target.shape.method, url: target.endpoint.url, headers: {}, body: '' }, message: target.shapeError }
-  return buildOutboundRequest({ shape: target.shape, event, secrets: target.secrets, nowMs })
+export async function buildAttemptRequest(target: Pick<SendTarget, 'secrets' | 'shape' | 'shapeInput'>, event: OutboundEvent, nowMs: number): Promise<BuiltRequest> {
+  if (target.shape !== null) return buildOutboundRequest({ shape: target.shape, event, secrets: target.secrets, nowMs })
+  return renderBounded({ kind: 'build', input: target.shapeInput, event, secrets: target.secrets, nowMs })
 }

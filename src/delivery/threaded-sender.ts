@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../threads/start-worker.js'
 import type { FromWorker, SenderWorkerData, ToWorker } from './sender-worker.js'
 import type { OutboundRequest, SendResult, Sender } from './sender.js'
 
@@ -46,7 +44,7 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
   }
 
   const spawn = (): void => {
-    const w = startWorker(data)
+    const w = startWorker(import.meta.url, 'sender-worker', data, WORKER_LIMITS)
     worker = w
     workerDead = false
     let ready = false
@@ -134,20 +132,6 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
       return closing
     },
   }
-}
-
-/**
- * Built, the worker is plain JavaScript. Run from sources (tests, tsx) it is TypeScript, and Node 20
- * applies no `--import` hook to a worker's entry file, so a small bootstrap registers tsx first.
- */
-function startWorker(data: SenderWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sender-worker.js', import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS })
-  // The package's ESM entry (require.resolve would pick its CommonJS one, which cannot register hooks).
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
-  const entry = new URL('./sender-worker.ts', import.meta.url).href
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(bootstrap, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS })
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Endpoint, EndpointAuth, Tenant } from '../core/model.js'
 import { retryPolicyFor, type RetryPolicy } from '../core/retry-policy.js'
-import { compileShape, type RequestShape } from '../core/shaping/request-shape.js'
+import { compileShape, hasTemplates, type RequestShape } from '../core/shaping/request-shape.js'
+import type { ShapeInput } from '../rendering/render-job.js'
 import type { Store } from '../store/store.js'
 import { openHeaders } from './endpoint-headers.js'
 import { ExpiringCache } from './expiring-cache.js'
@@ -15,10 +16,14 @@ export interface SendTarget {
   validUntil: number
   /** The endpoint's retry settings as the dispatcher applies them, worked out once per load. */
   retryPolicy: RetryPolicy
-  /** The request settings compiled, with the tenant's and endpoint's values for templates. */
-  shape: RequestShape
-  /** Set when a template no longer compiles (saved by an older version): attempts fail with kind `template`. */
-  shapeError: string | null
+  /**
+   * The request settings compiled, when none of them is Liquid: such requests are built on this
+   * thread. Null when the endpoint has a template: its requests are built on a render thread
+   * from `shapeInput` (rendering/render-bounded.ts), since a template may run long.
+   */
+  shape: RequestShape | null
+  /** The endpoint's request settings with the tenant's and endpoint's values for templates and its auth in the clear. */
+  shapeInput: ShapeInput
 }
 
 /**
@@ -36,7 +41,7 @@ export class EndpointDirectory {
     private readonly now: () => number = Date.now,
     ttlMs = 5000,
     /** HOOKRELAY_MAX_PAYLOAD_BYTES: what a template may render at most. Default 1 MiB. */
-    private readonly maxOutputBytes = 1024 * 1024,
+    readonly maxOutputBytes = 1024 * 1024,
   ) {
     this.tenants = new ExpiringCache((tenantId) => this.loadCandidates(tenantId), { now, ttlMs })
     this.targets = new ExpiringCache((endpointId) => this.loadTarget(endpointId), {
@@ -81,10 +86,15 @@ export class EndpointDirectory {
     tenant: Pick<Tenant, 'id' | 'name' | 'metadata'>,
     secrets: string[],
   ): Omit<SendTarget, 'validUntil'> {
-    const owner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
-    const { shape, errors } = compileShape({ ...endpoint, headers: open.headers }, owner, open.auth, this.maxOutputBytes)
-    const shapeError = errors.length === 0 ? null : errors.map((e) => `${e.path.slice(1)} ${e.message}`).join('; ')
-    return { endpoint, secrets, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeError }
+    const shapeInput: ShapeInput = {
+      endpoint: { ...endpoint, headers: open.headers },
+      tenant: { id: tenant.id, name: tenant.name, metadata: tenant.metadata },
+      auth: open.auth,
+      maxOutputBytes: this.maxOutputBytes,
+    }
+    // Without a template there is nothing to compile, and nothing that can fail to.
+    const shape = hasTemplates(shapeInput.endpoint) ? null : compileShape(shapeInput.endpoint, shapeInput.tenant, open.auth, this.maxOutputBytes).shape
+    return { endpoint, secrets, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeInput }
   }
 
   seal(secret: string): string {

@@ -3,7 +3,8 @@ import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
 import type { Attempt, AttemptRequest, Endpoint, EndpointAuth, EndpointOrdering, HeaderValue, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
-import { compileShape, renderTarget, shapeRuleErrors } from '../core/shaping/request-shape.js'
+import { shapeRuleErrors } from '../core/shaping/request-shape.js'
+import { isTemplate } from '../core/shaping/templates.js'
 import { generateSecret, isValidSecret } from '../core/signing/standard-webhooks.js'
 import { metadataTooLarge } from '../core/limits.js'
 import { DEFAULT_RETRY } from '../core/retry-settings.js'
@@ -11,6 +12,7 @@ import { attemptRecord } from '../delivery/attempt-record.js'
 import { buildAttemptRequest, sendAttempt } from '../delivery/send-attempt.js'
 import type { Sender } from '../delivery/sender.js'
 import { AppError, invalid, notFound, type FieldError } from '../errors.js'
+import { checkShapeBounded } from '../rendering/render-bounded.js'
 import type { EndpointPatch, EndpointStats, Page, Store } from '../store/store.js'
 import { requireAllowedTarget } from './allowed-target.js'
 import { resolveAuth, type AuthInput } from './endpoint-auth.js'
@@ -290,14 +292,12 @@ export class EndpointService {
     errors.push(...shapeRuleErrors(open, plain))
     const tenant = await this.d.store.getTenant(ep.tenantId)
     if (!tenant) throw notFound(`Tenant ${ep.tenantId}`)
-    const compiled = compileShape(open, { id: tenant.id, name: tenant.name, metadata: tenant.metadata }, plain)
-    errors.push(...compiled.errors)
-    let url: URL | null = null
-    if (compiled.errors.length === 0) {
-      const target = renderTarget(compiled.shape)
-      if (target.ok) url = new URL(target.url)
-      else errors.push({ path: target.path, message: target.message })
-    }
+    // Templates are parsed, and the URL and headers rendered, on a render thread: a template that
+    // runs long is refused (422) without holding up the API.
+    const tenantOwner = { id: tenant.id, name: tenant.name, metadata: tenant.metadata }
+    const checked = await checkShapeBounded({ endpoint: open, tenant: tenantOwner, auth: plain, maxOutputBytes: this.d.directory.maxOutputBytes })
+    errors.push(...checked.errors)
+    const url = checked.url === null ? null : new URL(checked.url)
     if (url && (url.username || url.password)) errors.push({ path: '/url', message: 'must not carry credentials; use auth' })
     if (url && this.d.requireHttps && url.protocol !== 'https:' && (input.url !== undefined || input.metadata !== undefined)) errors.push({ path: '/url', message: 'must be https:// (this server requires HTTPS: HOOKRELAY_REQUIRE_HTTPS)' })
     ep.eventTypes.forEach((p, i) => {
@@ -312,7 +312,7 @@ export class EndpointService {
     if (metadataTooLarge(ep.payload.extraFields)) errors.push({ path: '/payload/extraFields', message: 'must be at most 16 KiB' })
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     // The target is checked again (after DNS) when the rendered URL may have changed.
-    if (url && opts.checkTarget !== false && (input.url !== undefined || (compiled.shape.url.template !== null && input.metadata !== undefined))) {
+    if (url && opts.checkTarget !== false && (input.url !== undefined || (isTemplate(ep.url) && input.metadata !== undefined))) {
       await requireAllowedTarget(url.href, this.d.policy, '/url')
     }
     return { auth, headers, plain: { auth: plain, headers: plainHeaders } }

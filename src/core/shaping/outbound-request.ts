@@ -20,12 +20,20 @@ export type BuiltRequest =
  * deduplicate), `webhook-timestamp` this attempt's time, one `v1,` signature per active secret.
  * A GET has no body: its fields go in the query, and the signature covers the query string as sent.
  */
-export function buildOutboundRequest(args: { shape: RequestShape; event: OutboundEvent; secrets: readonly string[]; nowMs: number }): BuiltRequest {
+export function buildOutboundRequest(args: {
+  shape: RequestShape
+  event: OutboundEvent
+  secrets: readonly string[]
+  nowMs: number
+  /** Hears of each template just before it is rendered, by its index in templatePaths. */
+  onField?: (index: number) => void
+}): BuiltRequest {
   const { shape, event } = args
   const get = shape.method === 'GET'
   const fail = (url: string, message: string): BuiltRequest => ({ ok: false, logged: { method: shape.method, url, headers: {}, body: '' }, message })
-  const target = renderTarget(shape)
+  const target = renderTarget(shape, args.onField)
   if (!target.ok) return fail(shape.url.source, `${target.path.slice(1)} ${target.message}`)
+  if (shape.body !== null) args.onField?.(shape.headers.length + 1)
   const rendered = renderBody({
     event,
     settings: shape.payload,

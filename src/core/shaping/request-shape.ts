@@ -53,12 +53,28 @@ export function authHeader(auth: EndpointAuth<string>): AuthHeader | null {
   }
 }
 
+/** What of an endpoint shapes its requests. */
+export type ShapeFields = Pick<OpenEndpoint, 'id' | 'name' | 'metadata' | 'method' | 'url' | 'headers' | 'queryParams' | 'payload'>
+
+/**
+ * Whether any of the fields Liquid may shape (URL, header values, body) is a template. Those
+ * endpoints' requests are built on a render thread; the others here, without Liquid.
+ */
+export const hasTemplates = (ep: Pick<OpenEndpoint, 'url' | 'headers' | 'payload'>): boolean =>
+  ep.payload.template !== null || isTemplate(ep.url) || Object.values(ep.headers).some(isTemplate)
+
+/**
+ * The fields an endpoint renders, in the order a request renders them, as JSON Pointers: a render
+ * thread says which one it is on by its index, so a render that is stopped can be named.
+ */
+export const templatePaths = (ep: Pick<OpenEndpoint, 'headers'>): string[] => ['/url', ...Object.keys(ep.headers).map((name) => `/headers/${pointerEscape(name)}`), '/payload/template']
+
 /**
  * Compiles an endpoint's templates. Errors carry the field's path; the endpoint service refuses
  * them with 422 when the endpoint is saved, so a stored endpoint always compiles.
  */
 export function compileShape(
-  ep: OpenEndpoint,
+  ep: ShapeFields,
   tenant: Owner,
   auth: EndpointAuth<string>,
   maxOutputBytes: number = DEFAULT_MAX_OUTPUT_BYTES,
@@ -99,13 +115,18 @@ export type RenderedTarget = { ok: true; url: string; headers: Array<[string, st
 /**
  * The URL and custom headers for this endpoint and tenant: Liquid over `endpoint` and `tenant`
  * (their `id`, `name` and `metadata`), so one endpoint definition can carry per-customer values.
+ * `onField` hears of each template just before it is rendered.
  */
-export function renderTarget(shape: RequestShape): RenderedTarget {
+export function renderTarget(shape: RequestShape, onField?: (index: number) => void): RenderedTarget {
   if (shape.fixedTarget !== null) return shape.fixedTarget
   const context = { endpoint: shape.endpoint, tenant: shape.tenant }
-  const render = (t: TextTemplate): { ok: true; text: string } | { ok: false; message: string } =>
-    t.template === null ? { ok: true, text: t.source } : renderTemplate(t.template, context, shape.maxOutputBytes)
-  const url = render(shape.url)
+  // `index` as in templatePaths.
+  const render = (t: TextTemplate, index: number): { ok: true; text: string } | { ok: false; message: string } => {
+    if (t.template === null) return { ok: true, text: t.source }
+    onField?.(index)
+    return renderTemplate(t.template, context, shape.maxOutputBytes)
+  }
+  const url = render(shape.url, 0)
   if (!url.ok) return { ok: false, path: '/url', message: `template failed to render: ${url.message}` }
   const urlText = url.text.trim()
   if (!/^https?:\/\//i.test(urlText) || !URL.canParse(urlText)) {
@@ -113,9 +134,9 @@ export function renderTarget(shape: RequestShape): RenderedTarget {
     return { ok: false, path: '/url', message: `${what} an absolute http:// or https:// URL` }
   }
   const headers: Array<[string, string]> = []
-  for (const h of shape.headers) {
+  for (const [i, h] of shape.headers.entries()) {
     const path = `/headers/${pointerEscape(h.name)}`
-    const v = render(h.value)
+    const v = render(h.value, i + 1)
     if (!v.ok) return { ok: false, path, message: `template failed to render: ${v.message}` }
     const problem = headerValueProblem(v.text)
     if (problem) return { ok: false, path, message: `rendered value ${problem}` }

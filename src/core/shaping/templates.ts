@@ -1,6 +1,15 @@
 import { Context, Liquid, toValueSync, type LiquidOptions, type Template } from 'liquidjs'
 
 /**
+ * What one render may take: API.md, "What each delivery looks like". Liquid checks it between
+ * nodes only, so a single filter (`has_exp` over a long range) can run far past it: renders that
+ * users control run on a render thread that is stopped when it overruns (rendering/render-pool.ts).
+ */
+export const RENDER_LIMIT_MS = 50
+/** The message of every render that ran past RENDER_LIMIT_MS, however it was stopped. */
+export const TOO_SLOW = `took longer than ${RENDER_LIMIT_MS} ms (the render time limit)`
+
+/**
  * Liquid for user templates (payload bodies, URLs, header values). Users are not trusted, so:
  * - no file system: `templates: {}` makes `include`, `render` and `layout` look only in an empty map;
  * - `strictVariables` and `strictFilters`: a typo is an error, not a silently empty field
@@ -17,8 +26,8 @@ const LIQUID_OPTIONS: LiquidOptions = {
   ownPropertyOnly: true,
   /** Characters of template text. */
   parseLimit: 100_000,
-  /** Milliseconds per render. */
-  renderLimit: 50,
+  /** Checked by Liquid between nodes; renderTemplate also checks after the render. */
+  renderLimit: RENDER_LIMIT_MS,
   /** Roughly characters and array items allocated per render. */
   memoryLimit: 4_000_000,
 }
@@ -28,16 +37,29 @@ let engine: Liquid | null = null
 const liquid = (): Liquid => (engine ??= new Liquid(LIQUID_OPTIONS))
 
 export type CompiledTemplate = Template[]
-
 export type Compiled = { ok: true; template: CompiledTemplate } | { ok: false; message: string }
 export type Rendered = { ok: true; text: string } | { ok: false; message: string }
 
+/** Parsed templates by source, most recently used last: render threads build every request's shape anew. */
+const compiled = new Map<string, Compiled>()
+const COMPILED_KEPT = 256
+
 export function compileTemplate(source: string): Compiled {
-  try {
-    return { ok: true, template: liquid().parse(source) }
-  } catch (e) {
-    return { ok: false, message: messageOf(e) }
+  const hit = compiled.get(source)
+  if (hit !== undefined) {
+    compiled.delete(source)
+    compiled.set(source, hit)
+    return hit
   }
+  let c: Compiled
+  try {
+    c = { ok: true, template: liquid().parse(source) }
+  } catch (e) {
+    c = { ok: false, message: messageOf(e) }
+  }
+  compiled.set(source, c)
+  if (compiled.size > COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string)
+  return c
 }
 
 /** What a render may output at most unless told otherwise: HOOKRELAY_MAX_PAYLOAD_BYTES' default, 1 MiB. */
@@ -74,19 +96,25 @@ class BoundedEmitter {
 
 /**
  * Renders synchronously; every failure (undefined variable, limit, filter error, output over
- * `maxBytes` of UTF-8) comes back as data.
+ * `maxBytes` of UTF-8) comes back as data. A render that took longer than RENDER_LIMIT_MS fails
+ * even when it finished, so the limit does not depend on where the time went (between nodes, where
+ * Liquid looks, or inside one filter, where it cannot). Stopping a render that never finishes is
+ * the render thread's job.
  */
 export function renderTemplate(template: CompiledTemplate, context: object, maxBytes: number = DEFAULT_MAX_OUTPUT_BYTES): Rendered {
   const engine = liquid()
   const emitter = new BoundedEmitter(maxBytes)
   const tooLarge: Rendered = { ok: false, message: `output is larger than ${maxBytes} bytes (HOOKRELAY_MAX_PAYLOAD_BYTES)` }
+  const started = performance.now()
   try {
     const ctx = new Context(context, engine.options, { sync: true }, { liquid: engine })
     toValueSync(engine.renderer.renderTemplates(template, ctx, emitter))
   } catch (e) {
     if (e instanceof OutputTooLarge || (e as { originalError?: unknown }).originalError instanceof OutputTooLarge) return tooLarge
-    return { ok: false, message: messageOf(e) }
+    const message = messageOf(e)
+    return { ok: false, message: message.startsWith('template render limit exceeded') ? TOO_SLOW : message }
   }
+  if (performance.now() - started > RENDER_LIMIT_MS) return { ok: false, message: TOO_SLOW }
   const text = emitter.buffer
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) return tooLarge
   return { ok: true, text }

@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
+import { endpointRecord } from '../../test/helpers/records.js'
+import { eventually } from '../../test/helpers/server.js'
+import type { OpenEndpoint } from '../core/shaping/request-shape.js'
+import { runRenderJob, STOPPED_SLOW, type RenderJob, type ShapeInput } from './render-job.js'
+import { createRenderPool } from './render-pool.js'
+
+/** A filter loop: has_exp evaluates its expression, itself a scan of the range, for every item. */
+const hasExp = (n: number): string => `{% assign a = (1..${n}) %}{% assign r = a | has_exp: "i", "a contains 0" %}{{ r }}`
+/** Minutes of CPU in one filter without the render thread (2.6 s at 3,000 here, over 2 minutes at 20,000). */
+const RUNAWAY = hasExp(20_000)
+
+const tenant = { id: 't1', name: 'Acme', metadata: { path: 'in' } }
+const input = ({ headers = {}, ...over }: Partial<OpenEndpoint> = {}): ShapeInput => ({
+  endpoint: { ...endpointRecord({ tenantId: 't1', id: 'ep_1', url: 'http://127.0.0.1:9/hook', ...over }), headers },
+  tenant,
+  auth: { type: 'none' },
+  maxOutputBytes: 1024 * 1024,
+})
+const body = (template: string): Partial<OpenEndpoint> => ({ payload: { ...DEFAULT_PAYLOAD, format: 'text', template } })
+const build = (over: Partial<OpenEndpoint>, n = 1): RenderJob & { kind: 'build' } => ({
+  kind: 'build',
+  input: input(over),
+  event: { id: `evt_${n}`, type: 'a.b', occurredAt: 0, payloadJson: `{"n":${n}}` },
+  secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  nowMs: 1_700_000_000_000,
+})
+
+describe('render pool', () => {
+  const pool = createRenderPool({ size: 2 })
+  afterAll(() => pool.close())
+
+  it('builds exactly the request that building on this thread makes', async () => {
+    const job = build({ url: 'http://127.0.0.1:9/{{ tenant.metadata.path }}', headers: { 'X-N': '{{ endpoint.name }}' }, ...body('n={{ event.data.n }}') })
+    const r = await pool.run(job)
+    expect(r).toEqual(runRenderJob(job))
+    expect(r).toMatchObject({ ok: true, request: { url: 'http://127.0.0.1:9/in', body: 'n=1' } })
+  })
+
+  it('renders a filter loop under the time limit', async () => {
+    expect(await pool.run(build(body(hasExp(20))))).toMatchObject({ ok: true, request: { body: 'false' } })
+  })
+
+  it('stops a filter loop far over the time limit, names the field, and renders the next job on a new thread', async () => {
+    const stoppedBefore = pool.stopped
+    const r = await pool.run(build(body(RUNAWAY)))
+    expect(r).toEqual({ ok: false, logged: expect.objectContaining({ url: 'http://127.0.0.1:9/hook' }), message: `template failed to render: ${STOPPED_SLOW}` })
+    expect(pool.stopped).toBe(stoppedBefore + 1)
+    expect(await pool.run(build(body('{{ event.data.n }}'), 2))).toMatchObject({ ok: true, request: { body: '2' } })
+    const inHeader = await pool.run(build({ headers: { 'X-A': 'a', 'X-B': RUNAWAY } }))
+    expect(inHeader).toMatchObject({ ok: false, message: `headers/X-B template failed to render: ${STOPPED_SLOW}` })
+  })
+
+  it('refuses a runaway URL template when checking, naming the field', async () => {
+    const r = await pool.run({ kind: 'check', input: input({ url: `http://127.0.0.1:9/{{ 1 }}${RUNAWAY}` }) })
+    expect(r).toEqual({ errors: [{ path: '/url', message: `template failed to render: ${STOPPED_SLOW}` }], url: null })
+    expect(await pool.run({ kind: 'check', input: input({ url: 'http://127.0.0.1:9/{{ tenant.metadata.path }}' }) })).toEqual({ errors: [], url: 'http://127.0.0.1:9/in' })
+  })
+
+  it("answers other jobs while a runaway holds a thread", async () => {
+    // Both threads up first, so the answers do not wait for a thread to start.
+    await Promise.all([pool.run(build(body('a'))), pool.run(build(body('b')))])
+    await eventually(async () => pool.ready === 2)
+    const order: string[] = []
+    const runaway = pool.run(build(body(RUNAWAY))).then((r) => order.push(r.ok ? 'runaway rendered' : 'runaway stopped'))
+    const others = Promise.all([1, 2, 3].map((n) => pool.run(build(body('{{ event.data.n }}'), n)).then((r) => order.push(r.ok ? `${n}` : `${n} failed ${r.message}`))))
+    await Promise.all([runaway, others])
+    expect(order).toEqual(['1', '2', '3', 'runaway stopped'])
+  })
+
+  it('fails a render that needs more memory than the thread has, and goes on', async () => {
+    const small = createRenderPool({ size: 1, heapMb: 16 })
+    try {
+      // Strings doubled past the heap (the output limit never sees them: nothing is printed).
+      const hog = '{% assign s = "xxxxxxxxxxxxxxxx" %}{% assign all = "" | split: "" %}{% for i in (1..22) %}{% assign s = s | append: s %}{% assign all = all | push: s %}{% endfor %}{{ all | size }}'
+      const r = await small.run(build(body(hog)))
+      expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/memory|limit/) })
+      expect(await small.run(build(body('{{ event.data.n }}'), 5))).toMatchObject({ ok: true, request: { body: '5' } })
+    } finally {
+      await small.close()
+    }
+  })
+})
