@@ -106,6 +106,16 @@ describe('template time limit', () => {
     expect((await ctx.srv.api('GET', `/v1/tenants/tt-create/endpoints/${id}`)).body.headers).toEqual({})
   })
 
+  it('answers a preview of a runaway body template with 422 template_failed', async () => {
+    await tenant('tt-preview')
+    const previewing = ctx.srv.api('POST', '/v1/tenants/tt-preview/endpoints/preview', { endpoint: { url: 'http://127.0.0.1:9/hook', payload: { format: 'text', template: RUNAWAY } }, payload: {} })
+    await othersMeanwhile()
+    const preview = await previewing
+    expect(preview.status).toBe(422)
+    expect(preview.body.code).toBe('template_failed')
+    expect(preview.body.errors).toEqual([{ path: '/endpoint/payload/template', message: SLOW_MESSAGE }])
+  })
+
   it('records a test send of a runaway template as an attempt with kind template', async () => {
     const { rcv, id } = await endpoint('tt-test', { payload: { format: 'text', template: `{{ event.data.n }}${RUNAWAY}` } })
     const sent = ctx.srv.api('POST', `/v1/tenants/tt-test/endpoints/${id}/test`, { payload: { n: 1 } })
