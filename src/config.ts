@@ -22,7 +22,7 @@ export interface Config {
   databaseUrl: string | null
   /** HOOKRELAY_ADMIN_TOKEN. Default: generated on first start, its hash stored, printed once. */
   adminToken: string | null
-  /** HOOKRELAY_ALLOWED_NETWORKS: CIDRs deliveries may reach although private or loopback. Default none. */
+  /** HOOKRELAY_ALLOWED_NETWORKS: CIDRs deliveries and routes may reach although private or loopback, for tenants without allowedNetworks of their own. Default none. */
   allowedNetworks: string[]
   /** HOOKRELAY_ENCRYPTION_KEY: 32 bytes as base64 or hex for secrets at rest. Default: a key file in dataDir. */
   encryptionKey: string | null

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
-import { createAddressPolicy } from './core/address-class.js'
+import { NetworkPolicies } from './core/network-policies.js'
 import { Dispatcher } from './delivery/dispatcher.js'
 import { sharedLimits } from './delivery/shared-limits.js'
 import { createThreadedSender } from './delivery/threaded-sender.js'
@@ -96,7 +96,9 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
     if (config.logLevel !== 'silent') process.stderr.write(`hookrelay: ${m}\n`)
   }
   const box = await loadSecretBox(config.encryptionKey, config.dataDir, store, warn)
-  const policy = createAddressPolicy(config.allowedNetworks)
+  // The server-wide list, and per tenant its own allowedNetworks in its place.
+  const policies = new NetworkPolicies(config.allowedNetworks)
+  const policy = policies.serverWide
   // Loaded only when sending from this thread: undici is the sender thread's, and loading it here
   // would cost every start ~40 ms.
   const sending = { caCerts: config.caCerts, requireHttps: config.requireHttps }
@@ -169,7 +171,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
   const endpoints = new EndpointService({
     store,
     directory,
-    policy,
+    policies,
     sender,
     wake,
     defaultRetry: config.defaultRetry ?? undefined,
@@ -191,7 +193,7 @@ async function wire(config: Config, store: Store, access: Access, generatedAdmin
       metrics.upstreamSeconds.observe(ms / 1000)
     },
   })
-  const routes = new RouteService({ store, policy, changes: gateway })
+  const routes = new RouteService({ store, policies, changes: gateway })
 
   const app = await buildApp({
     store,

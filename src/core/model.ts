@@ -12,9 +12,17 @@ export interface Tenant {
   id: string
   name: string
   metadata: JsonObject
+  /**
+   * The private networks (CIDRs) its endpoints, their rendered URLs and its routes may reach, in
+   * place of the server-wide HOOKRELAY_ALLOWED_NETWORKS; [] = none. Default null: the server's list.
+   */
+  allowedNetworks: string[] | null
   createdAt: number
   updatedAt: number
 }
+
+/** A tenant as created: allowedNetworks may be left out (null, the server's list). */
+export type NewTenant = Omit<Tenant, 'allowedNetworks'> & { allowedNetworks?: string[] | null }
 
 export interface ApiKey {
   id: string

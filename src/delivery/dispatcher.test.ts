@@ -19,6 +19,7 @@ const target: SendTarget = {
   retryPolicy: retryPolicyFor(endpoint.retry),
   shape: compileShape({ ...endpoint, headers: {} }, { id: 't', name: 't', metadata: {} }, { type: 'none' }).shape,
   shapeInput: { endpoint: { ...endpoint, headers: {} }, tenant: { id: 't', name: 't', metadata: {} }, auth: { type: 'none' }, maxOutputBytes: 1024 * 1024 },
+  allowedNetworks: null,
 }
 
 const due = (i: number): DueDelivery => ({

@@ -31,6 +31,8 @@ export interface EgressRequest {
 export interface Egress {
   /** Starts the request; `fail` is told of a refusal before anything was dispatched. */
   dispatch(url: URL, req: EgressRequest, handler: Dispatcher.DispatchHandler, fail: (err: unknown) => void): void
+  /** Closes once the requests under way have finished (a tenant's egress pushed out of the sender's pool). */
+  close(): Promise<void>
   destroy(): Promise<void>
 }
 
@@ -49,6 +51,7 @@ export function createEgress(opts: EgressOptions): Egress {
       dispatch(url, req, handler) {
         agent.dispatch({ origin: url.origin, path: url.pathname + url.search, ...req }, handler)
       },
+      close: () => agent.close(),
       destroy: () => agent.destroy(),
     }
   }
@@ -92,6 +95,9 @@ function proxiedEgress(opts: EgressOptions, proxy: URL): Egress {
           fail(error)
         }
       })
+    },
+    async close() {
+      await Promise.all([secure.close(), forward.close(), tunnels.close()])
     },
     async destroy() {
       await Promise.all([secure.destroy(), forward.destroy(), tunnels.destroy()])

@@ -3,7 +3,7 @@ import type { OutboundEvent } from '../core/shaping/payload-body.js'
 import { buildOutboundRequest, type BuiltRequest } from '../core/shaping/outbound-request.js'
 import { renderBounded } from '../rendering/render-bounded.js'
 import type { SendTarget } from '../services/endpoint-directory.js'
-import type { SendResult, Sender } from './sender.js'
+import type { OutboundRequest, SendResult, Sender } from './sender.js'
 
 export interface SentAttempt {
   result: SendResult
@@ -23,7 +23,10 @@ export async function sendAttempt(sender: Sender, target: SendTarget, event: Out
     const error = { kind: 'template' as const, message: built.message }
     return { result: { startedAt: nowMs, durationMs: 0, response: null, error }, logged: built.logged, envelope: false }
   }
-  const result = await sender.send({ ...built.request, body: built.request.method === 'GET' ? null : built.request.body, timeoutMs: target.endpoint.timeoutSeconds * 1000 })
+  const request: OutboundRequest = { ...built.request, body: built.request.method === 'GET' ? null : built.request.body, timeoutMs: target.endpoint.timeoutSeconds * 1000 }
+  // Only a tenant with a list of its own sends one: the rest keep the sender's server-wide agent.
+  if (target.allowedNetworks !== null) request.allowedNetworks = target.allowedNetworks
+  const result = await sender.send(request)
   return { result, logged: built.logged, envelope: built.envelope }
 }
 

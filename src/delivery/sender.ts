@@ -11,6 +11,7 @@ import { completeUtf8Length, MAX_STORED_BODY_BYTES } from '../core/cut-utf8.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
 import type { GuardedConnectOptions } from './address-guard.js'
 import { createEgress, type Egress } from './egress.js'
+import { createPolicyAgents } from './policy-agents.js'
 import { BLOCKED_CODE } from './url-target.js'
 
 export interface OutboundRequest {
@@ -20,6 +21,11 @@ export interface OutboundRequest {
   body: string | null
   /** Limit for the whole attempt: connect, headers and body. */
   timeoutMs: number
+  /**
+   * The tenant's own allowed networks, which replace the sender's policy for this request ([] =
+   * none). Absent: the sender's policy (HOOKRELAY_ALLOWED_NETWORKS), on its own agent as before.
+   */
+  allowedNetworks?: string[]
 }
 
 export interface SendResult {
@@ -43,6 +49,7 @@ export interface Sender {
 }
 
 export interface SenderOptions {
+  /** The server-wide policy (HOOKRELAY_ALLOWED_NETWORKS); a request's own allowedNetworks replace it. */
   policy: AddressPolicy
   /** Connections kept per origin (scheme, host, port). Default 64. */
   connectionsPerOrigin?: number
@@ -66,7 +73,10 @@ const DRAIN_LIMIT_BYTES = 1_048_576
 
 export function createSender(opts: SenderOptions): Sender {
   const connect: GuardedConnectOptions = opts.caCerts ? { ...opts.connect, tls: { ...opts.connect?.tls, secureContext: trustingContext(opts.caCerts) } } : { ...opts.connect }
-  const egress = createEgress({ policy: opts.policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy })
+  const makeEgress = (policy: AddressPolicy): Egress => createEgress({ policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy })
+  const egress = makeEgress(opts.policy)
+  // Tenants with allowedNetworks of their own: an egress (agent) per distinct list, made when first needed.
+  const tenantEgress = createPolicyAgents(makeEgress)
 
   let inFlight = 0
   let onIdle: (() => void) | null = null
@@ -92,7 +102,7 @@ export function createSender(opts: SenderOptions): Sender {
         finish(null, { kind: 'timeout', message: `no complete response within ${req.timeoutMs} ms` })
         exchange.abort()
       }, req.timeoutMs)
-      exchange.start(egress)
+      exchange.start(req.allowedNetworks === undefined ? egress : tenantEgress.get(req.allowedNetworks))
     })
   }
 
@@ -101,7 +111,7 @@ export function createSender(opts: SenderOptions): Sender {
     close() {
       closing ??= (async () => {
         if (inFlight > 0) await new Promise<void>((resolve) => (onIdle = resolve))
-        await egress.destroy()
+        await Promise.all([egress.destroy(), tenantEgress.destroy()])
       })()
       return closing
     },

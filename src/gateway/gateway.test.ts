@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { Route } from '../core/model.js'
+import type { Route, Tenant } from '../core/model.js'
 import { Gateway, upstreamUrl } from './gateway.js'
+import type { UpstreamRequest } from './upstream.js'
 
 describe('upstreamUrl', () => {
   it("appends the request's path to the route's, without doubling slashes, and joins queries", () => {
@@ -33,8 +34,10 @@ describe('upstreamUrl', () => {
 })
 
 describe('Gateway route cache', () => {
-  it("forgetTenant forgets that tenant's routes, and only that tenant's", async () => {
+  it("forgetTenant forgets that tenant's routes, and only that tenant's; each request carries its tenant's allowedNetworks", async () => {
     const loads: string[] = []
+    const sent: UpstreamRequest[] = []
+    const tenantNetworks: Record<string, string[] | null> = { t1: ['10.1.0.0/16'], t10: null }
     const gateway = new Gateway({
       store: {
         getRouteByName: async (tenantId, name) => {
@@ -42,17 +45,32 @@ describe('Gateway route cache', () => {
           const route: Route = { id: 'rte_1', tenantId, name, upstreamUrl: 'http://127.0.0.1:9', timeoutSeconds: 1, createdAt: 0, updatedAt: 0 }
           return route
         },
+        getTenant: async (id) => {
+          const tenant: Tenant = { id, name: id, metadata: {}, allowedNetworks: tenantNetworks[id] ?? null, createdAt: 0, updatedAt: 0 }
+          return tenant
+        },
       },
       publisher: { publish: async () => ({}) as never },
-      upstream: { open: async () => ({ kind: 'answer', status: 204, headers: {}, body: Readable.from([]) }), close: async () => {} },
+      upstream: {
+        open: async (req) => {
+          sent.push(req)
+          return { kind: 'answer', status: 204, headers: {}, body: Readable.from([]) }
+        },
+        close: async () => {},
+      },
       now: () => 0,
     })
     const request = (tenantId: string, routeName: string) =>
       gateway.handle({ tenantId, routeName, method: 'GET', rest: '', search: '', headers: {}, readBody: async () => ({ head: Buffer.alloc(0), rest: null, declared: null, failure: () => null }), clientIp: '127.0.0.1', protocol: 'http' })
     for (const [t, r] of [['t1', 'a'], ['t1', 'b'], ['t10', 'a']] as const) await request(t, r)
     expect(loads).toEqual(['t1/a', 't1/b', 't10/a'])
+    // The server-wide list is the upstream's own: a tenant without a list sends none.
+    expect(sent.map((r) => r.allowedNetworks)).toEqual([['10.1.0.0/16'], ['10.1.0.0/16'], undefined])
+    expect('allowedNetworks' in sent[2]!).toBe(false)
+    tenantNetworks.t1 = []
     gateway.forgetTenant('t1')
     for (const [t, r] of [['t1', 'a'], ['t1', 'b'], ['t10', 'a']] as const) await request(t, r)
     expect(loads).toEqual(['t1/a', 't1/b', 't10/a', 't1/a', 't1/b'])
+    expect(sent.slice(3).map((r) => r.allowedNetworks)).toEqual([[], [], undefined])
   })
 })

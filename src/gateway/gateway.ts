@@ -10,7 +10,10 @@ import type { ClientBody } from './client-body.js'
 import { bodyFailure, readHead, relay } from './relay.js'
 import type { Upstream } from './upstream.js'
 
-/** How long a route lookup is trusted: another node's change to a route shows within this. */
+/**
+ * How long a route lookup is trusted: another node's change to a route, or to its tenant's
+ * allowedNetworks, shows within this.
+ */
 const ROUTE_TTL_MS = 5000
 
 export interface GatewayRequest {
@@ -52,12 +55,18 @@ const KEEP = EVENT_BODY_BYTES + 1
  * then is still a 502 or 504 problem; a longer one is then passed on as it comes, and its
  * completion events are published when it ends, before its last byte goes out.
  */
+/** A route as the proxy uses it: with its tenant's allowedNetworks (null: the server-wide list). */
+interface LiveRoute {
+  route: Route
+  allowedNetworks: string[] | null
+}
+
 export class Gateway {
-  private readonly routes: ExpiringCache<Route | null>
+  private readonly routes: ExpiringCache<LiveRoute | null>
 
   constructor(
     private readonly d: {
-      store: Pick<Store, 'getRouteByName'>
+      store: Pick<Store, 'getRouteByName' | 'getTenant'>
       publisher: Pick<Publisher, 'publish'>
       upstream: Upstream
       onPublishError?: (error: unknown) => void
@@ -67,9 +76,10 @@ export class Gateway {
     },
   ) {
     this.routes = new ExpiringCache(
-      (key) => {
+      async (key) => {
         const [tenantId, name] = key.split('\n') as [string, string]
-        return d.store.getRouteByName(tenantId, name)
+        const [route, tenant] = await Promise.all([d.store.getRouteByName(tenantId, name), d.store.getTenant(tenantId)])
+        return route && tenant ? { route, allowedNetworks: tenant.allowedNetworks } : null
       },
       { now: d.now ?? Date.now, ttlMs: ROUTE_TTL_MS, limit: 10_000 },
     )
@@ -86,8 +96,9 @@ export class Gateway {
   }
 
   async handle(req: GatewayRequest): Promise<GatewayAnswer> {
-    const route = await this.routes.get(routeKey(req.tenantId, req.routeName))
-    if (!route) throw notFound(`Route ${req.routeName}`)
+    const live = await this.routes.get(routeKey(req.tenantId, req.routeName))
+    if (!live) throw notFound(`Route ${req.routeName}`)
+    const { route, allowedNetworks } = live
     // Checked before anything is read, published or sent: the upstream must not see the request at all.
     const url = leavesRoute(req.rest) ? null : upstreamUrl(route.upstreamUrl, req.rest, req.search)
     if (url === null) throw new AppError('path_outside_route', 'The path, decoded, climbs out of the route with `..` segments.')
@@ -107,7 +118,14 @@ export class Gateway {
       throw problemFor(failure, route.timeoutSeconds)
     }
     const sent = body.rest ?? (body.head.length === 0 && (req.method === 'GET' || req.method === 'HEAD') ? null : body.head)
-    const reply = await this.d.upstream.open({ method: req.method, url, headers: forwardedHeaders(req, body), body: sent, timeoutMs: route.timeoutSeconds * 1000 })
+    const reply = await this.d.upstream.open({
+      method: req.method,
+      url,
+      headers: forwardedHeaders(req, body),
+      body: sent,
+      timeoutMs: route.timeoutSeconds * 1000,
+      ...(allowedNetworks === null ? {} : { allowedNetworks }),
+    })
     if (reply.kind !== 'answer') return refuse(clientFailure(body) ?? reply)
 
     let first: { head: Buffer; ended: boolean }

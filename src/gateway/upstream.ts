@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import { createGuardedConnect } from '../delivery/address-guard.js'
+import { createPolicyAgents } from '../delivery/policy-agents.js'
 import { rootError } from '../delivery/sender.js'
 import { BLOCKED_CODE } from '../delivery/url-target.js'
 
@@ -17,6 +18,8 @@ export interface UpstreamRequest {
    * of its body while the proxy is reading it (not while a slow client holds the body back).
    */
   timeoutMs: number
+  /** The route's tenant's own allowed networks, in place of the server-wide policy; absent: that policy. */
+  allowedNetworks?: string[]
 }
 
 /** How the upstream answered: its status and headers, with the body still to read. */
@@ -38,10 +41,13 @@ export interface Upstream {
 /**
  * The gateway's HTTP client: its own undici Agent (TLS verified), whose connector applies the same
  * address policy as deliveries, after DNS resolution (delivery/address-guard.ts): a route cannot
- * reach what an endpoint may not. Nothing is buffered here: the answer comes back as a stream.
+ * reach what an endpoint of its tenant may not (a tenant with allowedNetworks of its own gets an
+ * agent per distinct list, as in the sender). Nothing is buffered here: the answer comes back as a stream.
  */
 export function createUpstream(policy: AddressPolicy): Upstream {
-  const agent = new Agent({ connect: createGuardedConnect(policy), connections: 64 })
+  const makeAgent = (p: AddressPolicy): Agent => new Agent({ connect: createGuardedConnect(p), connections: 64 })
+  const agent = makeAgent(policy)
+  const tenantAgents = createPolicyAgents(makeAgent)
   return {
     async open(req) {
       try {
@@ -52,7 +58,7 @@ export function createUpstream(policy: AddressPolicy): Upstream {
           method: req.method as 'GET',
           headers: req.headers,
           body: req.body,
-          dispatcher: agent,
+          dispatcher: req.allowedNetworks === undefined ? agent : tenantAgents.get(req.allowedNetworks),
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
         })
@@ -69,7 +75,9 @@ export function createUpstream(policy: AddressPolicy): Upstream {
         return upstreamFailure(err)
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await Promise.all([agent.close(), tenantAgents.destroy()])
+    },
   }
 }
 

@@ -60,6 +60,9 @@ export const TenantOut = Type.Object({
   id: Type.String(),
   name: Type.String(),
   metadata: Json,
+  allowedNetworks: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "The private networks (CIDRs) this tenant's endpoints, rendered URLs and routes may reach; null = the server-wide HOOKRELAY_ALLOWED_NETWORKS, [] = none. Set by the admin token only.",
+  }),
   createdAt: Time,
   updatedAt: Time,
 })

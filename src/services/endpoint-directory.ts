@@ -24,12 +24,15 @@ export interface SendTarget {
   shape: RequestShape | null
   /** The endpoint's request settings with the tenant's and endpoint's values for templates and its auth in the clear. */
   shapeInput: ShapeInput
+  /** The tenant's own allowed networks, sent with each request; null = the server-wide list. */
+  allowedNetworks: string[] | null
 }
 
 /**
  * Cached reads on the hot path: which endpoints a tenant's publish fans out to, and what the
  * dispatcher needs to send. Changes made in this process invalidate at once; entries also expire
- * after `ttlMs` (default 5 s) so changes made by another node show up without a restart.
+ * after `ttlMs` (default 5 s) so changes made by another node show up without a restart (a
+ * tenant's allowedNetworks included: docs/operations.md promises at most 10 s).
  */
 export class EndpointDirectory {
   private readonly tenants: ExpiringCache<Endpoint[] | null>
@@ -83,7 +86,8 @@ export class EndpointDirectory {
   compileTarget(
     endpoint: Endpoint,
     open: { headers: Record<string, string>; auth: EndpointAuth<string> },
-    tenant: Pick<Tenant, 'id' | 'name' | 'metadata'>,
+    /** allowedNetworks left out: the server-wide list (a preview sends nothing). */
+    tenant: Pick<Tenant, 'id' | 'name' | 'metadata'> & { allowedNetworks?: string[] | null },
     secrets: string[],
   ): Omit<SendTarget, 'validUntil'> {
     const shapeInput: ShapeInput = {
@@ -94,7 +98,7 @@ export class EndpointDirectory {
     }
     // Without a template there is nothing to compile, and nothing that can fail to.
     const shape = hasTemplates(shapeInput.endpoint) ? null : compileShape(shapeInput.endpoint, shapeInput.tenant, open.auth, this.maxOutputBytes).shape
-    return { endpoint, secrets, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeInput }
+    return { endpoint, secrets, retryPolicy: retryPolicyFor(endpoint.retry), shape, shapeInput, allowedNetworks: tenant.allowedNetworks ?? null }
   }
 
   seal(secret: string): string {

@@ -1,6 +1,6 @@
-import type { AddressPolicy } from '../core/address-class.js'
 import { isValidEventTypePattern } from '../core/event-filter.js'
 import { newId } from '../core/ids.js'
+import type { NetworkPolicies } from '../core/network-policies.js'
 import type { Attempt, AttemptRequest, Endpoint, EndpointAuth, EndpointOrdering, HeaderValue, HttpMethod, JsonObject, PayloadSettings, RetrySettings, StoredEvent } from '../core/model.js'
 import { DEFAULT_PAYLOAD } from '../core/shaping/payload-body.js'
 import { shapeRuleErrors } from '../core/shaping/request-shape.js'
@@ -51,7 +51,8 @@ export interface EndpointInput {
 export interface EndpointServiceDeps {
   store: Store
   directory: EndpointDirectory
-  policy: AddressPolicy
+  /** The SSRF policies: the tenant's allowedNetworks, or the server-wide list. */
+  policies: NetworkPolicies
   sender: Sender
   /** Wakes the local dispatcher after re-queuing; absent on an api-only node. */
   wake: () => void
@@ -256,7 +257,7 @@ export class EndpointService {
     return count
   }
 
-  /** A tenant's name or metadata changed: endpoints that render them must see the new values. */
+  /** A tenant's name, metadata or allowedNetworks changed: sends must see the new values. */
   tenantChanged(tenantId: string): void {
     this.d.directory.forgetTenant(tenantId)
   }
@@ -313,7 +314,7 @@ export class EndpointService {
     if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     // The target is checked again (after DNS) when the rendered URL may have changed.
     if (url && opts.checkTarget !== false && (input.url !== undefined || (isTemplate(ep.url) && input.metadata !== undefined))) {
-      await requireAllowedTarget(url.href, this.d.policy, '/url')
+      await requireAllowedTarget(url.href, this.d.policies.for(tenant.allowedNetworks), '/url')
     }
     return { auth, headers, plain: { auth: plain, headers: plainHeaders } }
   }

@@ -1,5 +1,5 @@
-import type { AddressPolicy } from '../core/address-class.js'
 import { newId } from '../core/ids.js'
+import type { NetworkPolicies } from '../core/network-policies.js'
 import type { Route } from '../core/model.js'
 import { AppError, invalid, notFound } from '../errors.js'
 import type { Page, RoutePatch, Store } from '../store/store.js'
@@ -18,12 +18,12 @@ export interface RouteChanges {
 
 /**
  * Gateway routes: their configuration. What a route does with a request is gateway/gateway.ts.
- * The upstream URL passes the same address check as an endpoint's URL, at creation and again at
- * connect time.
+ * The upstream URL passes the same address check as an endpoint's URL, under the tenant's
+ * allowedNetworks, at creation and again at connect time.
  */
 export class RouteService {
   constructor(
-    private readonly d: { store: Store; policy: AddressPolicy; changes: RouteChanges; now?: () => number },
+    private readonly d: { store: Store; policies: NetworkPolicies; changes: RouteChanges; now?: () => number },
   ) {}
 
   private now(): number {
@@ -31,8 +31,9 @@ export class RouteService {
   }
 
   async create(tenantId: string, input: Required<Pick<RouteInput, 'name' | 'upstreamUrl'>> & RouteInput): Promise<Route> {
-    if (!(await this.d.store.getTenant(tenantId))) throw notFound(`Tenant ${tenantId}`)
-    await this.checkUpstream(input.upstreamUrl)
+    const tenant = await this.d.store.getTenant(tenantId)
+    if (!tenant) throw notFound(`Tenant ${tenantId}`)
+    await this.checkUpstream(input.upstreamUrl, tenant.allowedNetworks)
     const now = this.now()
     const route: Route = {
       id: newId('rte', now),
@@ -62,7 +63,7 @@ export class RouteService {
 
   async update(tenantId: string, id: string, input: RouteInput): Promise<Route> {
     const current = await this.get(tenantId, id)
-    if (input.upstreamUrl !== undefined) await this.checkUpstream(input.upstreamUrl)
+    if (input.upstreamUrl !== undefined) await this.checkUpstream(input.upstreamUrl, (await this.d.store.getTenant(tenantId))?.allowedNetworks ?? null)
     const updated = await this.d.store.updateRoute(tenantId, id, input, this.now())
     if (updated === null) throw notFound(`Route ${id}`)
     if ('nameTaken' in updated) throw taken(input.name ?? current.name)
@@ -85,7 +86,12 @@ export class RouteService {
     this.d.changes.forgetTenant(tenantId)
   }
 
-  private async checkUpstream(raw: string): Promise<void> {
+  /** A tenant's allowedNetworks may have changed: this node's proxy reads its routes again at once. */
+  tenantChanged(tenantId: string): void {
+    this.d.changes.forgetTenant(tenantId)
+  }
+
+  private async checkUpstream(raw: string, allowedNetworks: string[] | null): Promise<void> {
     let url: URL
     try {
       url = new URL(raw)
@@ -95,7 +101,7 @@ export class RouteService {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('/upstreamUrl', 'must be an absolute http:// or https:// URL')
     if (url.username || url.password) throw invalid('/upstreamUrl', 'must not carry credentials; the client sends its own headers')
     if (url.hash) throw invalid('/upstreamUrl', 'must not have a #fragment')
-    await requireAllowedTarget(url.href, this.d.policy, '/upstreamUrl')
+    await requireAllowedTarget(url.href, this.d.policies.for(allowedNetworks), '/upstreamUrl')
   }
 }
 

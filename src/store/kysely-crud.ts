@@ -30,9 +30,11 @@ const tenantFromRow = (r: Database['tenants']): Tenant => ({
   id: r.id,
   name: r.name,
   metadata: parseJson(r.metadata),
+  allowedNetworks: r.allowed_networks === null ? null : parseJson(r.allowed_networks),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 })
+const networksColumn = (list: string[] | null): string | null => (list === null ? null : JSON.stringify(list))
 const eventTypeFromRow = (r: Database['event_types']): EventType => ({
   name: r.name,
   description: r.description,
@@ -103,7 +105,7 @@ const portalSessionFromRow = (r: Database['portal_sessions']): PortalSession => 
       try {
         await k
           .insertInto('tenants')
-          .values({ id: t.id, name: t.name, metadata: JSON.stringify(t.metadata), created_at: t.createdAt, updated_at: t.updatedAt })
+          .values({ id: t.id, name: t.name, metadata: JSON.stringify(t.metadata), allowed_networks: networksColumn(t.allowedNetworks ?? null), created_at: t.createdAt, updated_at: t.updatedAt })
           .execute()
         return true
       } catch (err) {
@@ -124,6 +126,7 @@ const portalSessionFromRow = (r: Database['portal_sessions']): PortalSession => 
       const set: Partial<Database['tenants']> = { updated_at: now }
       if (patch.name !== undefined) set.name = patch.name
       if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata)
+      if (patch.allowedNetworks !== undefined) set.allowed_networks = networksColumn(patch.allowedNetworks)
       const row = await k.updateTable('tenants').set(set).where('id', '=', id).returningAll().executeTakeFirst()
       return row ? tenantFromRow(row) : null
     },

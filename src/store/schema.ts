@@ -4,7 +4,7 @@
  */
 export interface Database {
   settings: { key: string; value: string }
-  tenants: { id: string; name: string; metadata: string; created_at: number; updated_at: number }
+  tenants: { id: string; name: string; metadata: string; allowed_networks: string | null; created_at: number; updated_at: number }
   api_keys: { id: string; tenant_id: string; name: string; key_hash: string; created_at: number }
   event_types: {
     name: string

@@ -12,6 +12,7 @@ import type {
   Source,
   SourceRequest,
   StoredEvent,
+  NewTenant,
   Tenant,
 } from '../core/model.js'
 import type { SeriesRow, SeriesWindow } from '../core/stats-series.js'
@@ -108,12 +109,19 @@ export interface SettingsStore {
   deleteSetting(key: string, value: string): Promise<boolean>
 }
 
+export interface TenantPatch {
+  name?: string
+  metadata?: JsonObject
+  allowedNetworks?: string[] | null
+}
+
 export interface TenantStore {
   /** False when the id is taken. */
-  createTenant(tenant: Tenant): Promise<boolean>
+  createTenant(tenant: NewTenant): Promise<boolean>
   getTenant(id: string): Promise<Tenant | null>
   listTenants(page: Page): Promise<Tenant[]>
-  updateTenant(id: string, patch: { name?: string; metadata?: JsonObject }, now: number): Promise<Tenant | null>
+  /** Fields left undefined keep their value; allowedNetworks null goes back to the server's list. */
+  updateTenant(id: string, patch: TenantPatch, now: number): Promise<Tenant | null>
   /** Deletes the tenant and everything it owns. */
   deleteTenant(id: string): Promise<boolean>
   createApiKey(key: ApiKey, keyHash: string): Promise<void>

@@ -98,7 +98,7 @@ for (const dialect of dialects) {
 
     describe('tenants', () => {
       it('creates once, reads, updates and lists in byte order of id', async () => {
-        const t = { id: 'tn_x', name: 'X', metadata: { plan: 'pro', n: [1, 2] }, createdAt: T0, updatedAt: T0 }
+        const t = { id: 'tn_x', name: 'X', metadata: { plan: 'pro', n: [1, 2] }, allowedNetworks: null, createdAt: T0, updatedAt: T0 }
         expect(await store.createTenant(t)).toBe(true)
         expect(await store.createTenant({ ...t, name: 'again' })).toBe(false)
         expect(await store.getTenant('tn_x')).toEqual(t)
@@ -107,6 +107,17 @@ for (const dialect of dialects) {
         expect(await store.updateTenant('tn_x', { name: 'Y' }, T0 + 1)).toEqual({ ...t, name: 'Y', updatedAt: T0 + 1 })
         expect(await store.updateTenant('tn_x', { metadata: {} }, T0 + 2)).toEqual({ ...t, name: 'Y', metadata: {}, updatedAt: T0 + 2 })
         expect(await store.updateTenant('nope', { name: 'Z' }, T0)).toBeNull()
+
+        // allowedNetworks: null (the server's list) until set; [] is kept apart from null; null again clears it.
+        const nets = ['10.1.0.0/16', 'fd00:1::/64']
+        expect(await store.updateTenant('tn_x', { allowedNetworks: nets }, T0 + 3)).toEqual({ ...t, name: 'Y', metadata: {}, allowedNetworks: nets, updatedAt: T0 + 3 })
+        expect((await store.updateTenant('tn_x', { name: 'Y2' }, T0 + 4))?.allowedNetworks).toEqual(nets)
+        expect((await store.updateTenant('tn_x', { allowedNetworks: [] }, T0 + 5))?.allowedNetworks).toEqual([])
+        expect((await store.getTenant('tn_x'))?.allowedNetworks).toEqual([])
+        expect((await store.updateTenant('tn_x', { allowedNetworks: null }, T0 + 6))?.allowedNetworks).toBeNull()
+        expect(await store.createTenant({ id: 'tn_n', name: 'N', metadata: {}, allowedNetworks: ['127.0.0.1/32'], createdAt: T0, updatedAt: T0 })).toBe(true)
+        expect((await store.getTenant('tn_n'))?.allowedNetworks).toEqual(['127.0.0.1/32'])
+        await store.deleteTenant('tn_n')
 
         // Bytewise, as SQLite compares TEXT: 'A' < 'aB' < 'a_b' < 'ab' (a locale collation would differ).
         for (const id of ['ab', 'a_b', 'A', 'aB']) await store.createTenant({ id, name: id, metadata: {}, createdAt: T0, updatedAt: T0 })

@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, expect } from 'vitest'
 import type { Config } from '../../src/config.js'
-import { startReceiver, type Receiver, type ReceiverHandler } from './receiver.js'
+import { startReceiver, type Receiver, type ReceiverHandler, type ReceiverOptions } from './receiver.js'
 import { startTestServer, type TestServer } from './server.js'
 
 export interface Fixture {
   /** The server; available once beforeAll has run. */
   readonly srv: TestServer
-  receiver: (handler?: ReceiverHandler) => Promise<Receiver>
+  receiver: (handler?: ReceiverHandler, opts?: ReceiverOptions) => Promise<Receiver>
   /** A new tenant named `${prefix}-N`. */
   tenant: () => Promise<string>
   /** Creates an endpoint and returns it, failing the test unless the answer is 201. */
@@ -35,8 +35,8 @@ export function useFixture(prefix: string, overrides: Partial<Config> = {}): Fix
       if (!srv) throw new Error('the server starts in beforeAll')
       return srv
     },
-    receiver: async (handler) => {
-      const r = await startReceiver(handler)
+    receiver: async (handler, opts) => {
+      const r = await startReceiver(handler, opts)
       receivers.push(r)
       return r
     },

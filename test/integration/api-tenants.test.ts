@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { expectInvalid, expectList, expectProblem, ISO, useApiServer, walkPages } from './api-support.js'
 
-const TENANT_KEYS = ['createdAt', 'id', 'metadata', 'name', 'updatedAt']
+const TENANT_KEYS = ['allowedNetworks', 'createdAt', 'id', 'metadata', 'name', 'updatedAt']
 
 describe('API tenants', () => {
   const ctx = useApiServer()
@@ -54,6 +54,7 @@ describe('API tenants', () => {
         id: 'acme',
         name: 'Acme',
         metadata: { plan: 'pro', seats: 5 },
+        allowedNetworks: null,
         createdAt: expect.stringMatching(ISO),
         updatedAt: expect.stringMatching(ISO),
       })
@@ -63,7 +64,7 @@ describe('API tenants', () => {
     it('without an id: a generated tn_ id and empty metadata', async () => {
       const res = await ctx.srv.api('POST', '/v1/tenants', { name: 'Generated' })
       expect(res.status).toBe(201)
-      expect(res.body).toEqual({ id: expect.stringMatching(/^tn_/), name: 'Generated', metadata: {}, createdAt: expect.stringMatching(ISO), updatedAt: expect.stringMatching(ISO) })
+      expect(res.body).toEqual({ id: expect.stringMatching(/^tn_/), name: 'Generated', metadata: {}, allowedNetworks: null, createdAt: expect.stringMatching(ISO), updatedAt: expect.stringMatching(ISO) })
       expect(res.body.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
       const again = await ctx.srv.api('POST', '/v1/tenants', { name: 'Generated' })
       expect(again.body.id).not.toBe(res.body.id)

@@ -92,6 +92,31 @@ describe('deliveries through the egress proxy', () => {
     expect(proxy.hits.slice(before)).toEqual([expect.objectContaining({ kind: 'forward', target: `${plain.url}/scheduled` })])
   })
 
+  it("a tenant's own allowedNetworks judge its targets before the proxy: [] never reaches it, its own list goes through", async () => {
+    const { t, id } = await endpointOn(srv, `${plain.url}/tenant-net`)
+    const tls = await endpointOn(srv, `https://localhost:${secure.port}/tenant-net`)
+    const hitsBefore = proxy.hits.length
+    const connectionsBefore = proxy.connections
+    for (const tenant of [t, tls.t]) expect((await srv.api('PATCH', `/v1/tenants/${tenant}`, { allowedNetworks: [] })).status).toBe(200)
+    for (const [tenant, ep] of [[t, id], [tls.t, tls.id]] as const) {
+      const test = await srv.api('POST', `/v1/tenants/${tenant}/endpoints/${ep}/test`, {})
+      expect(test.body.error).toMatchObject({ kind: 'blocked' })
+    }
+    expect(proxy.hits.length).toBe(hitsBefore)
+    expect(proxy.connections).toBe(connectionsBefore)
+    // Given loopback of their own, the same endpoints go through the proxy as before.
+    for (const tenant of [t, tls.t]) {
+      expect((await srv.api('PATCH', `/v1/tenants/${tenant}`, { allowedNetworks: ['127.0.0.0/8', '::1/128'] })).status).toBe(200)
+    }
+    for (const [tenant, ep] of [[t, id], [tls.t, tls.id]] as const) {
+      const test = await srv.api('POST', `/v1/tenants/${tenant}/endpoints/${ep}/test`, {})
+      expect(test.body).toMatchObject({ success: true, error: null })
+    }
+    expect(proxy.hits.slice(hitsBefore).map((h) => h.kind).sort()).toEqual(['connect', 'forward'])
+    expect(plain.hits.filter((h) => h.url === '/tenant-net')).toHaveLength(1)
+    expect(secure.hits.filter((h) => h.url === '/tenant-net')).toHaveLength(1)
+  })
+
   it('a target the guard refuses never reaches the proxy', async () => {
     // Endpoints stored while loopback was allowed, then the server restarts without the allow-list.
     const { t, id } = await endpointOn(srv, `${plain.url}/blocked`)

@@ -29,7 +29,8 @@ export interface Tenant {
   id: string
   name: string
   metadata: Record<string, unknown>
-  allowedNetworks?: string[] | null
+  /** null: the server-wide HOOKRELAY_ALLOWED_NETWORKS; set by the admin token only. */
+  allowedNetworks: string[] | null
   createdAt: string
   updatedAt: string
 }

@@ -9,7 +9,7 @@ import { Loading } from '../../components/Loading'
 import { ProblemNote } from '../../components/ProblemNote'
 import { useAction } from '../../hooks/useAction'
 import { useApi } from '../../hooks/useApi'
-import { useTenantApi } from '../../session-context'
+import { useSession, useTenantApi } from '../../session-context'
 
 /** A tenant's name, metadata and allowed networks (admin), and deleting it. */
 export function TenantSettings() {
@@ -21,6 +21,8 @@ export function TenantSettings() {
 
 function TenantSettingsForm({ tenant, onSaved, tenantApi }: { tenant: Tenant; onSaved: (t: Tenant) => void; tenantApi: string }) {
   const { route } = useLocation()
+  // Only the admin token may set allowedNetworks (a tenant key is 403): others see them, read only.
+  const admin = useSession().session.kind === 'admin'
   const [name, setName] = useState(tenant.name)
   const [metadata, setMetadata] = useState(JSON.stringify(tenant.metadata, null, 2))
   const [inherit, setInherit] = useState(tenant.allowedNetworks === null || tenant.allowedNetworks === undefined)
@@ -35,7 +37,7 @@ function TenantSettingsForm({ tenant, onSaved, tenantApi }: { tenant: Tenant; on
       meta = metadata
     }
     const body: Record<string, unknown> = { name, metadata: meta }
-    if ('allowedNetworks' in tenant) body.allowedNetworks = inherit ? null : networks.split(/[\s,]+/).filter(Boolean)
+    if (admin) body.allowedNetworks = inherit ? null : networks.split(/[\s,]+/).filter(Boolean)
     onSaved(await patch<Tenant>(tenantApi, body))
     setSaved(true)
   })
@@ -59,7 +61,7 @@ function TenantSettingsForm({ tenant, onSaved, tenantApi }: { tenant: Tenant; on
         <Field id="ts-metadata" label="Metadata" error={err('/metadata')} hint="A JSON object: tenant.metadata in templates and endpoint URLs.">
           <textarea rows={5} class="mono" value={metadata} onInput={(e) => setMetadata(e.currentTarget.value)} {...described('ts-metadata', true, err('/metadata'))} />
         </Field>
-        {'allowedNetworks' in tenant ? (
+        {admin ? (
           <fieldset>
             <legend>Allowed networks</legend>
             <label class="check">
@@ -71,7 +73,11 @@ function TenantSettingsForm({ tenant, onSaved, tenantApi }: { tenant: Tenant; on
               </Field>
             ) : null}
           </fieldset>
-        ) : null}
+        ) : (
+          <p class="note">
+            Allowed networks: {tenant.allowedNetworks === null ? 'the server-wide setting' : tenant.allowedNetworks.length === 0 ? 'none' : tenant.allowedNetworks.join(', ')} (set by the operator).
+          </p>
+        )}
         <ProblemNote error={save.error} shown={['/name', '/metadata', '/allowedNetworks']} />
         {saved ? <p class="note" role="status">Saved.</p> : null}
         <div class="actions">
