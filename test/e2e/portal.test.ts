@@ -106,6 +106,8 @@ describe('the portal', () => {
     const ro = await session([])
     const v = await openPage(browser)
     await v.page.goto(ro.url)
+    // The app keeps the fragment's token once it has started: wait for it before navigating away.
+    await v.page.locator('nav#nav').waitFor({ state: 'attached' })
     await v.page.goto(`${server.url}/portal/endpoints/${epA}`)
     await v.page.getByRole('heading', { name: 'Health' }).waitFor()
     await v.page.getByText('This session may not read or rotate the secret.').waitFor()
@@ -171,6 +173,8 @@ describe('the portal', () => {
     const s = await session()
     const phone = await openPage(browser, { viewport: PHONE })
     await phone.page.goto(s.url)
+    // As above: the token is kept once the app has started (the nav is attached, hidden on a phone).
+    await phone.page.locator('nav#nav').waitFor({ state: 'attached' })
     await phone.page.goto(`${server.url}/portal/endpoints`)
     await phone.page.getByRole('heading', { name: 'Endpoints' }).waitFor()
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
