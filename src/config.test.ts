@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.js'
+import { TEST_CERT } from '../test/helpers/test-certificate.js'
 
 const PG = 'postgres://hookrelay:pw@db.internal:5432/hookrelay'
 
@@ -172,19 +173,8 @@ describe('loadConfig: HOOKRELAY_CA_CERTS and HOOKRELAY_REQUIRE_HTTPS', () => {
     writeFileSync(path, text)
     return path
   }
-  // A throwaway self-signed certificate (EC P-256), used only as data here.
-  const PEM = `-----BEGIN CERTIFICATE-----
-MIIBlDCCATugAwIBAgIUdYCjKiFbZ0QzZp0ci5I1djQuvP8wCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjE2MDM0NloYDzIxMjYxMDI5
-MTYwMzQ2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAARHcr/ymfwpKIC6wct+19lHB5/Ty2/jmNi8v2HLSV8UeWRokWWnhpen
-RhRTcJ8kfpCPAsvqwVZjBl8FZ7Q38WLCo2kwZzAdBgNVHQ4EFgQUxay28nZUPYrw
-vFsypF3Pr3n33xcwHwYDVR0jBBgwFoAUxay28nZUPYrwvFsypF3Pr3n33xcwDwYD
-VR0TAQH/BAUwAwEB/zAUBgNVHREEDTALgglsb2NhbGhvc3QwCgYIKoZIzj0EAwID
-RwAwRAIgWV9kFlMzpB4/z5OLHpTWFw7cdQwvJM5S2t4AqAsAXnMCIFCR3LfSyqQq
-eOHVNqGlUUA1N1mfqBt3TkwSelM/DOMd
------END CERTIFICATE-----
-`
+  // A throwaway self-signed certificate, used only as data here.
+  const PEM = TEST_CERT
 
   it('are none and false by default', () => {
     expect(loadConfig({})).toMatchObject({ caCerts: null, requireHttps: false })

@@ -13,28 +13,10 @@ import { createAddressPolicy } from '../../src/core/address-class.js'
 import { checkUrlTarget, type LookupAll } from '../../src/delivery/url-target.js'
 import { createSender, MAX_RESPONSE_BODY_BYTES, type OutboundRequest, type Sender } from '../../src/delivery/sender.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
+import { TEST_CERT, TEST_KEY } from '../helpers/test-certificate.js'
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128']
 
-// A self-signed test-only certificate for CN/SAN DNS:localhost (no IP SAN), valid until 2126.
-const TEST_CERT = `-----BEGIN CERTIFICATE-----
-MIIBlDCCATugAwIBAgIUdYCjKiFbZ0QzZp0ci5I1djQuvP8wCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjE2MDM0NloYDzIxMjYxMDI5
-MTYwMzQ2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAARHcr/ymfwpKIC6wct+19lHB5/Ty2/jmNi8v2HLSV8UeWRokWWnhpen
-RhRTcJ8kfpCPAsvqwVZjBl8FZ7Q38WLCo2kwZzAdBgNVHQ4EFgQUxay28nZUPYrw
-vFsypF3Pr3n33xcwHwYDVR0jBBgwFoAUxay28nZUPYrwvFsypF3Pr3n33xcwDwYD
-VR0TAQH/BAUwAwEB/zAUBgNVHREEDTALgglsb2NhbGhvc3QwCgYIKoZIzj0EAwID
-RwAwRAIgWV9kFlMzpB4/z5OLHpTWFw7cdQwvJM5S2t4AqAsAXnMCIFCR3LfSyqQq
-eOHVNqGlUUA1N1mfqBt3TkwSelM/DOMd
------END CERTIFICATE-----
-`
-const TEST_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgJwEti++o8A4LaBaz
-5/Zobn20xohdEkIMyzJZlA2pqs6hRANCAARHcr/ymfwpKIC6wct+19lHB5/Ty2/j
-mNi8v2HLSV8UeWRokWWnhpenRhRTcJ8kfpCPAsvqwVZjBl8FZ7Q38WLC
------END PRIVATE KEY-----
-`
 
 function post(url: string, overrides: Partial<OutboundRequest> = {}): OutboundRequest {
   return {
