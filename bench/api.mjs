@@ -21,7 +21,7 @@ export function adminApi(url, connections = 64) {
     authHeaders: headers,
     call,
     createTenant: (id) => call('POST', '/v1/tenants', { id, name: id }, [201]),
-    createEndpoint: (tenant, url, eventTypes) => call('POST', `/v1/tenants/${tenant}/endpoints`, { url, eventTypes }, [201]),
+    createEndpoint: (tenant, url, eventTypes, extra = {}) => call('POST', `/v1/tenants/${tenant}/endpoints`, { url, eventTypes, ...extra }, [201]),
     close: () => pool.close(),
   }
 }

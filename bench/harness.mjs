@@ -11,10 +11,10 @@ export const TENANT = 'bench'
 export const sinkUrl = (sink, path) => `http://127.0.0.1:${sink.port}${path}`
 
 /** Creates `count` endpoints at sink paths `${prefix}/${i}`, subscribed to `typeOf(i)`. */
-export async function createSinkEndpoints(api, sink, prefix, count, typeOf) {
+export async function createSinkEndpoints(api, sink, prefix, count, typeOf, extra = {}) {
   const ids = []
   for (let i = 0; i < count; i++) {
-    const ep = await api.createEndpoint(TENANT, sinkUrl(sink, `${prefix}/${i}`), [typeOf(i)])
+    const ep = await api.createEndpoint(TENANT, sinkUrl(sink, `${prefix}/${i}`), [typeOf(i)], extra)
     ids.push(ep.id)
   }
   return ids

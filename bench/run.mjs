@@ -42,6 +42,8 @@ const cfg = {
   rounds: int('BENCH_ROUNDS', 5),
   warmupMs: int('BENCH_WARMUP_MS', quick ? 500 : 1_000),
   events: int('BENCH_EVENTS', quick ? 2_000 : 50_000),
+  // A Liquid template for the e2e endpoints (the render-thread path); unset = plain JSON endpoints.
+  e2eTemplate: env.BENCH_E2E_TEMPLATE || null,
   drainEndpoints: int('BENCH_DRAIN_ENDPOINTS', 10),
   drainEvents: int('BENCH_DRAIN_EVENTS', quick ? 500 : 10_000),
   latencyRate: int('BENCH_LATENCY_RATE', 200),

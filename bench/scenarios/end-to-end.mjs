@@ -18,7 +18,9 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
   const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: 'end-to-end', databaseUrl })
   const api = ctx.adminApi(srv.url, cfg.concurrency)
   await api.createTenant(TENANT)
-  await createSinkEndpoints(api, sink, '/e2e', ENDPOINTS, (i) => `bench.e2e${i}`)
+  const templated = cfg.e2eTemplate !== null
+  const extra = templated ? { payload: { format: 'json', template: cfg.e2eTemplate } } : {}
+  await createSinkEndpoints(api, sink, '/e2e', ENDPOINTS, (i) => `bench.e2e${i}`, extra)
   const typeOf = (seq) => `bench.e2e${seq % ENDPOINTS}`
 
   // Warm-up (JIT, connection pools), then measure from a clean sink.
@@ -52,14 +54,14 @@ export async function endToEnd(ctx, { store = 'sqlite' } = {}) {
   return {
     value: deliveredPerSec,
     details: {
-      endpoints: ENDPOINTS, events: cfg.events, warmupEvents: warm, concurrency: cfg.concurrency,
+      endpoints: ENDPOINTS, template: cfg.e2eTemplate, events: cfg.events, warmupEvents: warm, concurrency: cfg.concurrency,
       publish: loadSummary(pub), waitReason: w.reason, delivered: st.count, duplicates: st.duplicates,
       msFirstPublishToLastDelivery: round(st.last - t0), msPublishPhase: round(publishedAt - t0),
       msLastPublishToLastDelivery: round(st.last - publishedAt),
       deliveredPerSec: round(deliveredPerSec), serverCpuUsPerEvent, serverStop: stop, serverLog: srv.problems(),
     },
     rows: [ratioRow({
-      scenario: `end-to-end${store === 'postgres' ? ' on PostgreSQL' : ''} (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
+      scenario: `end-to-end${store === 'postgres' ? ' on PostgreSQL' : ''} (${cfg.events.toLocaleString('en-US')} events, ${ENDPOINTS} endpoints${templated ? ', Liquid template' : ''}, fan-out 1)`, value: deliveredPerSec, unit: 'deliveries/s',
       baseline: ctx.baselines.raw, baselineLabel: ctx.baselineLabel('raw'), target: 0.35, note: notes.join('; '),
       forceFail: w.reason !== 'complete',
     })],
