@@ -21,15 +21,16 @@ export async function createSinkEndpoints(api, sink, prefix, count, typeOf, extr
 }
 
 /**
- * Publishes `n` events (1 KiB payloads) as fast as `concurrency` allows; `typeOf(seq)` picks each
- * event's type. Sums `deliveryCount` from the 202 answers, so the caller knows how many deliveries
- * the server says it created.
+ * Publishes `n` events (1 KiB payloads, or `payloadBytes`) as fast as `concurrency` allows (over
+ * the api's pool, whose connection count may be lower: then publishes queue in the pool);
+ * `typeOf(seq)` picks each event's type. Sums `deliveryCount` from the 202 answers, so the caller
+ * knows how many deliveries the server says it created.
  */
-export async function publishMany({ api, n, concurrency, typeOf, fanout = 1, timeoutMs, isAborted }) {
+export async function publishMany({ api, n, concurrency, typeOf, fanout = 1, timeoutMs, isAborted, payloadBytes = undefined }) {
   const bodies = new Map()
   const bodyFor = (type) => {
     let b = bodies.get(type)
-    if (!b) bodies.set(type, (b = publishBody(type)))
+    if (!b) bodies.set(type, (b = publishBody(type, {}, payloadBytes)))
     return b
   }
   let deliveries = 0

@@ -9,9 +9,9 @@ export function paddedPayload(extra = {}, bytes = PAYLOAD_BYTES) {
   return { ...extra, pad: 'x'.repeat(Math.max(0, bytes - base)) }
 }
 
-/** The body of `POST /v1/tenants/{t}/events`: `{"type", "payload"}` with a 1 KiB payload. */
-export function publishBody(type, extra = {}) {
-  return JSON.stringify({ type, payload: paddedPayload(extra) })
+/** The body of `POST /v1/tenants/{t}/events`: `{"type", "payload"}` with a 1 KiB payload (or `bytes`). */
+export function publishBody(type, extra = {}, bytes = PAYLOAD_BYTES) {
+  return JSON.stringify({ type, payload: paddedPayload(extra, bytes) })
 }
 
 const secretBytes = randomBytes(32)

@@ -48,6 +48,7 @@ const cfg = {
   drainEvents: int('BENCH_DRAIN_EVENTS', quick ? 500 : 10_000),
   latencyRate: int('BENCH_LATENCY_RATE', 200),
   latencySeconds: int('BENCH_LATENCY_SECONDS', quick ? 3 : 10),
+  burstEvents: int('BENCH_BURST_EVENTS', quick ? 1_000 : 6_000),
   startupRate: int('BENCH_STARTUP_RATE', 200),
   startupSeconds: int('BENCH_STARTUP_SECONDS', quick ? 3 : 10),
   startupSeedEvents: int('BENCH_STARTUP_SEED_EVENTS', quick ? 500 : 10_000),
@@ -134,6 +135,8 @@ const SCENARIOS = [
   { id: 'publish', fn: publish, timeoutMs: () => 2 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
   { id: 'ingest', fn: ingest, timeoutMs: () => 3 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
   { id: 'e2e', fn: endToEnd, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  // The issue-16 harness's shape: one endpoint, 64 publishers on 32 connections, 900-byte payloads.
+  { id: 'e2e-32', fn: (ctx) => endToEnd(ctx, { endpoints: 1, publishers: 64, connections: 32, payloadBytes: 900 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'drain', fn: drain, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   // PostgreSQL beside SQLite (issue 5): the same end-to-end and drain, each on a database of its
   // own, and the drain with one worker process and with two.
@@ -147,6 +150,8 @@ const SCENARIOS = [
   // Gateway memory (issue 12, item 9): many large answers through a route at once.
   { id: 'gateway', fn: gatewayMemory, timeoutMs: () => cfg.gwTimeoutMs },
   { id: 'latency', fn: latency, timeoutMs: () => cfg.latencySeconds * 1000 + 180_000 },
+  // Latency right after a burst to the same endpoint has drained (issue 16).
+  { id: 'after-burst', fn: (ctx) => latency(ctx, { burst: cfg.burstEvents }), timeoutMs: () => cfg.latencySeconds * 1000 + cfg.waitTimeoutMs + 180_000 },
   { id: 'retention', fn: retention, timeoutMs: () => cfg.retentionTimeoutMs + 600_000 },
   { id: 'startup', fn: startup, timeoutMs: () => 2 * cfg.waitTimeoutMs + cfg.startupSeconds * 1000 + 180_000 },
   { id: 'scale', fn: scale, skip: () => cfg.skipScale && 'BENCH_SKIP_SCALE=1', timeoutMs: () => 2 * cfg.waitTimeoutMs + 2 * cfg.scaleTimeoutMs + 300_000 },
