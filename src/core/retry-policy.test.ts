@@ -65,6 +65,8 @@ describe('nextStep: classification', () => {
     [{ kind: 'tls', message: 'CERT_HAS_EXPIRED' }, { kind: 'retry', delayMs: 1000 }],
     [{ kind: 'blocked', message: '10.0.0.1 is a private address' }, { kind: 'failed', reason: 'blocked: 10.0.0.1 is a private address' }],
     [{ kind: 'template', message: 'unknown filter' }, { kind: 'failed', reason: 'template error: unknown filter' }],
+    // Ran past its wall-clock limit (a busy machine can cause that): tried again like a timeout.
+    [{ kind: 'template', message: 'took longer than 50 ms', transient: true }, { kind: 'retry', delayMs: 1000 }],
   ])('%j after the first attempt -> %j', (outcome, expected) => {
     expect(nextStep(outcome, 1, policy, noJitter)).toEqual(expected)
   })

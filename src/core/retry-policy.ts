@@ -10,7 +10,8 @@ export type AttemptOutcome =
   | { kind: 'network'; message: string }
   | { kind: 'tls'; message: string }
   | { kind: 'blocked'; message: string }
-  | { kind: 'template'; message: string }
+  /** `transient`: it ran past its wall-clock time limit or found no render thread, which a busy machine can cause; retried like a timeout. */
+  | { kind: 'template'; message: string; transient?: true }
 
 export interface RetryPolicy {
   enabled: boolean
@@ -62,7 +63,7 @@ export function nextStep(outcome: AttemptOutcome, attemptsMade: number, policy: 
     if (status < 200 || status > 599) return { kind: 'failed', reason: `HTTP ${status} (invalid status, not retried)` }
   }
   // Blocked addresses and broken templates fail the same way on every try.
-  if (outcome.kind === 'blocked' || outcome.kind === 'template') return { kind: 'failed', reason: describeOutcome(outcome) }
+  if (outcome.kind === 'blocked' || (outcome.kind === 'template' && outcome.transient !== true)) return { kind: 'failed', reason: describeOutcome(outcome) }
 
   if (!policy.enabled) return { kind: 'failed', reason: `${describeOutcome(outcome)} (retries disabled)` }
   if (attemptsMade > policy.maxRetries) {

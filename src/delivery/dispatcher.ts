@@ -337,8 +337,8 @@ export class Dispatcher {
       return
     }
     const event = { id: d.eventId, type: d.eventType, occurredAt: d.occurredAt, payloadJson: d.payloadJson }
-    const { result, logged, envelope } = await sendAttempt(this.o.sender, target, event, this.now())
-    const outcome = outcomeOf(result, this.now())
+    const { result, logged, envelope, transient } = await sendAttempt(this.o.sender, target, event, this.now())
+    const outcome = outcomeOf(result, transient, this.now())
     const attemptsMade = d.attemptCount + 1
     const policy = target.retryPolicy
     const step = nextStep(outcome, attemptsMade, d.oneShot ? { ...policy, enabled: false } : policy, this.random)
@@ -519,7 +519,7 @@ export class Dispatcher {
 }
 
 /** The pure view of a send result that the retry policy judges. */
-function outcomeOf(r: SendResult, now: number): AttemptOutcome {
+function outcomeOf(r: SendResult, transient: boolean, now: number): AttemptOutcome {
   if (r.response) {
     const status = r.response.status
     const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(r.response.headers['retry-after'], now) : undefined
@@ -527,6 +527,7 @@ function outcomeOf(r: SendResult, now: number): AttemptOutcome {
   }
   const e = r.error ?? { kind: 'network', message: 'no response' }
   if (e.kind === 'timeout') return { kind: 'timeout' }
+  if (e.kind === 'template' && transient) return { kind: 'template', message: e.message, transient: true }
   // A sender never reports `http` (any status is a response); should one, it is a network failure.
   return { kind: e.kind === 'http' ? 'network' : e.kind, message: e.message }
 }

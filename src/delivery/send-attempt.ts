@@ -11,6 +11,8 @@ export interface SentAttempt {
   logged: AttemptRequest
   /** The body was the event's default envelope, which the event row already holds. */
   envelope: boolean
+  /** A template failure that is not the template's fault (BuiltRequest): tried again like a timeout. */
+  transient: boolean
 }
 
 /**
@@ -21,13 +23,13 @@ export async function sendAttempt(sender: Sender, target: SendTarget, event: Out
   const built = await buildAttemptRequest(target, event, nowMs)
   if (!built.ok) {
     const error = { kind: 'template' as const, message: built.message }
-    return { result: { startedAt: nowMs, durationMs: 0, response: null, error }, logged: built.logged, envelope: false }
+    return { result: { startedAt: nowMs, durationMs: 0, response: null, error }, logged: built.logged, envelope: false, transient: built.transient === true }
   }
   const request: OutboundRequest = { ...built.request, body: built.request.method === 'GET' ? null : built.request.body, timeoutMs: target.endpoint.timeoutSeconds * 1000 }
   // Only a tenant with a list of its own sends one: the rest keep the sender's server-wide agent.
   if (target.allowedNetworks !== null) request.allowedNetworks = target.allowedNetworks
   const result = await sender.send(request)
-  return { result, logged: built.logged, envelope: built.envelope }
+  return { result, logged: built.logged, envelope: built.envelope, transient: false }
 }
 
 /**

@@ -52,8 +52,9 @@ export function runRenderJob(job: RenderJob, onField?: (index: number) => void):
 }
 
 /** A build that failed before anything was rendered: the attempt records the method and URL as configured. */
-export function failedBuild(input: ShapeInput, message: string): BuiltRequest {
-  return { ok: false, logged: { method: input.endpoint.method, url: input.endpoint.url, headers: {}, body: '' }, message }
+export function failedBuild(input: ShapeInput, message: string, transient = false): BuiltRequest {
+  const logged = { method: input.endpoint.method, url: input.endpoint.url, headers: {}, body: '' }
+  return transient ? { ok: false, logged, message, transient } : { ok: false, logged, message }
 }
 
 /** Why a job whose thread was stopped at its deadline failed. */
@@ -61,16 +62,18 @@ export const STOPPED_SLOW = `${TOO_SLOW}; it was stopped`
 
 /**
  * The result of a job whose render thread was stopped (STOPPED_SLOW) or died (out of memory).
- * `field` is the index (templatePaths) of the template it was rendering, if known.
+ * `field` is the index (templatePaths) of the template it was rendering, if known. `transient`:
+ * the failure is not the template's (stopped on a wall-clock deadline, or no thread could take the
+ * job), so a delivery tries it again (BuiltRequest).
  */
-export function stoppedJob<J extends RenderJob>(job: J, field: number | null, why: string): RenderJobResult<J>
-export function stoppedJob(job: RenderJob, field: number | null, why: string): BuiltRequest | ShapeCheck {
+export function stoppedJob<J extends RenderJob>(job: J, field: number | null, why: string, transient: boolean): RenderJobResult<J>
+export function stoppedJob(job: RenderJob, field: number | null, why: string, transient: boolean): BuiltRequest | ShapeCheck {
   const paths = templatePaths(job.input.endpoint)
   const path = field === null ? firstTemplatePath(job.input) : (paths[field] ?? '/payload/template')
   const message = `template failed to render: ${why}`
   if (job.kind === 'check') return { errors: [{ path, message }], url: null }
   // As buildOutboundRequest words it: the URL's and headers' failures name the field, the body's does not.
-  return failedBuild(job.input, path === '/payload/template' ? message : `${path.slice(1)} ${message}`)
+  return failedBuild(job.input, path === '/payload/template' ? message : `${path.slice(1)} ${message}`, transient)
 }
 
 function firstTemplatePath(input: ShapeInput): string {

@@ -45,11 +45,11 @@ describe('render pool', () => {
   it('stops a filter loop far over the time limit, names the field, and renders the next job on a new thread', async () => {
     const stoppedBefore = pool.stopped
     const r = await pool.run(build(body(RUNAWAY)))
-    expect(r).toEqual({ ok: false, logged: expect.objectContaining({ url: 'http://127.0.0.1:9/hook' }), message: `template failed to render: ${STOPPED_SLOW}` })
+    expect(r).toEqual({ ok: false, logged: expect.objectContaining({ url: 'http://127.0.0.1:9/hook' }), message: `template failed to render: ${STOPPED_SLOW}`, transient: true })
     expect(pool.stopped).toBe(stoppedBefore + 1)
     expect(await pool.run(build(body('{{ event.data.n }}'), 2))).toMatchObject({ ok: true, request: { body: '2' } })
     const inHeader = await pool.run(build({ headers: { 'X-A': 'a', 'X-B': RUNAWAY } }))
-    expect(inHeader).toMatchObject({ ok: false, message: `headers/X-B template failed to render: ${STOPPED_SLOW}` })
+    expect(inHeader).toMatchObject({ ok: false, message: `headers/X-B template failed to render: ${STOPPED_SLOW}`, transient: true })
   })
 
   it('refuses a runaway URL template when checking, naming the field', async () => {

@@ -130,7 +130,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     const field = Atomics.load(t.shared, SLOT.field)
     end(t)
     stopped++
-    finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, STOPPED_SLOW))
+    finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, STOPPED_SLOW, true))
     void t.worker.terminate()
     pump()
   }
@@ -146,14 +146,16 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     const p = t.job
     if (p !== null) {
       stopped++
-      const field = Atomics.load(t.shared, SLOT.started) === p.id ? Atomics.load(t.shared, SLOT.field) : -1
-      finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, reason))
+      const started = Atomics.load(t.shared, SLOT.started) === p.id
+      const field = started ? Atomics.load(t.shared, SLOT.field) : -1
+      // Died rendering it (out of its heap): the template's doing. Died before it began: not.
+      finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, reason, !started))
     }
     if (closed) return
     if (!t.ready) {
       backoffMs = Math.min(Math.max(backoffMs * 2, 100), 5000)
       // Nothing can render: jobs fail rather than wait for a thread that may never come up.
-      if (![...threads].some((o) => o.ready)) for (const w of queue.splice(0)) w.resolve(stoppedJob(w.job, null, reason))
+      if (![...threads].some((o) => o.ready)) for (const w of queue.splice(0)) w.resolve(stoppedJob(w.job, null, reason, true))
     }
     pump()
   }
@@ -174,7 +176,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   return {
     run<J extends RenderJob>(job: J): Promise<RenderJobResult<J>> {
       return new Promise<RenderJobResult<J>>((resolve) => {
-        if (closed) return resolve(stoppedJob(job, null, 'the renderer is closed'))
+        if (closed) return resolve(stoppedJob(job, null, 'the renderer is closed', true))
         nextId = nextId >= 0x7fffffff ? 1 : nextId + 1
         const deadlineMs = renderCount(job.input) * RENDER_LIMIT_MS + graceMs
         queue.push({ id: nextId, job, resolve: resolve as (r: RenderJobResult<RenderJob>) => void, deadlineMs })
@@ -194,11 +196,11 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     async close() {
       closed = true
       if (spawnTimer !== null) clearTimeout(spawnTimer)
-      for (const p of queue.splice(0)) p.resolve(stoppedJob(p.job, null, 'the renderer is closed'))
+      for (const p of queue.splice(0)) p.resolve(stoppedJob(p.job, null, 'the renderer is closed', true))
       await Promise.all(
         [...threads].map((t) => {
           end(t)
-          if (t.job !== null) finish(t, t.job, stoppedJob(t.job.job, null, 'the renderer is closed'))
+          if (t.job !== null) finish(t, t.job, stoppedJob(t.job.job, null, 'the renderer is closed', true))
           return t.worker.terminate()
         }),
       )

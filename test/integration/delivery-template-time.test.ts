@@ -125,4 +125,26 @@ describe('template time limit', () => {
     expect(attempt.body.error).toEqual(SLOW)
     expect(rcv.hits).toHaveLength(0)
   })
+
+  it('tries a render stopped at its time limit again, as it would a timeout, before failing the delivery', async () => {
+    // The limit is wall-clock time, which a busy machine stretches: an innocent template can pass it
+    // then, so a stopped render is retried on the endpoint's schedule, while a broken one is not.
+    const { rcv } = await endpoint('tt-again', { payload: { format: 'text', template: RUNAWAY }, retry: { maxRetries: 1, schedule: [1] } })
+    const broken = await endpoint('tt-again', { payload: { format: 'text', template: '{{ event.data.missing }}' }, retry: { maxRetries: 1, schedule: [1] } })
+    const eventId = await publish('tt-again', {})
+    const deliveries = await eventually(async () => {
+      const r = await ctx.srv.api('GET', `/v1/tenants/tt-again/events/${eventId}`)
+      const ds = r.body.deliveries as Array<{ id: string; status: string; endpointId: string }> | undefined
+      return ds && ds.length === 2 && ds.every((d) => d.status !== 'pending') ? ds : null
+    }, DELIVERY_WAIT_MS)
+    const detail = async (endpointId: string): Promise<any> => (await ctx.srv.api('GET', `/v1/tenants/tt-again/deliveries/${deliveries.find((d) => d.endpointId === endpointId)!.id}`)).body
+    const slow = await detail((await ctx.srv.api('GET', '/v1/tenants/tt-again/endpoints')).body.data.find((e: any) => e.id !== broken.id).id)
+    expect(slow.status).toBe('failed')
+    expect(slow.attempts.map((a: any) => a.error)).toEqual([SLOW, SLOW])
+    const brokenDelivery = await detail(broken.id)
+    expect(brokenDelivery.status).toBe('failed')
+    expect(brokenDelivery.attempts).toHaveLength(1)
+    expect(brokenDelivery.attempts[0].error.kind).toBe('template')
+    expect(rcv.hits).toHaveLength(0)
+  })
 })

@@ -5,14 +5,20 @@ import { renderBody, type OutboundEvent } from './payload-body.js'
 import { maskCredentialHeaders } from './mask-header.js'
 import { fieldsAsParams, withQueryParams } from './query-string.js'
 import { renderTarget, type AuthHeader, type RequestShape } from './request-shape.js'
+import { transientOf } from './templates.js'
 
 export const USER_AGENT = `hookrelay/${VERSION}`
 
 export type BuiltRequest =
   /** `logged` is `request` with the auth credential and credential-named headers masked; `envelope`: the body is the event's default envelope. */
   | { ok: true; request: AttemptRequest; logged: AttemptRequest; envelope: boolean }
-  /** A template failed: nothing is sent, and the attempt records what was known with error kind `template`. */
-  | { ok: false; logged: AttemptRequest; message: string }
+  /**
+   * A template failed: nothing is sent, and the attempt records what was known with error kind
+   * `template`. `transient`: not the template's fault, so trying again may pass (it ran past its
+   * wall-clock time limit, Rendered in templates.ts, or no render thread could take it); a delivery
+   * retries it as it would a timeout.
+   */
+  | { ok: false; logged: AttemptRequest; message: string; transient?: true }
 
 /**
  * The exact request of one attempt, shaped by the endpoint's settings and signed per Standard
@@ -30,9 +36,9 @@ export function buildOutboundRequest(args: {
 }): BuiltRequest {
   const { shape, event } = args
   const get = shape.method === 'GET'
-  const fail = (url: string, message: string): BuiltRequest => ({ ok: false, logged: { method: shape.method, url, headers: {}, body: '' }, message })
+  const fail = (url: string, message: string, transient?: { transient?: true }): BuiltRequest => ({ ok: false, logged: { method: shape.method, url, headers: {}, body: '' }, message, ...transient })
   const target = renderTarget(shape, args.onField)
-  if (!target.ok) return fail(shape.url.source, `${target.path.slice(1)} ${target.message}`)
+  if (!target.ok) return fail(shape.url.source, `${target.path.slice(1)} ${target.message}`, transientOf(target))
   if (shape.body !== null) args.onField?.(shape.headers.length + 1)
   const rendered = renderBody({
     event,
@@ -43,7 +49,7 @@ export function buildOutboundRequest(args: {
     wantValue: get,
     maxBytes: shape.maxOutputBytes,
   })
-  if (!rendered.ok) return fail(target.url, rendered.message)
+  if (!rendered.ok) return fail(target.url, rendered.message, transientOf(rendered))
   let url = withQueryParams(target.url, shape.queryParams)
   let body = rendered.body
   let signed = body

@@ -1,5 +1,5 @@
 import type { JsonObject, PayloadSettings } from '../model.js'
-import { renderTemplate, type CompiledTemplate } from './templates.js'
+import { renderTemplate, transientOf, type CompiledTemplate } from './templates.js'
 
 export const DEFAULT_PAYLOAD: PayloadSettings = {
   format: 'json',
@@ -72,7 +72,8 @@ export function prunePayload(type: string, payloadJson: string, s: PayloadSettin
 export type RenderedBody =
   /** `value`: the body as a JSON value when the format is json (GET turns its fields into the query). */
   | { ok: true; body: string; value?: unknown; envelope: boolean }
-  | { ok: false; message: string }
+  /** `transient`: as Rendered's (templates.ts). */
+  | { ok: false; message: string; transient?: true }
 
 /**
  * The body of one request: the default envelope or the rendered template, with `extraFields`
@@ -107,7 +108,7 @@ export function renderBody(args: {
   } else {
     const context = { event: { id: event.id, type: event.type, timestamp, data }, endpoint: args.endpoint, tenant: args.tenant }
     const rendered = renderTemplate(args.template, context, args.maxBytes)
-    if (!rendered.ok) return { ok: false, message: `template failed to render: ${rendered.message}` }
+    if (!rendered.ok) return { ok: false, message: `template failed to render: ${rendered.message}`, ...transientOf(rendered) }
     text = rendered.text
     if (!json) return { ok: true, body: text, envelope: false }
     try {

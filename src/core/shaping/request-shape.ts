@@ -3,7 +3,7 @@ import type { Endpoint, EndpointAuth, HttpMethod, PayloadSettings } from '../mod
 import { headerNameProblem, headerValueProblem } from './header-rules.js'
 import { maskSecret } from './mask-header.js'
 import type { Owner } from './payload-body.js'
-import { compileTemplate, DEFAULT_MAX_OUTPUT_BYTES, isTemplate, renderTemplate, type CompiledTemplate } from './templates.js'
+import { compileTemplate, DEFAULT_MAX_OUTPUT_BYTES, isTemplate, renderTemplate, transientOf, type CompiledTemplate, type Rendered } from './templates.js'
 
 /** A string that may be Liquid: compiled once when the endpoint is loaded, rendered per request. */
 export interface TextTemplate {
@@ -110,7 +110,8 @@ export function compileShape(
   return { shape, errors }
 }
 
-export type RenderedTarget = { ok: true; url: string; headers: Array<[string, string]> } | { ok: false; path: string; message: string }
+/** `transient`: as Rendered's (templates.ts). */
+export type RenderedTarget = { ok: true; url: string; headers: Array<[string, string]> } | { ok: false; path: string; message: string; transient?: true }
 
 /**
  * The URL and custom headers for this endpoint and tenant: Liquid over `endpoint` and `tenant`
@@ -121,13 +122,13 @@ export function renderTarget(shape: RequestShape, onField?: (index: number) => v
   if (shape.fixedTarget !== null) return shape.fixedTarget
   const context = { endpoint: shape.endpoint, tenant: shape.tenant }
   // `index` as in templatePaths.
-  const render = (t: TextTemplate, index: number): { ok: true; text: string } | { ok: false; message: string } => {
+  const render = (t: TextTemplate, index: number): Rendered => {
     if (t.template === null) return { ok: true, text: t.source }
     onField?.(index)
     return renderTemplate(t.template, context, shape.maxOutputBytes)
   }
   const url = render(shape.url, 0)
-  if (!url.ok) return { ok: false, path: '/url', message: `template failed to render: ${url.message}` }
+  if (!url.ok) return { ok: false, path: '/url', message: `template failed to render: ${url.message}`, ...transientOf(url) }
   const urlText = url.text.trim()
   if (!/^https?:\/\//i.test(urlText) || !URL.canParse(urlText)) {
     const what = shape.url.template === null ? 'must be' : `rendered to ${JSON.stringify(urlText.slice(0, 200))}, which is not`
@@ -137,7 +138,7 @@ export function renderTarget(shape: RequestShape, onField?: (index: number) => v
   for (const [i, h] of shape.headers.entries()) {
     const path = `/headers/${pointerEscape(h.name)}`
     const v = render(h.value, i + 1)
-    if (!v.ok) return { ok: false, path, message: `template failed to render: ${v.message}` }
+    if (!v.ok) return { ok: false, path, message: `template failed to render: ${v.message}`, ...transientOf(v) }
     const problem = headerValueProblem(v.text)
     if (problem) return { ok: false, path, message: `rendered value ${problem}` }
     headers.push([h.name, v.text])

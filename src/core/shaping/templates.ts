@@ -38,7 +38,15 @@ const liquid = (): Liquid => (engine ??= new Liquid(LIQUID_OPTIONS))
 
 export type CompiledTemplate = Template[]
 export type Compiled = { ok: true; template: CompiledTemplate } | { ok: false; message: string }
-export type Rendered = { ok: true; text: string } | { ok: false; message: string }
+/**
+ * `transient`: the render failed only because it ran past RENDER_LIMIT_MS. That limit is wall-clock
+ * time, which a busy machine stretches, so the same render may pass when tried again (a delivery
+ * retries it; a broken template fails the same way every time and does not).
+ */
+export type Rendered = { ok: true; text: string } | { ok: false; message: string; transient?: true }
+
+/** A failure's `transient` mark, to carry over onto the failure that wraps it. */
+export const transientOf = (failure: { transient?: true }): { transient?: true } => (failure.transient ? { transient: true } : {})
 
 /** Parsed templates by source, most recently used last: render threads build every request's shape anew. */
 const compiled = new Map<string, Compiled>()
@@ -112,9 +120,9 @@ export function renderTemplate(template: CompiledTemplate, context: object, maxB
   } catch (e) {
     if (e instanceof OutputTooLarge || (e as { originalError?: unknown }).originalError instanceof OutputTooLarge) return tooLarge
     const message = messageOf(e)
-    return { ok: false, message: message.startsWith('template render limit exceeded') ? TOO_SLOW : message }
+    return message.startsWith('template render limit exceeded') ? { ok: false, message: TOO_SLOW, transient: true } : { ok: false, message }
   }
-  if (performance.now() - started > RENDER_LIMIT_MS) return { ok: false, message: TOO_SLOW }
+  if (performance.now() - started > RENDER_LIMIT_MS) return { ok: false, message: TOO_SLOW, transient: true }
   const text = emitter.buffer
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) return tooLarge
   return { ok: true, text }
