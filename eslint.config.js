@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'sdk/dist/', 'sdk/src/generated/', 'node_modules/', 'bench/', 'web/', 'coverage/', '*.config.*', 'scripts/', 'bin/'] },
+  { ignores: ['dist/', 'sdk/dist/', 'sdk/src/generated/', 'sdk/test/fixtures/next-app/.next/', 'sdk/test/fixtures/next-app/next-env.d.ts', 'node_modules/', 'bench/', 'web/', 'coverage/', '*.config.*', 'scripts/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
