@@ -27,6 +27,9 @@ const build = (over: Partial<OpenEndpoint>, n = 1): RenderJob & { kind: 'build' 
   nowMs: 1_700_000_000_000,
 })
 
+/** The job as tenant `id` sends it: the pool takes turns by `input.tenant.id`. */
+const of = <J extends RenderJob>(id: string, job: J): J => ({ ...job, input: { ...job.input, tenant: { ...job.input.tenant, id } } })
+
 describe('render pool', () => {
   const pool = createRenderPool({ size: 2 })
   afterAll(() => pool.close())
@@ -64,7 +67,8 @@ describe('render pool', () => {
     await eventually(async () => pool.ready === 2)
     const order: string[] = []
     const runaway = pool.run(build(body(RUNAWAY))).then((r) => order.push(r.ok ? 'runaway rendered' : 'runaway stopped'))
-    const others = Promise.all([1, 2, 3].map((n) => pool.run(build(body('{{ event.data.n }}'), n)).then((r) => order.push(r.ok ? `${n}` : `${n} failed ${r.message}`))))
+    // Another tenant's: the runaway's tenant (t1) is behind since its earlier runaways, and its own jobs wait behind this one.
+    const others = Promise.all([1, 2, 3].map((n) => pool.run(of('t2', build(body('{{ event.data.n }}'), n))).then((r) => order.push(r.ok ? `${n}` : `${n} failed ${r.message}`))))
     await Promise.all([runaway, others])
     expect(order).toEqual(['1', '2', '3', 'runaway stopped'])
   })
@@ -80,5 +84,80 @@ describe('render pool', () => {
     } finally {
       await small.close()
     }
+  })
+
+  describe('shared between tenants', () => {
+    /**
+     * Runs `jobs` (tenant, job) queued in this order at once, and returns what finished in order:
+     * `<tenant> stopped` for a job stopped at its deadline, `<tenant> <body>` for one rendered.
+     */
+    async function finishOrder(p: ReturnType<typeof createRenderPool>, jobs: Array<[string, RenderJob & { kind: 'build' }]>): Promise<string[]> {
+      const order: string[] = []
+      await Promise.all(
+        jobs.map(([id, job]) =>
+          p.run(of(id, job)).then((r) => order.push(r.ok ? `${id} ${r.request.body}` : r.message.endsWith(STOPPED_SLOW) ? `${id} stopped` : `${id} failed ${r.message}`)),
+        ),
+      )
+      return order
+    }
+
+    it("starts another tenant's job on the second thread while one tenant's runaways wait", async () => {
+      // A cold pool: the first thread up takes a's first runaway; with one FIFO the second took
+      // a's second and b waited for a runaway to be stopped (two, as both started together).
+      const fresh = createRenderPool({ size: 2 })
+      try {
+        const order = await finishOrder(fresh, [
+          ['a', build(body(RUNAWAY), 1)],
+          ['a', build(body(RUNAWAY), 2)],
+          ['a', build(body(RUNAWAY), 3)],
+          ['b', build(body('{{ event.data.n }}'), 4)],
+        ])
+        expect(order.filter((o) => o === 'a stopped')).toHaveLength(3)
+        // Both threads may have been slow to start on a busy machine: then a's first runaway, and only it, may be stopped first.
+        expect(order.indexOf('b 4')).toBeLessThanOrEqual(1)
+      } finally {
+        await fresh.close()
+      }
+    })
+
+    it('keeps a thread free for other tenants once a tenant has had a runaway stopped', async () => {
+      const p = createRenderPool({ size: 2 })
+      try {
+        expect(await p.run(of('a', build(body(RUNAWAY))))).toMatchObject({ ok: false, message: expect.stringContaining(STOPPED_SLOW) })
+        await Promise.all([p.run(of('w', build(body('a')))), p.run(of('w', build(body('b'))))])
+        await eventually(async () => p.ready === 2)
+        // a is penalised: its runaways take one thread at a time, the other stays free, and b's job
+        // renders at once. With one FIFO, a's runaways took both threads and b waited for a stop.
+        const order = await finishOrder(p, [
+          ['a', build(body(RUNAWAY), 1)],
+          ['a', build(body(RUNAWAY), 2)],
+          ['b', build(body('{{ event.data.n }}'), 3)],
+        ])
+        expect(order).toEqual(['b 3', 'a stopped', 'a stopped'])
+      } finally {
+        await p.close()
+      }
+    })
+
+    it('puts a tenant whose render finished past its limit behind the others', async () => {
+      // One thread, and grace enough that a 0.3 s filter (far past 50 ms) finishes rather than being stopped.
+      const p = createRenderPool({ size: 1, graceMs: 20_000 })
+      try {
+        const slow = await p.run(of('a', build(body(hasExp(1_000)))))
+        expect(slow).toMatchObject({ ok: false, message: expect.stringContaining('took longer than 50 ms') })
+        expect(p.stopped).toBe(0)
+        // c's job takes the thread; then a's turn comes first (neither a nor b has had one since,
+        // and a queued first), unless a is behind for its late render.
+        const order = await finishOrder(p, [
+          ['c', build(body('{{ event.data.n }}'), 0)],
+          ['a', build(body('{{ event.data.n }}'), 1)],
+          ['b', build(body('{{ event.data.n }}'), 2)],
+          ['b', build(body('{{ event.data.n }}'), 3)],
+        ])
+        expect(order).toEqual(['c 0', 'b 2', 'b 3', 'a 1'])
+      } finally {
+        await p.close()
+      }
+    })
   })
 })

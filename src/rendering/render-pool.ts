@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads'
 import { RENDER_LIMIT_MS } from '../core/shaping/templates.js'
+import { TenantFairQueue } from '../core/tenant-fair-queue.js'
 import { startWorker } from '../threads/start-worker.js'
 import { renderCount, STOPPED_SLOW, stoppedJob, type RenderJob, type RenderJobResult } from './render-job.js'
 import { SLOT, SLOT_COUNT, type FromRenderThread, type RenderThreadData, type ToRenderThread } from './render-thread-protocol.js'
@@ -11,6 +12,13 @@ export interface RenderPoolOptions {
   heapMb?: number
   /** How long past the sum of its templates' limits (RENDER_LIMIT_MS each) a job may run before its thread is stopped. Default 200 ms. */
   graceMs?: number
+  /**
+   * How long a tenant's jobs go behind other tenants' (and hold at most all threads but one) after
+   * one of its jobs ran past its time limit, was stopped or killed its thread (TenantFairQueue).
+   * Default 30 s: long enough that runaway after runaway stays behind, short enough that a
+   * template fixed by its tenant is back to full speed soon.
+   */
+  penaltyMs?: number
 }
 
 /**
@@ -20,6 +28,13 @@ export interface RenderPoolOptions {
  * is terminated (V8 interrupts the running script, wherever it is), the job answers
  * `took longer than 50 ms`, and a new thread is started for the next job. A thread that dies
  * (out of its heap) fails its job the same way.
+ *
+ * The threads are shared by every tenant, so waiting jobs are not one FIFO: a tenant with runaway
+ * templates would put all its jobs ahead of others' and hold both threads ~250 ms per job. They
+ * wait in a TenantFairQueue keyed by the job's tenant (`job.input.tenant.id`; every caller, from
+ * delivery, test send, preview and endpoint save, builds the input from the tenant's record):
+ * tenants take turns, none holds every thread while another waits, and a tenant whose job overran
+ * goes behind the others for penaltyMs.
  */
 export interface RenderPool {
   run<J extends RenderJob>(job: J): Promise<RenderJobResult<J>>
@@ -36,7 +51,11 @@ export interface RenderPool {
 interface Pending {
   id: number
   job: RenderJob
+  tenant: string
   resolve: (r: RenderJobResult<RenderJob>) => void
+  /** The job's time limit: RENDER_LIMIT_MS per template. Running past it (even to a result) penalises its tenant. */
+  limitMs: number
+  /** When its thread is stopped: the limit plus graceMs. */
   deadlineMs: number
 }
 
@@ -54,7 +73,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   const size = opts.size ?? 2
   const graceMs = opts.graceMs ?? 200
   const threads = new Set<Thread>()
-  const queue: Pending[] = []
+  const queue = new TenantFairQueue<Pending>({ slots: size, penaltyMs: opts.penaltyMs ?? 30_000 })
   let nextId = 0
   let stopped = 0
   let running = 0
@@ -75,12 +94,13 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
       if (msg.kind === 'ready') {
         t.ready = true
         backoffMs = 0
-        return next(t)
+        return dispatch()
       }
       const p = t.job
       if (p?.id !== msg.id) return
-      finish(t, p, msg.result)
-      next(t)
+      // A render that finished past its limit failed (TOO_SLOW), and held the thread as long.
+      finish(t, p, msg.result, msg.ranMs > p.limitMs)
+      dispatch()
     })
     t.worker.on('error', (err: Error & { code?: string }) => {
       died(t, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory (the render thread heap limit)' : `the render thread failed: ${err.message}`)
@@ -88,26 +108,36 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     t.worker.on('exit', (code) => died(t, `the render thread exited with code ${code}`))
   }
 
-  const finish = (t: Thread, p: Pending, result: RenderJobResult<RenderJob>): void => {
+  /** `overran`: the job ran past its time limit or took its thread down; its tenant goes behind (TenantFairQueue). */
+  const finish = (t: Thread, p: Pending, result: RenderJobResult<RenderJob>, overran: boolean): void => {
     if (t.timer !== null) clearTimeout(t.timer)
     t.timer = null
     t.job = null
     running--
+    queue.finish(p.tenant, overran, Date.now())
     p.resolve(result)
   }
 
-  /** The thread is free: it takes the next job, or lets the process exit while it waits. */
-  const next = (t: Thread): void => {
-    const p = queue.shift()
-    if (p === undefined) {
-      t.worker.unref()
-      return
+  /**
+   * Gives each free thread the next job the fair queue lets start. A free thread may stay idle
+   * while jobs wait (their tenant is at its cap): it is kept for another tenant's job, and lets the
+   * process exit meanwhile.
+   */
+  const dispatch = (): void => {
+    for (const t of threads) {
+      if (!t.ready || t.ended || t.job !== null) continue
+      const taken = queue.take(Date.now())
+      if (taken === undefined) {
+        t.worker.unref()
+        continue
+      }
+      const p = taken.item
+      t.job = p
+      running++
+      t.worker.ref()
+      t.worker.postMessage({ id: p.id, job: p.job } satisfies ToRenderThread)
+      arm(t, p.deadlineMs)
     }
-    t.job = p
-    running++
-    t.worker.ref()
-    t.worker.postMessage({ id: p.id, job: p.job } satisfies ToRenderThread)
-    arm(t, p.deadlineMs)
   }
 
   const arm = (t: Thread, ms: number): void => {
@@ -130,8 +160,9 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     const field = Atomics.load(t.shared, SLOT.field)
     end(t)
     stopped++
-    finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, STOPPED_SLOW, true))
+    finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, STOPPED_SLOW, true), true)
     void t.worker.terminate()
+    dispatch()
     pump()
   }
 
@@ -148,23 +179,24 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
       stopped++
       const started = Atomics.load(t.shared, SLOT.started) === p.id
       const field = started ? Atomics.load(t.shared, SLOT.field) : -1
-      // Died rendering it (out of its heap): the template's doing. Died before it began: not.
-      finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, reason, !started))
+      // Died rendering it (out of its heap): the template's doing, and its tenant goes behind. Died before it began: not.
+      finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, reason, !started), started)
     }
     if (closed) return
     if (!t.ready) {
       backoffMs = Math.min(Math.max(backoffMs * 2, 100), 5000)
       // Nothing can render: jobs fail rather than wait for a thread that may never come up.
-      if (![...threads].some((o) => o.ready)) for (const w of queue.splice(0)) w.resolve(stoppedJob(w.job, null, reason, true))
+      if (![...threads].some((o) => o.ready)) for (const w of queue.drain()) w.resolve(stoppedJob(w.job, null, reason, true))
     }
+    dispatch()
     pump()
   }
 
   /** Starts a thread when jobs wait for one and there is room. */
   const pump = (): void => {
-    if (closed || spawnTimer !== null || queue.length === 0 || threads.size >= size) return
+    if (closed || spawnTimer !== null || queue.waiting === 0 || threads.size >= size) return
     const starting = [...threads].filter((t) => !t.ready).length
-    if (starting >= queue.length) return
+    if (starting >= queue.waiting) return
     if (backoffMs === 0) return spawn()
     spawnTimer = setTimeout(() => {
       spawnTimer = null
@@ -178,9 +210,10 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
       return new Promise<RenderJobResult<J>>((resolve) => {
         if (closed) return resolve(stoppedJob(job, null, 'the renderer is closed', true))
         nextId = nextId >= 0x7fffffff ? 1 : nextId + 1
-        const deadlineMs = renderCount(job.input) * RENDER_LIMIT_MS + graceMs
-        queue.push({ id: nextId, job, resolve: resolve as (r: RenderJobResult<RenderJob>) => void, deadlineMs })
-        for (const t of threads) if (t.ready && t.job === null) return next(t)
+        const limitMs = renderCount(job.input) * RENDER_LIMIT_MS
+        const tenant = job.input.tenant.id
+        queue.push(tenant, { id: nextId, job, tenant, resolve: resolve as (r: RenderJobResult<RenderJob>) => void, limitMs, deadlineMs: limitMs + graceMs })
+        dispatch()
         pump()
       })
     },
@@ -188,7 +221,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
       return stopped
     },
     get pending() {
-      return running + queue.length
+      return running + queue.waiting
     },
     get ready() {
       return [...threads].filter((t) => t.ready).length
@@ -196,11 +229,11 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     async close() {
       closed = true
       if (spawnTimer !== null) clearTimeout(spawnTimer)
-      for (const p of queue.splice(0)) p.resolve(stoppedJob(p.job, null, 'the renderer is closed', true))
+      for (const p of queue.drain()) p.resolve(stoppedJob(p.job, null, 'the renderer is closed', true))
       await Promise.all(
         [...threads].map((t) => {
           end(t)
-          if (t.job !== null) finish(t, t.job, stoppedJob(t.job.job, null, 'the renderer is closed', true))
+          if (t.job !== null) finish(t, t.job, stoppedJob(t.job.job, null, 'the renderer is closed', true), false)
           return t.worker.terminate()
         }),
       )
