@@ -26,10 +26,13 @@ export function sizeRenderThreads(maxPayloadBytes: number): void {
   options.heapMb = Math.max(options.heapMb ?? 0, 96 + 32 * Math.ceil(maxPayloadBytes / (1024 * 1024)))
 }
 
-/** Counters of the shared render threads: jobs stopped (deadline, heap) and jobs running or waiting. */
+/** Counters of the shared render threads: jobs stopped (deadline, heap), jobs ended, and jobs running or waiting. */
 export const renderThreads = {
   get stopped(): number {
     return pool?.stopped ?? 0
+  },
+  get finished(): number {
+    return pool?.finished ?? 0
   },
   get pending(): number {
     return pool?.pending ?? 0

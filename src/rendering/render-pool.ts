@@ -40,6 +40,8 @@ export interface RenderPool {
   run<J extends RenderJob>(job: J): Promise<RenderJobResult<J>>
   /** Threads stopped because a job ran past its deadline or died. */
   readonly stopped: number
+  /** Jobs that ran and ended, whatever their outcome (stopped ones included). */
+  readonly finished: number
   /** Jobs running or waiting for a thread. */
   readonly pending: number
   /** Threads up and taking jobs. */
@@ -76,6 +78,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   const queue = new TenantFairQueue<Pending>({ slots: size, penaltyMs: opts.penaltyMs ?? 30_000 })
   let nextId = 0
   let stopped = 0
+  let finished = 0
   let running = 0
   let closed = false
   /** After a thread died before it was up, the next waits this long (100 ms doubling to 5 s), so a thread that cannot start does not spin a core. */
@@ -114,6 +117,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     t.timer = null
     t.job = null
     running--
+    finished++
     queue.finish(p.tenant, overran, Date.now())
     p.resolve(result)
   }
@@ -219,6 +223,9 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     },
     get stopped() {
       return stopped
+    },
+    get finished() {
+      return finished
     },
     get pending() {
       return running + queue.waiting
