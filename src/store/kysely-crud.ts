@@ -8,8 +8,8 @@ import type { DeliveryLog, DeliveryQueue, EndpointPatch, RouteStore, SourceStore
  * The part of the Store that is plain CRUD: settings, tenants and their keys, event types,
  * endpoints and their secrets, event reads. Kysely writes the same SQL for SQLite and PostgreSQL
  * here, so both dialects share this code; only how a unique violation shows itself differs, and
- * each dialect says so. The queue and the request log, where the dialects part ways, stay in
- * sqlite/ and postgres/.
+ * each dialect says so. The queue, the request log and retention's delete, where the dialects part
+ * ways, stay in sqlite/ and postgres/.
  */
 export type KyselyCrud = Omit<
   Store,
@@ -20,6 +20,7 @@ export type KyselyCrud = Omit<
   | keyof DeliveryLog
   | keyof SourceStore
   | keyof RouteStore
+  | 'pruneFinalEvents'
   | 'onDueWork'
   | 'sharedLimits'
   | 'attemptNotices'
@@ -67,31 +68,6 @@ const portalSessionFromRow = (r: Database['portal_sessions']): PortalSession => 
       await k.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
       const row = await k.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
       return row.value
-    },
-    async pruneFinalEvents(before, limit) {
-      const r = await k
-        .deleteFrom('events')
-        .where('id', 'in', (qb) =>
-          qb
-            .selectFrom('events as e')
-            .select('e.id')
-            .where('e.created_at', '<', before)
-            .where((eb) =>
-              eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom('deliveries as d')
-                    .select('d.id')
-                    .whereRef('d.event_id', '=', 'e.id')
-                    .where((w) => w.or([w('d.status', '=', 'pending'), w('d.updated_at', '>=', before)])),
-                ),
-              ),
-            )
-            .orderBy('e.created_at')
-            .limit(limit),
-        )
-        .executeTakeFirst()
-      return Number(r.numDeletedRows)
     },
     async setSetting(key, value) {
       await k.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute()

@@ -6,7 +6,8 @@
 import { expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
-import { EVENTS_PER_BATCH, startRetention } from '../../src/services/retention.js'
+import { BATCH_BUDGET_MS, FIRST_BATCH } from '../../src/core/retention-batch.js'
+import { startRetention } from '../../src/services/retention.js'
 import type { PublishItem, Store } from '../../src/store/store.js'
 import { eventually } from '../helpers/server.js'
 import { endpointRecord } from '../helpers/records.js'
@@ -78,27 +79,31 @@ for (const dialect of dialects) {
       expect(await store.pendingCount()).toBe(2)
     })
 
-    it('startRetention deletes them in batches, from its first pass', async () => {
+    it('startRetention deletes them in batches sized by time, from its first pass, until none is left', async () => {
       const ep = await endpoint()
       const old = T0 - 40 * DAY
-      const n = EVENTS_PER_BATCH * 2 + 7
+      // On this clock every batch takes twice the budget, so each is half the one before.
+      const sizes = [FIRST_BATCH, FIRST_BATCH / 2, FIRST_BATCH / 4, Math.round(FIRST_BATCH / 8)]
+      const n = sizes[0]! + sizes[1]! + sizes[2]! + 7
       const ids: string[] = []
       for (let i = 0; i < n; i++) {
         const p = await publish(old + i, [ep])
         await settle(p.deliveryIds[0]!, ep.id, old + i, 'succeeded')
         ids.push(p.eventId)
       }
-      const calls: number[] = []
+      const calls: Array<[number, number]> = []
+      let clock = 0
       const stop = startRetention(
-        { ...store, pruneSourceRequests: (b) => store.pruneSourceRequests(b), pruneIdempotencyKeys: (b, l) => store.pruneIdempotencyKeys(b, l), pruneFinalEvents: async (b, l) => { const d = await store.pruneFinalEvents(b, l); calls.push(d); return d } },
+        { ...store, pruneSourceRequests: (b) => store.pruneSourceRequests(b), pruneIdempotencyKeys: (b, l) => store.pruneIdempotencyKeys(b, l), pruneFinalEvents: async (b, l) => { const d = await store.pruneFinalEvents(b, l); calls.push([l, d]); return d } },
         30 * DAY,
         () => T0,
         0,
+        () => (clock += 2 * BATCH_BUDGET_MS),
       )
       try {
-        await eventually(async () => calls.length === 3 || undefined, 20_000)
-        expect(calls).toEqual([EVENTS_PER_BATCH, EVENTS_PER_BATCH, 7])
-        for (const id of [ids[0]!, ids[n - 1]!]) expect(await store.getEvent('t1', id)).toBeNull()
+        await eventually(async () => calls.length === 4 || undefined, 20_000)
+        expect(calls).toEqual([[sizes[0], sizes[0]], [sizes[1], sizes[1]], [sizes[2], sizes[2]], [sizes[3], 7]])
+        for (const id of ids) expect(await store.getEvent('t1', id)).toBeNull()
       } finally {
         stop()
       }

@@ -10,6 +10,7 @@ import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js
 import { createPostgresSharedLimits } from './postgres-shared-limits.js'
 import { createPostgresSources } from './postgres-sources.js'
 import { createPostgresSeries } from './postgres-series.js'
+import { createPostgresRetention } from './postgres-retention.js'
 
 /** SQLSTATE unique_violation. */
 const UNIQUE_VIOLATION = '23505'
@@ -48,6 +49,7 @@ export async function openPostgresStore(opts: PostgresPoolOptions): Promise<Stor
     ...createPostgresSeries(k),
     ...sources,
     ...crud,
+    ...createPostgresRetention(k),
     ...createKyselyRoutes(k, isUniqueViolation),
     onDueWork: (listener) => listenForDueWork(opts.url, listener),
     attemptNotices: {

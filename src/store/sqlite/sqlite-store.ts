@@ -10,6 +10,7 @@ import { createKyselyRoutes } from '../kysely-routes.js'
 import { createSqliteSources } from './sqlite-sources.js'
 import { createSqliteDeliveries } from './sqlite-deliveries.js'
 import { createSqliteSeries } from './sqlite-series.js'
+import { createSqliteRetention } from './sqlite-retention.js'
 import { migrateSqlite } from './sqlite-migrate.js'
 import { createWalSync } from './wal-sync.js'
 
@@ -75,6 +76,7 @@ export function openSqliteStore(opts: SqliteOptions): Store {
     ...createSqliteSeries(db),
     ...sources,
     ...crud,
+    ...createSqliteRetention(db, synchronous),
     ...createKyselyRoutes(k, isUniqueViolation),
 
     async close() {
