@@ -13,7 +13,7 @@ export interface ThreadedSender extends Sender {
 
 /**
  * A Sender whose requests run on a worker thread (sender-worker.ts). Requests and results cross
- * in batches, one message per event-loop turn each way, so the per-delivery cost on the main
+ * in batches, one message per event-loop turn each way (setImmediate), so the per-delivery cost on the main
  * thread is a structured clone rather than the whole HTTP exchange.
  *
  * A thread that dies (out of memory, a bug) is replaced at once: the attempts it had in flight
@@ -105,9 +105,12 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
       return new Promise<SendResult>((resolve) => {
         waiting.set(id, resolve)
         batch.push({ id, req })
+        // One message per event-loop turn: a delivery's send comes at the end of a chain of awaits,
+        // so a microtask flush ran before most of the turn's other sends had joined, and each
+        // postMessage (a structured clone, a wake-up of the thread) carried one or two requests.
         if (!scheduled) {
           scheduled = true
-          queueMicrotask(flush)
+          setImmediate(flush)
         }
       })
     },
