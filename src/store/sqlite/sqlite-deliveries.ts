@@ -93,6 +93,8 @@ export function createSqliteDeliveries(
        SELECT ${ATTEMPT_COLUMNS.map(() => '?').join(', ')}
        WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
     ),
+    // The same when the delivery is known to exist (its settle just changed it): no search for it.
+    insertAttemptPlain: db.prepare(`INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`),
     insertDeliveryRow: db.prepare(
       `INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, next_attempt_at, lease_owner,
          pending_trigger, one_shot, created_at, updated_at)
@@ -159,8 +161,10 @@ export function createSqliteDeliveries(
     if (ep !== undefined) s.promote.get(now, ep, ep)
   }
 
-  const insertAttempt = (row: AttemptRow): void => {
+  /** `exists`: the delivery is known to be there, so the statement need not look for it. */
+  const insertAttempt = (row: AttemptRow, exists = false): void => {
     const values = attemptValues(row)
+    if (exists) return void s.insertAttemptPlain.run(values)
     values.push(row.delivery_id)
     s.insertAttempt.run(values)
   }
@@ -248,14 +252,15 @@ export function createSqliteDeliveries(
 
   const settleAll = db.transaction((items: Settlement[], now: number): boolean[] =>
     items.map((it) => {
-      // The attempt happened whatever became of the lease, so it is logged, unless its delivery is
-      // gone (its endpoint or tenant deleted meanwhile): then there is nothing to log it against,
-      // and failing the insert would fail the whole batch with it.
-      if (it.attempt !== null) insertAttempt(attemptToRow(it.attempt, it.envelopeBody))
       const next = it.status === 'pending' ? it.nextAttemptAt : null
       const count = it.claimedAttemptCount + (it.attempt === null ? 0 : 1)
       const r = s.settle.run(it.status, count, next, now, it.deliveryId, it.leaseOwner, it.claimedAttemptCount, it.claimedTrigger)
       const applied = r.changes > 0
+      // The attempt happened whatever became of the lease, so it is logged, unless its delivery is
+      // gone (its endpoint or tenant deleted meanwhile): then there is nothing to log it against,
+      // and failing the insert would fail the whole batch with it. A settle that applied found
+      // the delivery, so its attempt goes in without looking for it again.
+      if (it.attempt !== null) insertAttempt(attemptToRow(it.attempt, it.envelopeBody), applied)
       // The endpoint's head finished: the next in line becomes due in the same transaction.
       if (applied && it.ordered && it.status !== 'pending') promoteEndpoint(it.deliveryId, now)
       return applied
