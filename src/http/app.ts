@@ -23,7 +23,7 @@ import { lazyCompilers } from './lazy-compilers.js'
 import { completeDocument, markAccess } from './openapi.js'
 import type { Metrics } from './metrics.js'
 import { endpointRoutes } from './routes/endpoints.js'
-import { deliveryStreamRoutes } from './routes/delivery-stream.js'
+import { AttemptNoticeOut, deliveryStreamRoutes } from './routes/delivery-stream.js'
 import { eventRoutes } from './routes/events.js'
 import { eventTypeRoutes } from './routes/event-types.js'
 import { gatewayRoutes } from './routes/gateway.js'
@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Hookrelay API', version: deps.version, description: 'Signed, durable webhooks: see API.md.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { AttemptNotice: AttemptNoticeOut } },
       security: [{ bearer: [] }],
     },
     transform: markAccess,

@@ -67,7 +67,12 @@ export function createMetrics(collect: { queueDepth: () => Promise<number>; inFl
     buckets: DURATION_BUCKETS,
     registers: [registry],
   })
-  return { registry, deliveries, attemptSeconds, published, groupCommits, received, proxied, upstreamSeconds }
+  const attemptStreams = new Gauge({
+    name: 'hookrelay_attempt_streams',
+    help: 'Live attempt streams (GET .../deliveries/stream) this node serves right now.',
+    registers: [registry],
+  })
+  return { registry, deliveries, attemptSeconds, published, groupCommits, received, proxied, upstreamSeconds, attemptStreams }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

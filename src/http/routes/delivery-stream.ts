@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { notFound } from '../../errors.js'
 import type { AttemptNotice } from '../../services/attempt-feed.js'
 import type { AppDeps } from '../app.js'
-import { problems } from '../schemas.js'
+import { AttemptOut, DeliveryOut, problems } from '../schemas.js'
 
 /** API.md: "a heartbeat comment at least every 15 s". */
 const HEARTBEAT_MS = 10_000
@@ -13,8 +13,30 @@ const PORTAL_RECHECK_MS = 2_000
 /** A client that reads slower than attempts arrive is cut off past this much unsent; it reconnects. */
 const MAX_BUFFERED_BYTES = 1024 * 1024
 
-/** The `data:` of an `attempt` event: API.md's fields, then additions. */
-const present = (n: AttemptNotice) => ({
+/**
+ * The `data:` of an `attempt` event: API.md's fields, then additions. In the OpenAPI document as
+ * components.schemas.AttemptNotice (app.ts), so clients generated from it (the SDK) get its type.
+ */
+export const AttemptNoticeOut = Type.Object(
+  {
+    deliveryId: Type.String(),
+    eventId: Type.String(),
+    endpointId: Type.String(),
+    attemptNumber: Type.Integer(),
+    success: Type.Boolean(),
+    status: Type.Union([Type.Integer(), Type.Null()], { description: "The response's HTTP status; null when none came." }),
+    durationMs: Type.Integer(),
+    startedAt: Type.String({ format: 'date-time' }),
+    attemptId: Type.String(),
+    eventType: Type.String(),
+    trigger: AttemptOut.properties.trigger,
+    deliveryStatus: { ...DeliveryOut.properties.status, description: "The delivery's status once this attempt was recorded." },
+    errorKind: Type.Union([Type.String(), Type.Null()], { description: "The attempt's error kind (timeout, network, tls, blocked, http, template); null on success." }),
+  },
+  { description: 'The data of an `attempt` event of `GET /v1/tenants/{tenantId}/deliveries/stream`.' },
+)
+
+const present = (n: AttemptNotice): Static<typeof AttemptNoticeOut> => ({
   deliveryId: n.deliveryId,
   eventId: n.eventId,
   endpointId: n.endpointId,
@@ -31,7 +53,7 @@ const present = (n: AttemptNotice) => ({
 })
 
 /** `GET /v1/tenants/{tenantId}/deliveries/stream`: each attempt of the tenant as it is recorded, as server-sent events. */
-export const deliveryStreamRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, feed, access }) => {
+export const deliveryStreamRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { store, feed, access, metrics }) => {
   const open = new Set<ServerResponse>()
   // Streams never end on their own: a graceful stop ends them before the server waits for its connections.
   app.addHook('preClose', async () => {
@@ -49,7 +71,13 @@ export const deliveryStreamRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (a
         tags: ['deliveries'],
         params: Type.Object({ tenantId: Type.String() }),
         querystring: Type.Object({ endpointId: Type.Optional(Type.String({ maxLength: 200 })) }),
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(401, 403, 404, 422) },
+        response: {
+          200: {
+            description: 'The stream: each `attempt` event\'s `data` is an AttemptNotice (components.schemas).',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...problems(401, 403, 404, 422),
+        },
       },
     },
     async (req, reply) => {
@@ -62,7 +90,7 @@ export const deliveryStreamRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (a
       const end = (): void => {
         unsubscribe()
         for (const t of timers) clearInterval(t)
-        open.delete(res)
+        if (open.delete(res)) metrics.attemptStreams.dec()
         if (!res.writableEnded) res.end()
       }
       const send = (text: string): void => {
@@ -82,6 +110,7 @@ export const deliveryStreamRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (a
       })
       res.write(': hookrelay attempts\n\n')
       open.add(res)
+      metrics.attemptStreams.inc()
       res.on('close', end)
       timers.push(setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS))
       const principal = req.principal
