@@ -5,6 +5,7 @@
  */
 export { Hookrelay } from './client.js'
 export type { HookrelayOptions } from './transport.js'
+export type { AttemptStreamOptions } from './resources/deliveries.js'
 export { HookrelayError, type ProblemFieldError } from './hookrelay-error.js'
 export { verifyWebhook, signWebhook, DEFAULT_TOLERANCE_SECONDS } from './webhooks/verify-webhook.js'
 export type { RawBody, VerifyWebhookOptions, WebhookHeaders, WebhookSecret } from './webhooks/verify-webhook.js'

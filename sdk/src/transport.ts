@@ -41,7 +41,8 @@ export class Transport {
   private readonly fetch: typeof fetch
   private readonly timeoutMs: number
   private readonly maxRetries: number
-  private readonly retryBaseMs: number
+  /** Base of the backoff between retries (and between reconnections of a stream). */
+  readonly retryBaseMs: number
 
   constructor(options: HookrelayOptions) {
     if (typeof options.baseUrl !== 'string' || !/^https?:\/\//i.test(options.baseUrl)) {
@@ -90,19 +91,32 @@ export class Transport {
       body = JSON.stringify(call.body)
     }
     const res = await this.fetch(this.url(call), { method: call.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) })
-    const text = await res.text()
-    let parsed: unknown = text === '' ? undefined : text
-    if (text !== '' && /json/i.test(res.headers.get('content-type') ?? '')) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        // A broken JSON answer stays text; errorFromResponse quotes it.
-      }
-    }
-    return { status: res.status, body: parsed, retryAfter: res.headers.get('retry-after') }
+    return { status: res.status, body: await readBody(res), retryAfter: res.headers.get('retry-after') }
   }
 
-  private url(call: Call): string {
+  /**
+   * Opens a GET whose answer does not end (server-sent events) and resolves once its headers came,
+   * with the body left to read. No timeout (the caller watches the stream, and `signal` ends it) and
+   * no retry (the caller reconnects). A problem answer, or none, throws HookrelayError.
+   */
+  async open(call: Pick<Call, 'path' | 'query'>, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    let res: Response
+    try {
+      res = await this.fetch(this.url(call), { method: 'GET', headers: { authorization: `Bearer ${this.token}`, ...headers }, signal })
+    } catch (err) {
+      throw noAnswer(err)
+    }
+    if (res.status >= 200 && res.status < 300) return res
+    let body: unknown
+    try {
+      body = await readBody(res)
+    } catch (err) {
+      throw noAnswer(err)
+    }
+    throw errorFromResponse(res.status, body)
+  }
+
+  private url(call: Pick<Call, 'path' | 'query'>): string {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined && v !== null) params.set(k, String(v))
     const qs = params.toString()
@@ -110,8 +124,21 @@ export class Transport {
   }
 }
 
+/** An answer's body: parsed when it says it is JSON (a broken one stays text), else its text; undefined when empty. */
+async function readBody(res: Response): Promise<unknown> {
+  const text = await res.text()
+  if (text === '') return undefined
+  if (!/json/i.test(res.headers.get('content-type') ?? '')) return text
+  try {
+    return JSON.parse(text)
+  } catch {
+    // errorFromResponse quotes it.
+    return text
+  }
+}
+
 /** The error for a call that got no answer: a timeout or a network failure. */
-function noAnswer(err: unknown): HookrelayError {
+export function noAnswer(err: unknown): HookrelayError {
   const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
   const reason = err instanceof Error ? (err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message) : String(err)
   return new HookrelayError({

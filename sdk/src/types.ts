@@ -44,6 +44,14 @@ export type EndpointUpdate = RequestBody<'updateEndpoint'>
 export type EndpointTest = RequestBody<'testEndpoint'>
 export type EndpointStats = ResponseBody<'getEndpointStats'>
 export type EndpointRecover = RequestBody<'recoverEndpoint'>
+/** What `endpoints.preview` takes: `{endpoint: <create's fields>, eventType?, payload?}`. */
+export type EndpointPreviewRequest = RequestBody<'previewEndpointRequest'>
+/** The request a delivery would send: `{method, url, headers, body}`, body as sent. */
+export type PreviewedRequest = ResponseBody<'previewEndpointRequest'>['request']
+/** `since`, `until` (ISO 8601) and `bucket` (`1m`, `5m`, `1h`, `1d`) of a stats series. */
+export type StatsSeriesQuery = QueryParams<'getEndpointStatsSeries'>
+/** `{bucket, data: [{start, attempts, succeeded, failed, avgResponseMs, p95ResponseMs}]}`, one item per bucket. */
+export type StatsSeries = ResponseBody<'getEndpointStatsSeries'>
 export type Attempt = ResponseBody<'testEndpoint'>
 export type Event = ListItem<'listEvents'>
 /** An event with its deliveries (`events.get`). */
@@ -52,6 +60,10 @@ export type PublishRequest = RequestBody<'publishEvent'>
 export type Delivery = ListItem<'listDeliveries'>
 /** A delivery with its attempts (`deliveries.get`). */
 export type DeliveryDetail = ResponseBody<'getDelivery'>
+/** One attempt as `deliveries.stream` yields it (the `data` of the stream's `attempt` events). */
+export type AttemptNotice = components['schemas']['AttemptNotice']
+/** The stream's filters: `endpointId`. */
+export type AttemptStreamQuery = QueryParams<'streamAttempts'>
 export type Source = ResponseBody<'getSource'>
 export type SourceCreate = RequestBody<'createSource'>
 export type SourceUpdate = RequestBody<'updateSource'>

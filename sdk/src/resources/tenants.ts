@@ -1,6 +1,6 @@
 import { paginate } from '../paginate.js'
 import type { Transport } from '../transport.js'
-import type { ListQuery, Tenant, TenantCreate, TenantUpdate } from '../types.js'
+import type { ListQuery, StatsSeries, StatsSeriesQuery, Tenant, TenantCreate, TenantUpdate } from '../types.js'
 import { tenantPath } from './path.js'
 
 export class Tenants {
@@ -25,5 +25,10 @@ export class Tenants {
   /** Deletes the tenant and everything it owns. */
   async delete(tenantId: string): Promise<void> {
     await this.t.request({ method: 'DELETE', path: tenantPath(tenantId), retry: true })
+  }
+
+  /** Every endpoint of the tenant together, per bucket: as `endpoints.statsSeries`. */
+  statsSeries(tenantId: string, query: StatsSeriesQuery = {}): Promise<StatsSeries> {
+    return this.t.request({ method: 'GET', path: tenantPath(tenantId, 'stats', 'series'), query, retry: true })
   }
 }
