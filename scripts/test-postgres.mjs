@@ -1,4 +1,5 @@
-// The second pass of `npm test`: the integration tests again, with every server on PostgreSQL
+// The second pass of `npm test`: the integration tests and the SDK's tests (sdk/test, whose servers
+// come from test/helpers/server.ts too) again, with every server on PostgreSQL
 // (HOOKRELAY_TEST_STORE=postgres; each test makes and drops its own database), and the browser
 // tests that need PostgreSQL (test/e2e/*.postgres.test.ts: live attempts through LISTEN/NOTIFY,
 // revocation across nodes; they need `npm run build` and Chromium, as the others). Needs PostgreSQL
@@ -25,7 +26,7 @@ try {
   await client.end().catch(() => {})
 }
 const browserTests = readdirSync('test/e2e').filter((f) => f.endsWith('.postgres.test.ts')).map((f) => `test/e2e/${f}`)
-const run = spawnSync('npx', ['vitest', 'run', 'test/integration', ...browserTests, ...process.argv.slice(2)], {
+const run = spawnSync('npx', ['vitest', 'run', 'test/integration', 'sdk/test', ...browserTests, ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, HOOKRELAY_TEST_STORE: 'postgres' },
 })
