@@ -9,10 +9,11 @@
  *   order queued. A tenant with a thousand items waits its turn like one with one.
  * - While another tenant has items waiting, no tenant holds every slot (at most `slots - 1`), so a
  *   tenant whose items all run long cannot keep the others out for the length of its items.
- * - A tenant one of whose items overran (ran past its time limit, was stopped, or killed its slot)
- *   is penalised for `penaltyMs`: its items start only when no other tenant's may, and it holds at
- *   most `slots - 1` slots even when nobody else waits, so a slot is free the moment another
- *   tenant's item arrives. Every overrun starts the penalty again, so runaway after runaway stays behind.
+ * - A tenant one of whose items overran (the caller says: the render pool, when it stopped a
+ *   thread at a job's deadline or a job took its thread down) is penalised for `penaltyMs`: its
+ *   items start only when no other tenant's may, and it holds at most `slots - 1` slots even when
+ *   nobody else waits, so a slot is free the moment another tenant's item arrives. Every overrun
+ *   starts the penalty again, so runaway after runaway stays behind.
  *
  * Pure: no timers, the time comes in as an argument. The caller says when an item starts (take)
  * and ends (finish); the queue only counts. With one slot no cap can apply (it would leave the
@@ -84,8 +85,8 @@ export class TenantFairQueue<T> {
   }
 
   /**
-   * An item of `tenant` ended: its slot is free. `overran` when it ran past its time limit, was
-   * stopped or ended its slot: the tenant is penalised from `nowMs` for penaltyMs.
+   * An item of `tenant` ended: its slot is free. `overran` when it ran past its deadline or ended
+   * its slot: the tenant is penalised from `nowMs` for penaltyMs.
    */
   finish(tenant: string, overran: boolean, nowMs: number): void {
     const running = this.runningOf(tenant) - 1
@@ -93,7 +94,7 @@ export class TenantFairQueue<T> {
     else this.runningBy.delete(tenant)
     if (running <= 0 && !this.waitingBy.has(tenant)) this.lastStart.delete(tenant)
     if (!overran) return
-    // Overruns are rare (each costs a slot its time limit): a sweep here keeps the map to tenants penalised now.
+    // Overruns are rare (each costs a slot its deadline): a sweep here keeps the map to tenants penalised now.
     for (const [t, until] of this.penaltyUntil) if (until <= nowMs) this.penaltyUntil.delete(t)
     this.penaltyUntil.set(tenant, nowMs + this.opts.penaltyMs)
   }

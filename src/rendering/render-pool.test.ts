@@ -125,7 +125,9 @@ describe('render pool', () => {
     it('keeps a thread free for other tenants once a tenant has had a runaway stopped', async () => {
       const p = createRenderPool({ size: 2 })
       try {
-        expect(await p.run(of('a', build(body(RUNAWAY))))).toMatchObject({ ok: false, message: expect.stringContaining(TOO_SLOW) })
+        // A runaway stopped at its deadline (on a very busy machine Liquid may fail one on its own check first: then another).
+        for (let i = 0; i < 5 && p.stopped === 0; i++) expect(await p.run(of('a', build(body(RUNAWAY))))).toMatchObject({ ok: false, message: expect.stringContaining(TOO_SLOW) })
+        expect(p.stopped).toBe(1)
         await Promise.all([p.run(of('w', build(body('a')))), p.run(of('w', build(body('b'))))])
         await eventually(async () => p.ready === 2)
         // a is penalised: its runaways take one thread at a time, the other stays free, and b's job
@@ -141,22 +143,22 @@ describe('render pool', () => {
       }
     })
 
-    it('puts a tenant whose render finished past its limit behind the others', async () => {
+    it('does not put a tenant behind for a render that finished past 50 ms within its grace (a busy machine does that)', async () => {
       // One thread, and grace enough that a 0.3 s filter (far past 50 ms) finishes rather than being stopped.
       const p = createRenderPool({ size: 1, graceMs: 20_000 })
       try {
         const slow = await p.run(of('a', build(body(hasExp(1_000)))))
-        expect(slow).toMatchObject({ ok: false, message: expect.stringContaining('took longer than 50 ms') })
+        expect(slow).toMatchObject({ ok: false, message: expect.stringContaining(TOO_SLOW) })
         expect(p.stopped).toBe(0)
         // c's job takes the thread; then a's turn comes first (neither a nor b has had one since,
-        // and a queued first), unless a is behind for its late render.
+        // and a queued first), as it would not if a were behind.
         const order = await finishOrder(p, [
           ['c', build(body('{{ event.data.n }}'), 0)],
           ['a', build(body('{{ event.data.n }}'), 1)],
           ['b', build(body('{{ event.data.n }}'), 2)],
           ['b', build(body('{{ event.data.n }}'), 3)],
         ])
-        expect(order).toEqual(['c 0', 'b 2', 'b 3', 'a 1'])
+        expect(order).toEqual(['c 0', 'a 1', 'b 2', 'b 3'])
       } finally {
         await p.close()
       }

@@ -23,5 +23,4 @@ export const SLOT = {
 export const SLOT_COUNT = 4
 
 export type ToRenderThread = { id: number; job: RenderJob }
-/** `ranMs`: how long the job ran, by the thread's clock (the main thread's may be late to hear). */
-export type FromRenderThread = { kind: 'ready' } | { kind: 'result'; id: number; result: BuiltRequest | ShapeCheck; ranMs: number }
+export type FromRenderThread = { kind: 'ready' } | { kind: 'result'; id: number; result: BuiltRequest | ShapeCheck }

@@ -15,13 +15,12 @@ const data = workerData as RenderThreadData
 const shared = new Int32Array(data.shared)
 
 port.on('message', (msg: ToRenderThread) => {
-  const startedAt = Date.now()
   Atomics.store(shared, SLOT.field, -1)
-  Atomics.store(shared, SLOT.startedAt, startedAt - data.clockBase)
+  Atomics.store(shared, SLOT.startedAt, Date.now() - data.clockBase)
   Atomics.store(shared, SLOT.started, msg.id)
   const result = runRenderJob(msg.job, (field) => Atomics.store(shared, SLOT.field, field))
   Atomics.store(shared, SLOT.done, msg.id)
-  port.postMessage({ kind: 'result', id: msg.id, result, ranMs: Date.now() - startedAt } satisfies FromRenderThread)
+  port.postMessage({ kind: 'result', id: msg.id, result } satisfies FromRenderThread)
 })
 
 // A first job, before saying so: V8 compiles each function on its first call, and a cold thread's
