@@ -63,7 +63,7 @@ export function ApiKeys() {
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col">Key</th>
+                <th scope="col">Key ID</th>
                 <th scope="col">Created</th>
                 <th scope="col">
                   <span class="sr-only">Actions</span>

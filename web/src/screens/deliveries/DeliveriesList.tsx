@@ -1,9 +1,10 @@
 import { useRef, useState } from 'preact/hooks'
 import { query } from '../../api/client'
-import type { Delivery, Endpoint, EventType, Page } from '../../api/types'
+import type { Delivery, EventType, Page } from '../../api/types'
 import { Loading } from '../../components/Loading'
 import { Pager } from '../../components/Pager'
 import { useApi } from '../../hooks/useApi'
+import { useEndpointNames } from '../../hooks/useEndpointNames'
 import { useLiveAttempts } from '../../hooks/useLiveAttempts'
 import { useQueryState } from '../../hooks/useQueryState'
 import { useBase, useTenantApi } from '../../session-context'
@@ -19,7 +20,7 @@ export function DeliveriesList() {
   const [q, setQ] = useQueryState()
   const path = `${tenantApi}/deliveries${query({ status: q.status, endpointId: q.endpointId, eventType: q.eventType, since: q.since, until: q.until, limit: 50, cursor: q.cursor })}`
   const list = useApi<Page<Delivery>>(path)
-  const endpoints = useApi<Page<Endpoint>>(`${tenantApi}/endpoints?limit=250`)
+  const { endpoints, names } = useEndpointNames(tenantApi)
   const types = useApi<Page<EventType>>('/v1/event-types?limit=250')
   const [arrived, setArrived] = useState(0)
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
@@ -32,7 +33,6 @@ export function DeliveriesList() {
     if (timer.current) clearTimeout(timer.current)
     timer.current = setTimeout(() => list.reload(), 250)
   })
-  const names = Object.fromEntries((endpoints.data?.data ?? []).map((e) => [e.id, e.name || e.url]))
   return (
     <section>
       <div class="page-head">
@@ -55,7 +55,7 @@ export function DeliveriesList() {
           <label for="f-endpoint">Endpoint</label>
           <select id="f-endpoint" value={q.endpointId ?? ''} onChange={(e) => setQ({ endpointId: e.currentTarget.value, cursor: null })}>
             <option value="">Any</option>
-            {(endpoints.data?.data ?? []).map((e) => (
+            {endpoints.map((e) => (
               <option key={e.id} value={e.id}>
                 {e.name || e.url}
               </option>

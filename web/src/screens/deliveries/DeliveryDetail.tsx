@@ -9,6 +9,7 @@ import { StatusBadge } from '../../components/StatusBadge'
 import { Time } from '../../components/Time'
 import { useAction } from '../../hooks/useAction'
 import { useApi } from '../../hooks/useApi'
+import { useEndpointNames } from '../../hooks/useEndpointNames'
 import { useLiveAttempts } from '../../hooks/useLiveAttempts'
 import { useBase, useSession, useTenantApi } from '../../session-context'
 import { AttemptView } from './AttemptView'
@@ -21,6 +22,7 @@ export function DeliveryDetail() {
   const base = useBase()
   const id = params.deliveryId!
   const d = useApi<Detail>(`${tenantApi}/deliveries/${enc(id)}`)
+  const { names } = useEndpointNames(tenantApi)
   useLiveAttempts(tenantApi, (a) => {
     if (a.deliveryId === id) d.reload()
   })
@@ -59,7 +61,7 @@ export function DeliveryDetail() {
         <div>
           <dt>Endpoint</dt>
           <dd>
-            <a href={`${base}/endpoints/${enc(x.endpointId)}`}>{x.endpointId}</a>
+            <a href={`${base}/endpoints/${enc(x.endpointId)}`}>{names[x.endpointId] ?? x.endpointId}</a>
           </dd>
         </div>
         <div>

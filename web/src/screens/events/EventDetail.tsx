@@ -6,6 +6,7 @@ import { CopyId } from '../../components/CopyId'
 import { Loading } from '../../components/Loading'
 import { Time } from '../../components/Time'
 import { useApi } from '../../hooks/useApi'
+import { useEndpointNames } from '../../hooks/useEndpointNames'
 import { useBase, useTenantApi } from '../../session-context'
 import { DeliveriesTable } from '../deliveries/DeliveriesTable'
 
@@ -15,6 +16,7 @@ export function EventDetail() {
   const tenantApi = useTenantApi()
   const base = useBase()
   const ev = useApi<StoredEvent>(`${tenantApi}/events/${enc(params.eventId!)}`)
+  const { names } = useEndpointNames(tenantApi)
   if (ev.data === undefined) return <Loading error={ev.error} />
   const e = ev.data
   return (
@@ -49,7 +51,7 @@ export function EventDetail() {
       <h2>Payload</h2>
       <CodeBlock text={json(e.payload)} label="Event payload" />
       <h2>Deliveries</h2>
-      <DeliveriesTable rows={e.deliveries ?? []} base={base} label="Deliveries of this event" />
+      <DeliveriesTable rows={e.deliveries ?? []} base={base} label="Deliveries of this event" endpointNames={names} />
     </section>
   )
 }

@@ -51,9 +51,10 @@ export function OperatorEvents() {
                     </td>
                     <td>{tenant ? <a href={`/ui/t/${enc(tenant)}/endpoints`}>{tenant}</a> : null}</td>
                     <td>{tenant && endpoint ? <a href={`/ui/t/${enc(tenant)}/endpoints/${enc(endpoint)}`}>{endpoint}</a> : endpoint}</td>
-                    <td>
+                    <td class="prose">
                       {s(p.reason)}
-                      {p.lastStatusCode ? ` (${s(p.lastStatusCode)})` : ''}
+                      {/* "gave up after 2 attempts: HTTP 503" names the status already */}
+                      {p.lastStatusCode && !s(p.reason).includes(s(p.lastStatusCode)) ? ` (HTTP ${s(p.lastStatusCode)})` : ''}
                     </td>
                     <td>
                       <Time iso={e.createdAt} />

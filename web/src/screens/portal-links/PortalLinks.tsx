@@ -45,9 +45,9 @@ export function PortalLinks() {
       <div class="page-head">
         <h1>Portal links</h1>
       </div>
-      <p class="hint">
+      <p class="hint lede">
         A portal link opens this tenant's endpoints, deliveries and events, branded, for the tenant's own people. Embed it in an iframe from an origin listed
-        in HOOKRELAY_PORTAL_ORIGINS. Your server makes it with <code>POST {tenantApi}/portal-sessions</code>.
+        in <code>HOOKRELAY_PORTAL_ORIGINS</code>. Your server makes it with <code>POST {tenantApi}/portal-sessions</code>.
       </p>
       <form class="card" onSubmit={(e) => (e.preventDefault(), void create.run())}>
         <h2>Create portal link</h2>
@@ -59,8 +59,10 @@ export function PortalLinks() {
           <p class="hint">Reading is always allowed. Each capability is enforced by the API (403 without it).</p>
           {ALL_CAPABILITIES.map((c) => (
             <label class="check" key={c}>
-              <input type="checkbox" checked={caps.includes(c)} onChange={(e) => setCaps(e.currentTarget.checked ? [...caps, c] : caps.filter((x) => x !== c))} />{' '}
-              <code>{c}</code> {CAPABILITY_TEXT[c]}
+              <input type="checkbox" checked={caps.includes(c)} onChange={(e) => setCaps(e.currentTarget.checked ? [...caps, c] : caps.filter((x) => x !== c))} />
+              <span>
+                <code>{c}</code> {CAPABILITY_TEXT[c]}
+              </span>
             </label>
           ))}
         </fieldset>

@@ -51,7 +51,7 @@ export function SourceDetail() {
           <code class="break">{s.ingestUrl}</code> <CopyButton text={s.ingestUrl} label="Copy ingest URL" />
         </p>
         <p class="hint">
-          Give this URL to the sending service (POST, any JSON body). <code>{s.ingestUrl}/track</code> takes Segment track calls.
+          Give this URL to the sending service (POST, any JSON body). <code class="break">{s.ingestUrl}/track</code> takes Segment track calls.
         </p>
         <dl class="facts">
           <div>
@@ -165,7 +165,7 @@ export function SourceDetail() {
                       {r.request ? (
                         <details>
                           <summary>
-                            {r.request.method} {r.request.path}
+                            {r.request.method} <code class="break">{r.request.path}</code>
                           </summary>
                           <CodeBlock text={r.request.body} label={`Request ${r.id} body`} />
                         </details>

@@ -48,7 +48,8 @@ export function SourceForm({ source, onSave, submitLabel }: { source?: Source; o
   })
   const err = (p: string) => save.error?.errors.find((e) => e.path === p || e.path.startsWith(`${p}/`))?.message
   return (
-    <form class="card" onSubmit={(e) => (e.preventDefault(), void save.run())}>
+    <form class="card" aria-labelledby="src-form-title" onSubmit={(e) => (e.preventDefault(), void save.run())}>
+      <h2 id="src-form-title">{source ? 'Edit source' : 'Create source'}</h2>
       <Field id="src-name" label="Name" error={err('/name')}>
         <input required value={name} onInput={(e) => setName(e.currentTarget.value)} {...described('src-name', false, err('/name'))} />
       </Field>
