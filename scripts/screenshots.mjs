@@ -93,7 +93,8 @@ const screens = [
   ['portal-deliveries', '/portal/deliveries'],
   ['portal-ended', revoked.url.slice(revoked.url.indexOf('/portal'))],
 ]
-const only = process.argv[2]
+// Optional filters: `npm run screenshots -- deliver portal-` makes only the screens whose names start so.
+const only = process.argv.slice(2)
 const browser = await chromium.launch({
   executablePath: process.env.HOOKRELAY_CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
@@ -106,7 +107,7 @@ try {
       // On the server's origin before any sessionStorage is read (about:blank has none, e.g. with a filter that skips the sign-in).
       await page.goto(`${url}/ui/`)
       for (const [name, path, act] of screens) {
-        if (only && !name.startsWith(only)) continue
+        if (only.length > 0 && !only.some((p) => name.startsWith(p))) continue
         if (name === 'signin') {
           await page.goto(url + path)
           await page.getByLabel('Token').waitFor()

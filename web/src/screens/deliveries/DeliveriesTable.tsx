@@ -35,7 +35,9 @@ export function DeliveriesTable({ rows, base, label = 'Deliveries', endpointName
                 <StatusBadge status={d.inFlight ? 'in flight' : d.status} />
               </td>
               <td>
-                {d.eventType ? <code class="tag">{d.eventType}</code> : null} <a href={`${base}/events/${enc(d.eventId)}`}>{d.eventId}</a>
+                {d.eventType ? <code class="tag">{d.eventType}</code> : null} <a class="break" href={`${base}/events/${enc(d.eventId)}`}>
+                  <code>{d.eventId}</code>
+                </a>
               </td>
               <td>
                 <a href={`${base}/endpoints/${enc(d.endpointId)}`}>{endpointNames[d.endpointId] ?? d.endpointId}</a>
