@@ -3,9 +3,16 @@ import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { SeriesPoint } from '../../api/types'
 
+const hoverTime = uPlot.fmtDate('{M}/{D}/{YY} {h}:{mm}{aa}')
+
 /** Attempts succeeded and failed per bucket, and the p95 response time, over the chosen window (uPlot). */
 export function HealthChart({ points, label }: { points: SeriesPoint[]; label: string }) {
   const ref = useRef<HTMLDivElement>(null)
+  const total = points.reduce((n, p) => n + p.attempts, 0)
+  const failed = points.reduce((n, p) => n + p.failed, 0)
+  const succeeded = points.reduce((n, p) => n + p.succeeded, 0)
+  const p95s = points.map((p) => p.p95ResponseMs).filter((v): v is number => v != null)
+  const worstP95 = p95s.length > 0 ? `${Math.max(...p95s)} (max)` : '–'
   useEffect(() => {
     const el = ref.current
     if (!el) return
@@ -24,11 +31,13 @@ export function HealthChart({ points, label }: { points: SeriesPoint[]; label: s
           { label: 'attempts', stroke: color('--muted'), grid: { stroke: color('--grid') }, ticks: { stroke: color('--grid') } },
           { scale: 'ms', side: 1, label: 'ms', stroke: color('--muted'), grid: { show: false } },
         ],
+        // Away from the chart the legend shows the window's totals (and its worst p95), not uPlot's
+        // "--" placeholders; over a bucket it shows that bucket's values.
         series: [
-          {},
-          { label: 'Succeeded', stroke: color('--ok'), fill: color('--ok-fill'), width: 2 },
-          { label: 'Failed', stroke: color('--bad'), fill: color('--bad-fill'), width: 2 },
-          { label: 'p95 ms', scale: 'ms', stroke: color('--accent'), width: 1, dash: [4, 4] },
+          { label: 'Time', value: (_u, v) => (v == null ? 'whole window' : hoverTime(new Date(v * 1000))) },
+          { label: 'Succeeded', stroke: color('--ok'), fill: color('--ok-fill'), width: 2, value: (_u, v) => String(v ?? succeeded) },
+          { label: 'Failed', stroke: color('--bad'), fill: color('--bad-fill'), width: 2, value: (_u, v) => String(v ?? failed) },
+          { label: 'p95 ms', scale: 'ms', stroke: color('--accent'), width: 1, dash: [4, 4], value: (_u, v) => (v == null ? worstP95 : String(v)) },
         ],
       },
       [xs, points.map((p) => p.succeeded), points.map((p) => p.failed), points.map((p) => p.p95ResponseMs)],
@@ -41,8 +50,6 @@ export function HealthChart({ points, label }: { points: SeriesPoint[]; label: s
       plot.destroy()
     }
   }, [points])
-  const total = points.reduce((n, p) => n + p.attempts, 0)
-  const failed = points.reduce((n, p) => n + p.failed, 0)
   return (
     <figure class="chart">
       <div ref={ref} role="img" aria-label={`${label}: ${total} attempts, ${failed} failed`} />
