@@ -6,41 +6,31 @@
  * Runs on both stores (the PostgreSQL pass sets HOOKRELAY_TEST_STORE: attempts then reach the
  * stream through LISTEN/NOTIFY).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readMetrics, sampleOf } from '../../test/helpers/metrics.js'
-import { startReceiver, type Receiver } from '../../test/helpers/receiver.js'
 import { eventually } from '../../test/helpers/server.js'
 import { startTcpRelay } from '../../test/helpers/tcp-relay.js'
 import { HookrelayError, type AttemptNotice } from '../src/index.js'
-import { endpointAt, startSdkServer, type SdkServer } from './helpers.js'
+import { endpointAt, useSdkServerAndReceiver } from './helpers.js'
 
 describe('deliveries.stream on a real server', () => {
-  let s: SdkServer
-  let receiver: Receiver
-  beforeAll(async () => {
-    s = await startSdkServer()
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await receiver.close()
-    await s.close()
-  })
+  const env = useSdkServerAndReceiver()
 
   /** Streams the server holds open now, as it counts them. */
-  const openStreams = async (): Promise<number> => sampleOf(await readMetrics(s.srv.url), 'hookrelay_attempt_streams') ?? NaN
+  const openStreams = async (): Promise<number> => sampleOf(await readMetrics(env.s.srv.url), 'hookrelay_attempt_streams') ?? NaN
   const streamsAre = (n: number): Promise<boolean> => eventually(async () => (await openStreams()) === n, 10_000)
 
   it('yields an attempt made after it subscribed, and break closes the connection', async () => {
-    const { tenantId, endpointId } = await endpointAt(s.hr, `${receiver.url}/stream`)
+    const { tenantId, endpointId } = await endpointAt(env.s.hr, `${env.receiver.url}/stream`)
     const seen: AttemptNotice[] = []
     const loop = (async () => {
-      for await (const attempt of s.hr.deliveries.stream(tenantId)) {
+      for await (const attempt of env.s.hr.deliveries.stream(tenantId)) {
         seen.push(attempt)
         break
       }
     })()
     await streamsAre(1)
-    const event = await s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 1 } })
+    const event = await env.s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 1 } })
     await loop
     expect(seen).toHaveLength(1)
     expect(seen[0]).toMatchObject({ eventId: event.id, endpointId, eventType: 'order.created', attemptNumber: 1, success: true, status: 200, trigger: 'scheduled', deliveryStatus: 'succeeded', errorKind: null })
@@ -50,19 +40,19 @@ describe('deliveries.stream on a real server', () => {
   })
 
   it('narrows to one endpoint, and the abort signal ends the loop without an error and closes the connection', async () => {
-    const { tenantId, endpointId } = await endpointAt(s.hr, `${receiver.url}/one`)
-    const other = await s.hr.endpoints.create(tenantId, { url: `${receiver.url}/other`, retry: { enabled: false } })
+    const { tenantId, endpointId } = await endpointAt(env.s.hr, `${env.receiver.url}/one`)
+    const other = await env.s.hr.endpoints.create(tenantId, { url: `${env.receiver.url}/other`, retry: { enabled: false } })
     const controller = new AbortController()
     const seen: AttemptNotice[] = []
     const loop = (async () => {
-      for await (const attempt of s.hr.deliveries.stream(tenantId, { endpointId: other.id, signal: controller.signal })) seen.push(attempt)
+      for await (const attempt of env.s.hr.deliveries.stream(tenantId, { endpointId: other.id, signal: controller.signal })) seen.push(attempt)
     })()
     await streamsAre(1)
-    const event = await s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 2 } })
+    const event = await env.s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 2 } })
     await eventually(async () => seen.length > 0, 10_000)
     // Both endpoints got the event; the stream told only of the one it was asked for.
     await eventually(async () => {
-      const deliveries = (await s.hr.events.get(tenantId, event.id)).deliveries
+      const deliveries = (await env.s.hr.events.get(tenantId, event.id)).deliveries
       return deliveries.length === 2 && deliveries.every((d) => d.status === 'succeeded')
     }, 10_000)
     controller.abort()
@@ -73,16 +63,16 @@ describe('deliveries.stream on a real server', () => {
   })
 
   it('opens a dropped connection again and goes on yielding', async () => {
-    const { tenantId } = await endpointAt(s.hr, `${receiver.url}/dropped`)
-    const relay = await startTcpRelay(s.srv.url)
+    const { tenantId } = await endpointAt(env.s.hr, `${env.receiver.url}/dropped`)
+    const relay = await startTcpRelay(env.s.srv.url)
     try {
       const controller = new AbortController()
       const seen: AttemptNotice[] = []
       const loop = (async () => {
-        for await (const attempt of s.client({ baseUrl: relay.url }).deliveries.stream(tenantId, { signal: controller.signal })) seen.push(attempt)
+        for await (const attempt of env.s.client({ baseUrl: relay.url }).deliveries.stream(tenantId, { signal: controller.signal })) seen.push(attempt)
       })()
       await streamsAre(1)
-      const before = await s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 3 } })
+      const before = await env.s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 3 } })
       await eventually(async () => seen.length === 1, 10_000)
 
       // The connection drops; the client's next one is held at the relay until the server has
@@ -93,7 +83,7 @@ describe('deliveries.stream on a real server', () => {
       await eventually(async () => relay.connections === 2, 10_000)
       relay.resume()
       await streamsAre(1)
-      const after = await s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 4 } })
+      const after = await env.s.hr.events.publish(tenantId, { type: 'order.created', payload: { n: 4 } })
       await eventually(async () => seen.length === 2, 10_000)
       controller.abort()
       await loop
@@ -109,10 +99,10 @@ describe('deliveries.stream on a real server', () => {
       for await (const item of items) return item
       return undefined
     }
-    const err = await firstOf(s.hr.deliveries.stream('no-such-tenant')).catch((e: unknown) => e)
+    const err = await firstOf(env.s.hr.deliveries.stream('no-such-tenant')).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(HookrelayError)
     expect(err).toMatchObject({ status: 404, code: 'not_found' })
-    const denied = await firstOf(s.client({ token: 'wrong' }).deliveries.stream('no-such-tenant')).catch((e: unknown) => e)
+    const denied = await firstOf(env.s.client({ token: 'wrong' }).deliveries.stream('no-such-tenant')).catch((e: unknown) => e)
     expect(denied).toMatchObject({ status: 401, code: 'unauthorized' })
   })
 })

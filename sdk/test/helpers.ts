@@ -2,6 +2,8 @@
  * A real Hookrelay server on loopback (the repository's test server) with an SDK client for it, and
  * a way to make it deliver to a URL: what the SDK tests and the adapter tests start from.
  */
+import { afterAll, beforeAll } from 'vitest'
+import { startReceiver, type Receiver } from '../../test/helpers/receiver.js'
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../../test/helpers/server.js'
 import { Hookrelay, type HookrelayOptions } from '../src/index.js'
 
@@ -17,6 +19,33 @@ export async function startSdkServer(): Promise<SdkServer> {
   const srv = await startTestServer()
   const client = (options: Partial<HookrelayOptions> = {}): Hookrelay => new Hookrelay({ baseUrl: srv.url, token: ADMIN_TOKEN, retryBaseMs: 10, ...options })
   return { srv, hr: client(), client, close: () => srv.close() }
+}
+
+/**
+ * A describe's SDK server and receiver on loopback, started before its tests and closed after them:
+ * `env.s` and `env.receiver` inside the tests.
+ */
+export function useSdkServerAndReceiver(): { readonly s: SdkServer; readonly receiver: Receiver } {
+  let s: SdkServer | undefined
+  let receiver: Receiver | undefined
+  beforeAll(async () => {
+    s = await startSdkServer()
+    receiver = await startReceiver()
+  })
+  afterAll(async () => {
+    await receiver?.close()
+    await s?.close()
+  })
+  return {
+    get s() {
+      if (!s) throw new Error('the SDK server starts in beforeAll')
+      return s
+    },
+    get receiver() {
+      if (!receiver) throw new Error('the receiver starts in beforeAll')
+      return receiver
+    },
+  }
 }
 
 let tenants = 0

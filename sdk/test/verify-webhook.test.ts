@@ -6,10 +6,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startReceiver, type Receiver } from '../../test/helpers/receiver.js'
+import { describe, expect, it } from 'vitest'
 import { signWebhook, verifyWebhook, WebhookVerificationError } from '../src/index.js'
-import { endpointAt, startSdkServer, type SdkServer } from './helpers.js'
+import { endpointAt, useSdkServerAndReceiver } from './helpers.js'
 
 // The fixed example of the Standard Webhooks specification and its reference libraries.
 const SPEC = {
@@ -165,22 +164,13 @@ describe('verifyWebhook details', () => {
 })
 
 describe('verifyWebhook on deliveries captured at a real receiver', () => {
-  let s: SdkServer
-  let receiver: Receiver
-  beforeAll(async () => {
-    s = await startSdkServer()
-    receiver = await startReceiver()
-  })
-  afterAll(async () => {
-    await receiver.close()
-    await s.close()
-  })
+  const env = useSdkServerAndReceiver()
 
   it('verifies every delivery, as the reference library does, and refuses any change to one', async () => {
-    const { tenantId, secret } = await endpointAt(s.hr, `${receiver.url}/captured`)
+    const { tenantId, secret } = await endpointAt(env.s.hr, `${env.receiver.url}/captured`)
     const payloads = [{ n: 1 }, { text: 'naïve café ✓ 🚀', list: [1, 2, 3] }, { deep: { a: { b: { c: 'd' } } }, big: 'y'.repeat(20_000) }]
-    for (const payload of payloads) await s.hr.events.publish(tenantId, { type: 'captured.event', payload })
-    const hits = await receiver.waitForHits(payloads.length)
+    for (const payload of payloads) await env.s.hr.events.publish(tenantId, { type: 'captured.event', payload })
+    const hits = await env.receiver.waitForHits(payloads.length)
     expect(hits).toHaveLength(payloads.length)
     for (const hit of hits) {
       const event = verifyWebhook<{ data: unknown }>(hit.body, hit.headers, secret)
