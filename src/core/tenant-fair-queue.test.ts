@@ -136,4 +136,33 @@ describe('TenantFairQueue', () => {
     expect(q.waiting).toBe(0)
     expect(q.take(0)).toBeUndefined()
   })
+
+  it("takes a batch of one tenant's items, in order, on one slot, and gives the next turn to another tenant", () => {
+    const q = queue(2, ['a1', 'a2', 'a3', 'b1', 'a4'])
+    expect(q.takeBatch(0, 3)).toEqual({ tenant: 'a', items: ['a1', 'a2', 'a3'] })
+    expect(q.waiting).toBe(2)
+    // a holds one slot for its three items; the other slot goes to b, whose turn it is.
+    expect(q.takeBatch(0, 3)).toEqual({ tenant: 'b', items: ['b1'] })
+    q.finish('b', false, 0)
+    expect(q.takeBatch(0, 3)).toEqual({ tenant: 'a', items: ['a4'] })
+  })
+
+  it('caps a tenant taking batches as it caps one taking items: another waiting tenant keeps a slot', () => {
+    const q = queue(2, ['a1', 'a2', 'a3', 'a4'])
+    expect(q.takeBatch(0, 2)?.items).toEqual(['a1', 'a2'])
+    q.push('b', 'b1')
+    // b has had no turn, so it goes first anyway; with b gone, a may take the last slot.
+    expect(q.takeBatch(0, 2)?.items).toEqual(['b1'])
+    q.finish('b', false, 0)
+    expect(q.takeBatch(0, 2)?.items).toEqual(['a3', 'a4'])
+  })
+
+  it('puts items back at the head of their tenant, in order, to be taken again', () => {
+    const q = queue(1, ['a1', 'a2', 'a3', 'a4'])
+    const batch = q.takeBatch(0, 3)!
+    q.putBack('a', batch.items.slice(1))
+    q.finish('a', true, 0)
+    expect(q.waiting).toBe(3)
+    expect(q.takeBatch(0, 10)).toEqual({ tenant: 'a', items: ['a2', 'a3', 'a4'] })
+  })
 })

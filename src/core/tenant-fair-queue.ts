@@ -15,6 +15,10 @@
  *   nobody else waits, so a slot is free the moment another tenant's item arrives. Every overrun
  *   starts the penalty again, so runaway after runaway stays behind.
  *
+ * A slot may take several of one tenant's items at once (takeBatch): they hold the one slot, and
+ * the tenant gets its next turn after them, as after one item. The render threads take jobs so,
+ * because a message to a thread and back costs more than most renders.
+ *
  * Pure: no timers, the time comes in as an argument. The caller says when an item starts (take)
  * and ends (finish); the queue only counts. With one slot no cap can apply (it would leave the
  * slot idle for good); turns and penalties still do.
@@ -29,6 +33,12 @@ export interface TenantFairQueueOptions {
 export interface Taken<T> {
   tenant: string
   item: T
+}
+
+/** Items of one tenant started together on one slot (takeBatch). */
+export interface TakenBatch<T> {
+  tenant: string
+  items: T[]
 }
 
 export class TenantFairQueue<T> {
@@ -67,6 +77,15 @@ export class TenantFairQueue<T> {
    * tenant is counted as holding one more slot until `finish`.
    */
   take(nowMs: number): Taken<T> | undefined {
+    const batch = this.takeBatch(nowMs, 1)
+    return batch === undefined ? undefined : { tenant: batch.tenant, item: batch.items[0]! }
+  }
+
+  /**
+   * As take, with up to `max` of the chosen tenant's items, in the order queued, on the one slot:
+   * the tenant holds one more slot until one `finish`.
+   */
+  takeBatch(nowMs: number, max: number): TakenBatch<T> | undefined {
     let best: string | undefined
     let bestBehind = true
     let bestTurn = Infinity
@@ -81,7 +100,19 @@ export class TenantFairQueue<T> {
         bestTurn = turn
       }
     }
-    return best === undefined ? undefined : this.start(best)
+    return best === undefined ? undefined : this.start(best, max)
+  }
+
+  /**
+   * Puts items taken from `tenant` back at the head of its queue, in their order, as if they had
+   * not been taken (a slot ended before it could run them). Their slot is given back by `finish`.
+   */
+  putBack(tenant: string, items: T[]): void {
+    if (items.length === 0) return
+    const waiting = this.waitingBy.get(tenant)
+    if (waiting) waiting.unshift(...items)
+    else this.waitingBy.set(tenant, [...items])
+    this.count += items.length
   }
 
   /**
@@ -131,13 +162,13 @@ export class TenantFairQueue<T> {
     return behind || othersWait ? slots - 1 : slots
   }
 
-  private start(tenant: string): Taken<T> {
-    const items = this.waitingBy.get(tenant)!
-    const item = items.shift()!
-    if (items.length === 0) this.waitingBy.delete(tenant)
-    this.count--
+  private start(tenant: string, max: number): TakenBatch<T> {
+    const waiting = this.waitingBy.get(tenant)!
+    const items = waiting.splice(0, Math.max(1, max))
+    if (waiting.length === 0) this.waitingBy.delete(tenant)
+    this.count -= items.length
     this.runningBy.set(tenant, this.runningOf(tenant) + 1)
     this.lastStart.set(tenant, this.starts++)
-    return { tenant, item }
+    return { tenant, items }
   }
 }

@@ -87,6 +87,56 @@ describe('render pool', () => {
     }
   })
 
+  describe('in batches', () => {
+    const plain = (n: number): RenderJob & { kind: 'build' } => build(body('{{ event.data.n }}'), n)
+
+    it("sends a thread the jobs that wait, several in one message, and answers each as building here does", async () => {
+      const one = createRenderPool({ size: 1 })
+      try {
+        await one.run(plain(0)) // the thread up, so the next 40 wait together
+        const jobs = Array.from({ length: 40 }, (_, i) => plain(i + 1))
+        const before = one.batches
+        const results = await Promise.all(jobs.map((j) => one.run(j)))
+        expect(results).toEqual(jobs.map((j) => runRenderJob(j)))
+        // One message per job would be 40; 16 jobs travel together at most.
+        expect(one.batches - before).toBeGreaterThanOrEqual(3)
+        expect(one.batches - before).toBeLessThanOrEqual(4)
+        expect(one.finished).toBe(41)
+      } finally {
+        await one.close()
+      }
+    })
+
+    it('stops a runaway in the middle of a batch and renders the jobs around it on the next thread', async () => {
+      const one = createRenderPool({ size: 1 })
+      try {
+        await one.run(plain(0))
+        const jobs = [plain(1), build(body(RUNAWAY), 2), plain(3), plain(4)]
+        const results = await Promise.all(jobs.map((j) => one.run(j)))
+        expect(results[1]).toMatchObject({ ok: false, message: `template failed to render: ${STOPPED_SLOW}`, transient: true })
+        // The first had rendered before the runaway, but its result was to travel with the batch: it is rendered again.
+        expect([results[0], results[2], results[3]]).toEqual([jobs[0], jobs[2], jobs[3]].map((j) => runRenderJob(j!)))
+        expect(one.stopped).toBe(1)
+      } finally {
+        await one.close()
+      }
+    })
+
+    it('fails only the job that ran the thread out of memory, and renders the rest of its batch', async () => {
+      const small = createRenderPool({ size: 1, heapMb: 16 })
+      try {
+        await small.run(plain(0))
+        const hog = '{% assign s = "xxxxxxxxxxxxxxxx" %}{% assign all = "" | split: "" %}{% for i in (1..22) %}{% assign s = s | append: s %}{% assign all = all | push: s %}{% endfor %}{{ all | size }}'
+        const jobs = [plain(1), build(body(hog), 2), plain(3)]
+        const results = await Promise.all(jobs.map((j) => small.run(j)))
+        expect(results[1]).toMatchObject({ ok: false, message: expect.stringMatching(/memory|limit/) })
+        expect([results[0], results[2]]).toEqual([jobs[0], jobs[2]].map((j) => runRenderJob(j!)))
+      } finally {
+        await small.close()
+      }
+    })
+  })
+
   describe('shared between tenants', () => {
     /**
      * Runs `jobs` (tenant, job) queued in this order at once, and returns what finished in order:

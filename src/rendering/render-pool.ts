@@ -44,6 +44,8 @@ export interface RenderPool {
   readonly stopped: number
   /** Jobs that ran and ended, whatever their outcome (stopped ones included). */
   readonly finished: number
+  /** Messages of jobs sent to threads (each carries up to BATCH of one tenant's jobs). */
+  readonly batches: number
   /** Jobs running or waiting for a thread. */
   readonly pending: number
   /** Threads up and taking jobs. */
@@ -67,9 +69,18 @@ interface Thread {
   clockBase: number
   ready: boolean
   ended: boolean
-  job: Pending | null
+  /** The jobs it was given in one message (one tenant's, in order), until their results are back; empty when free. */
+  batch: Pending[]
   timer: NodeJS.Timeout | null
 }
+
+/**
+ * Jobs of one tenant a thread takes in one message. A message to a thread and back cost more CPU
+ * than a typical render (bench/render-cost.ts), so a thread takes what waits, a few at a time,
+ * and sends their results back together: this many keeps a batch's results within about a
+ * millisecond of its first.
+ */
+const BATCH = 16
 
 export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   const size = opts.size ?? 2
@@ -79,6 +90,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   let nextId = 0
   let stopped = 0
   let finished = 0
+  let batches = 0
   let running = 0
   let closed = false
   /** After a thread died before it was up, the next waits this long (100 ms doubling to 5 s), so a thread that cannot start does not spin a core. */
@@ -90,7 +102,7 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     const clockBase = Date.now()
     const data: RenderThreadData = { shared: buffer, clockBase }
     const limits = { maxOldGenerationSizeMb: opts.heapMb ?? 128, maxYoungGenerationSizeMb: 16 }
-    const t: Thread = { worker: startWorker(import.meta.url, 'render-worker', data, limits), shared: new Int32Array(buffer), clockBase, ready: false, ended: false, job: null, timer: null }
+    const t: Thread = { worker: startWorker(import.meta.url, 'render-worker', data, limits), shared: new Int32Array(buffer), clockBase, ready: false, ended: false, batch: [], timer: null }
     threads.add(t)
     t.worker.on('message', (msg: FromRenderThread) => {
       if (t.ended) return
@@ -99,9 +111,11 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
         backoffMs = 0
         return dispatch()
       }
-      const p = t.job
-      if (p?.id !== msg.id) return
-      finish(t, p, msg.result, false)
+      const batch = t.batch
+      if (batch.length === 0 || msg.results[0]?.id !== batch[0]!.id) return
+      release(t, false)
+      finished += batch.length
+      batch.forEach((p, i) => p.resolve(msg.results[i]!.result))
       dispatch()
     })
     t.worker.on('error', (err: Error & { code?: string }) => {
@@ -110,36 +124,55 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     t.worker.on('exit', (code) => died(t, `the render thread exited with code ${code}`))
   }
 
-  /** `overran`: the job ran past its deadline or took its thread down; its tenant goes behind (TenantFairQueue). */
-  const finish = (t: Thread, p: Pending, result: RenderJobResult<RenderJob>, overran: boolean): void => {
+  /**
+   * The thread's batch is over: its slot is free. `overran`: one of its jobs ran past its deadline
+   * or took the thread down; the tenant goes behind (TenantFairQueue). Returns the batch.
+   */
+  const release = (t: Thread, overran: boolean): Pending[] => {
     if (t.timer !== null) clearTimeout(t.timer)
     t.timer = null
-    t.job = null
-    running--
-    finished++
-    queue.finish(p.tenant, overran, Date.now())
-    p.resolve(result)
+    const batch = t.batch
+    t.batch = []
+    running -= batch.length
+    if (batch.length > 0) queue.finish(batch[0]!.tenant, overran, Date.now())
+    return batch
   }
 
   /**
-   * Gives each free thread the next job the fair queue lets start. A free thread may stay idle
+   * The thread ended in the middle of its batch: the job at `at` (if there is one) fails with what
+   * `why` makes of it, and the rest go back to the head of their tenant's queue: those before it
+   * had finished, but their results were to travel with the batch's; those after it had not begun.
+   * Renders are pure, so running them again gives the same requests.
+   */
+  const failOne = (t: Thread, at: number, why: (job: RenderJob) => RenderJobResult<RenderJob>, overran: boolean): void => {
+    const batch = t.batch
+    const failed = batch[at]
+    if (batch.length > 0) queue.putBack(batch[0]!.tenant, batch.filter((p) => p !== failed))
+    release(t, overran)
+    if (failed === undefined) return
+    finished++
+    failed.resolve(why(failed.job))
+  }
+
+  /**
+   * Gives each free thread the next jobs the fair queue lets start. A free thread may stay idle
    * while jobs wait (their tenant is at its cap): it is kept for another tenant's job, and lets the
    * process exit meanwhile.
    */
   const dispatch = (): void => {
     for (const t of threads) {
-      if (!t.ready || t.ended || t.job !== null) continue
-      const taken = queue.take(Date.now())
+      if (!t.ready || t.ended || t.batch.length > 0) continue
+      const taken = queue.takeBatch(Date.now(), BATCH)
       if (taken === undefined) {
         t.worker.unref()
         continue
       }
-      const p = taken.item
-      t.job = p
-      running++
+      t.batch = taken.items
+      running += taken.items.length
       t.worker.ref()
-      t.worker.postMessage({ id: p.id, job: p.job } satisfies ToRenderThread)
-      arm(t, p.deadlineMs)
+      batches++
+      t.worker.postMessage({ jobs: taken.items.map((p) => ({ id: p.id, job: p.job })) } satisfies ToRenderThread)
+      arm(t, taken.items[0]!.deadlineMs)
     }
   }
 
@@ -148,22 +181,29 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   }
 
   /**
-   * The deadline counts from when the thread started the job (it says so in shared memory), not
-   * from when it was posted: a thread still starting or collecting garbage has not used any of it.
+   * A job's deadline counts from when the thread started it (it says so in shared memory), not
+   * from when it was posted: a thread still starting, collecting garbage or rendering the batch's
+   * earlier jobs has not used any of it.
    */
   const watch = (t: Thread): void => {
     t.timer = null
-    const p = t.job
-    if (p === null || t.ended) return
-    // Finished in time; its result is waiting behind whatever held up this event loop.
-    if (Atomics.load(t.shared, SLOT.done) === p.id) return
-    if (Atomics.load(t.shared, SLOT.started) !== p.id) return arm(t, p.deadlineMs)
+    const batch = t.batch
+    if (batch.length === 0 || t.ended) return
+    const done = Atomics.load(t.shared, SLOT.done)
+    // Every job finished in time; the results are waiting behind whatever held up this event loop.
+    if (done === batch[batch.length - 1]!.id) return
+    const started = Atomics.load(t.shared, SLOT.started)
+    const at = batch.findIndex((p) => p.id === started)
+    if (at < 0) return arm(t, batch[0]!.deadlineMs)
+    // Between two jobs: the next one's time has not begun.
+    if (done === started) return arm(t, batch[at + 1]!.deadlineMs)
+    const p = batch[at]!
     const ran = Date.now() - t.clockBase - Atomics.load(t.shared, SLOT.startedAt)
     if (ran < p.deadlineMs) return arm(t, p.deadlineMs - ran)
     const field = Atomics.load(t.shared, SLOT.field)
     end(t)
     stopped++
-    finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, STOPPED_SLOW, true), true)
+    failOne(t, at, (job) => stoppedJob(job, field >= 0 ? field : null, STOPPED_SLOW, true), true)
     void t.worker.terminate()
     dispatch()
     pump()
@@ -177,13 +217,16 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
   const died = (t: Thread, reason: string): void => {
     if (t.ended) return
     end(t)
-    const p = t.job
-    if (p !== null) {
+    if (t.batch.length > 0) {
       stopped++
-      const started = Atomics.load(t.shared, SLOT.started) === p.id
-      const field = started ? Atomics.load(t.shared, SLOT.field) : -1
-      // Died rendering it (out of its heap): the template's doing, and its tenant goes behind. Died before it began: not.
-      finish(t, p, stoppedJob(p.job, field >= 0 ? field : null, reason, !started), started)
+      const started = Atomics.load(t.shared, SLOT.started)
+      const at = t.batch.findIndex((p) => p.id === started)
+      const rendering = at >= 0 && Atomics.load(t.shared, SLOT.done) !== started
+      const field = rendering ? Atomics.load(t.shared, SLOT.field) : -1
+      // Died rendering a job (out of its heap): that job fails, the template's doing, and its
+      // tenant goes behind. Died before a job began: the next one fails, not as the template's
+      // doing (transient), so that a thread that keeps dying still ends every job in turn.
+      failOne(t, rendering ? at : at + 1, (job) => stoppedJob(job, field >= 0 ? field : null, reason, !rendering), rendering)
     }
     if (closed) return
     if (!t.ready) {
@@ -226,6 +269,9 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
     get finished() {
       return finished
     },
+    get batches() {
+      return batches
+    },
     get pending() {
       return running + queue.waiting
     },
@@ -239,7 +285,9 @@ export function createRenderPool(opts: RenderPoolOptions = {}): RenderPool {
       await Promise.all(
         [...threads].map((t) => {
           end(t)
-          if (t.job !== null) finish(t, t.job, stoppedJob(t.job.job, null, 'the renderer is closed', true), false)
+          const batch = release(t, false)
+          finished += batch.length
+          for (const p of batch) p.resolve(stoppedJob(p.job, null, 'the renderer is closed', true))
           return t.worker.terminate()
         }),
       )

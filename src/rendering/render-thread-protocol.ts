@@ -9,7 +9,7 @@ export interface RenderThreadData {
   clockBase: number
 }
 
-/** What the render thread writes to its shared slots, in this order, for each job. */
+/** What the render thread writes to its shared slots, in this order, for each job of a batch. */
 export const SLOT = {
   /** The template being rendered (its index in templatePaths), -1 before the first. */
   field: 0,
@@ -17,10 +17,11 @@ export const SLOT = {
   startedAt: 1,
   /** The id of the job started last. */
   started: 2,
-  /** The id of the job finished last: its result is on its way. */
+  /** The id of the job finished last: its result goes back with the rest of its batch's. */
   done: 3,
 } as const
 export const SLOT_COUNT = 4
 
-export type ToRenderThread = { id: number; job: RenderJob }
-export type FromRenderThread = { kind: 'ready' } | { kind: 'result'; id: number; result: BuiltRequest | ShapeCheck }
+/** Jobs to run one after the other; their results come back in one message, in the same order. */
+export type ToRenderThread = { jobs: Array<{ id: number; job: RenderJob }> }
+export type FromRenderThread = { kind: 'ready' } | { kind: 'results'; results: Array<{ id: number; result: BuiltRequest | ShapeCheck }> }

@@ -1,6 +1,6 @@
 /**
- * The body of a render thread: runs RenderJobs one at a time (render-pool.ts). Rendering is
- * synchronous and may be stopped in the middle of a filter only by ending the thread, so before
+ * The body of a render thread: runs RenderJobs one at a time, in the batches the pool sends
+ * (render-pool.ts), and answers each batch in one message. Rendering is synchronous and may be stopped in the middle of a filter only by ending the thread, so before
  * each job the thread writes into memory shared with the main thread which job it is on and since
  * when, and which template it is rendering: the main thread reads them to decide, without a
  * message, whether the job has run past its deadline and what to blame.
@@ -14,13 +14,18 @@ const port = parentPort!
 const data = workerData as RenderThreadData
 const shared = new Int32Array(data.shared)
 
+const onField = (field: number): void => void Atomics.store(shared, SLOT.field, field)
+
 port.on('message', (msg: ToRenderThread) => {
-  Atomics.store(shared, SLOT.field, -1)
-  Atomics.store(shared, SLOT.startedAt, Date.now() - data.clockBase)
-  Atomics.store(shared, SLOT.started, msg.id)
-  const result = runRenderJob(msg.job, (field) => Atomics.store(shared, SLOT.field, field))
-  Atomics.store(shared, SLOT.done, msg.id)
-  port.postMessage({ kind: 'result', id: msg.id, result } satisfies FromRenderThread)
+  const results = msg.jobs.map(({ id, job }) => {
+    Atomics.store(shared, SLOT.field, -1)
+    Atomics.store(shared, SLOT.startedAt, Date.now() - data.clockBase)
+    Atomics.store(shared, SLOT.started, id)
+    const result = runRenderJob(job, onField)
+    Atomics.store(shared, SLOT.done, id)
+    return { id, result }
+  })
+  port.postMessage({ kind: 'results', results } satisfies FromRenderThread)
 })
 
 // A first job, before saying so: V8 compiles each function on its first call, and a cold thread's
