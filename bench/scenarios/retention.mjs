@@ -20,22 +20,34 @@ import { limitRow } from '../report.mjs'
 const Database = createRequire(join(REPO, 'package.json'))('better-sqlite3')
 const DAY = 24 * 3600 * 1000
 
+// Crockford base32 as src/core/ids.ts writes it: the seeded ids have a real id's shape and time
+// part (retention bounds its scan by id: see eventIdCeiling in src/store/rows.ts), then 16 digits.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+const idTime = (ms) => {
+  let text = ''
+  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) text = ALPHABET[t % 32] + text
+  return text
+}
+const SEED_TIME = idTime(Date.now() - 40 * DAY)
+const seedId = (prefix, i) => `${prefix}_${SEED_TIME}${String(i).padStart(16, '0')}`
+
 /** Seeds `rows` events, deliveries (succeeded) and attempts created 40 days ago. */
 function seed(dbPath, rows, endpointId) {
   const db = new Database(dbPath)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = OFF')
   const t = Date.now() - 40 * DAY
+  db.function('seed_id', (prefix, i) => seedId(prefix, i))
   db.transaction(() => {
     db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
       INSERT INTO events (id, tenant_id, type, payload, channels, occurred_at, created_at, delivery_count)
-      SELECT printf('evt_seed%012d', i), ?, 'bench.old', '{"n":1}', '[]', ? + i, ? + i, 1 FROM n`).run(rows, TENANT, t, t)
+      SELECT seed_id('evt', i), ?, 'bench.old', '{"n":1}', '[]', ? + i, ? + i, 1 FROM n`).run(rows, TENANT, t, t)
     db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
       INSERT INTO deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, created_at, updated_at)
-      SELECT printf('dlv_seed%012d', i), ?, printf('evt_seed%012d', i), ?, 'succeeded', 1, ? + i, ? + i FROM n`).run(rows, TENANT, endpointId, t, t)
+      SELECT seed_id('dlv', i), ?, seed_id('evt', i), ?, 'succeeded', 1, ? + i, ? + i FROM n`).run(rows, TENANT, endpointId, t, t)
     db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
       INSERT INTO attempts (id, delivery_id, endpoint_id, tenant_id, attempt_number, trigger, started_at, duration_ms, request_method, request_url, request_headers, response_status, success)
-      SELECT printf('att_seed%012d', i), printf('dlv_seed%012d', i), ?, ?, 1, 'scheduled', ? + i, 3, 'POST', 'http://127.0.0.1:9/x', '{}', 200, 1 FROM n`).run(rows, endpointId, TENANT, t)
+      SELECT seed_id('att', i), seed_id('dlv', i), ?, ?, 1, 'scheduled', ? + i, 3, 'POST', 'http://127.0.0.1:9/x', '{}', 200, 1 FROM n`).run(rows, endpointId, TENANT, t)
   })()
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
@@ -59,7 +71,7 @@ export async function retention(ctx) {
   // The pass deletes oldest first: two point reads tell its progress without costing the server CPU
   // (a count over a million rows every second would).
   const has = reader.prepare('SELECT 1 FROM events WHERE id = ?')
-  const id = (i) => `evt_seed${String(i).padStart(12, '0')}`
+  const id = (i) => seedId('evt', i)
   const remaining = () => (has.get(id(1)) ? cfg.retentionRows : has.get(id(cfg.retentionRows)) ? 1 : 0)
   const srv = await ctx.startServer({ dataDir, role: 'all', label: 'retention' })
   const pub = ctx.adminApi(srv.url, 64)

@@ -215,3 +215,12 @@ const ID_BEFORE_CREATED_MS = 5 * 60_000
 
 /** The id a newest-first scan for deliveries created at or after `since` may stop at. */
 export const deliveryIdFloor = (since: number): string => idFloor('dlv', since - ID_BEFORE_CREATED_MS)
+
+/**
+ * Retention's bound on event ids: an event created before `before` has an id below this one, since
+ * a publish makes its event's id and created_at from the same clock reading (services/publisher.ts).
+ * So the oldest-first scan walks the id index and stops here, and needs no index on created_at
+ * (one B-tree less written per publish). An event whose id time is later than its created_at (the
+ * clock stepped back) is not lost: a later pass, with a later cutoff, takes it.
+ */
+export const eventIdCeiling = (before: number): string => idFloor('evt', before)

@@ -3,8 +3,8 @@
  * retention period whose deliveries are all final go with their deliveries and attempts, in
  * batches; an event with a pending delivery is never touched, nor a recent one. Every dialect.
  */
-import { expect, it } from 'vitest'
-import { newId } from '../../src/core/ids.js'
+import { beforeEach, expect, it } from 'vitest'
+import { createIdGenerator } from '../../src/core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../src/core/model.js'
 import { BATCH_BUDGET_MS, FIRST_BATCH } from '../../src/core/retention-batch.js'
 import { startRetention } from '../../src/services/retention.js'
@@ -21,6 +21,13 @@ for (const dialect of dialects) {
   describeDialect(dialect, 'retention of events', () => {
     let store: Store
     useDialectStore(dialect, T0, (s) => (store = s))
+    // Ids made at each test's own times, from a generator of its own: retention bounds its scan by
+    // the time in event ids, and the module's generator, being monotonic, would give ids made "40
+    // days ago" the time of the latest id any test made.
+    let newId = createIdGenerator()
+    beforeEach(() => {
+      newId = createIdGenerator()
+    })
 
     async function endpoint(): Promise<Endpoint> {
       const ep = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
@@ -77,6 +84,35 @@ for (const dialect of dialects) {
       }
       expect(await store.listAttempts(waiting.deliveryIds[0]!)).toHaveLength(1)
       expect(await store.pendingCount()).toBe(2)
+    })
+
+    it('takes exactly the events created before the cutoff, to the millisecond, oldest first by id', async () => {
+      const ep = await endpoint()
+      const cutoff = T0 - 30 * DAY
+      const final = async (at: number): Promise<string> => {
+        const p = await publish(at, [ep])
+        await settle(p.deliveryIds[0]!, ep.id, at, 'succeeded')
+        return p.eventId
+      }
+      const oldest = await final(cutoff - 2)
+      const older = await final(cutoff - 1)
+      const atCutoff = await final(cutoff)
+      // An id made before the cutoff for an event created at it (a publish whose id was taken
+      // before the clock reading that became its created_at): created_at decides, it stays.
+      const event: StoredEvent = { id: createIdGenerator()('evt', cutoff - 5000), tenantId: 't1', type: 'a.b', payloadJson: '{}', channels: [], idempotencyKey: null, occurredAt: cutoff, createdAt: cutoff, deliveryCount: 0 }
+      expect((await store.publishBatch([{ event, deliveries: [] }], cutoff, DAY))[0]!.kind).toBe('created')
+
+      // Oldest first: a batch of one takes the oldest, the next the other; none is left after.
+      expect(await store.pruneFinalEvents(cutoff, 1)).toBe(1)
+      expect(await store.getEvent('t1', oldest)).toBeNull()
+      expect(await store.getEvent('t1', older)).not.toBeNull()
+      expect(await store.pruneFinalEvents(cutoff, 10)).toBe(1)
+      expect(await store.getEvent('t1', older)).toBeNull()
+      expect(await store.pruneFinalEvents(cutoff, 10)).toBe(0)
+      expect(await store.getEvent('t1', atCutoff)).not.toBeNull()
+      expect(await store.getEvent('t1', event.id)).not.toBeNull()
+      // A millisecond later both are old.
+      expect(await store.pruneFinalEvents(cutoff + 1, 10)).toBe(2)
     })
 
     it('startRetention deletes them in batches sized by time, from its first pass, until none is left', async () => {

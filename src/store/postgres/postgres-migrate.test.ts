@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createIdGenerator } from '../../core/ids.js'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
 import { migratePostgres } from './postgres-migrate.js'
 import { createPostgresPool } from './postgres-pool.js'
@@ -75,6 +76,48 @@ describe.skipIf(!up)('postgres: migrations', () => {
       })
     } finally {
       await store.close()
+    }
+  })
+
+  it('0012 drops the index on events.created_at and keeps every row; retention still finds the old ones', async () => {
+    db = await createTestDatabase()
+    // A database as 0011 left it, with old and recent events.
+    const pool = createPostgresPool({ url: db.url, poolSize: 1 })
+    const DAY = 86_400_000
+    const now = Date.now()
+    const ids = createIdGenerator()
+    const old = [0, 1, 2].map((i) => ids('evt', now - 40 * DAY + i))
+    const recent = ids('evt', now - DAY)
+    try {
+      await pool.query('CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)')
+      for (const file of files.filter((f) => f < '0012')) {
+        await pool.query(readFileSync(new URL(`./migrations/${file}`, import.meta.url), 'utf8'))
+        await pool.query('INSERT INTO schema_migrations VALUES ($1, 0)', [file])
+      }
+      expect((await pool.query("SELECT 1 FROM pg_indexes WHERE indexname = 'events_created'")).rowCount).toBe(1)
+      await pool.query("INSERT INTO tenants (id, name, created_at, updated_at) VALUES ('t', 'T', 0, 0)")
+      const event = "INSERT INTO events (id, tenant_id, type, payload, created_at, occurred_at, delivery_count) VALUES ($1, 't', 'a.b', '{}', $2, $2, 0)"
+      for (const [i, id] of old.entries()) await pool.query(event, [id, now - 40 * DAY + i])
+      await pool.query(event, [recent, now - DAY])
+    } finally {
+      await pool.end()
+    }
+
+    const store = await openPostgresStore({ url: db.url, poolSize: 2 })
+    try {
+      for (const id of [...old, recent]) expect(await store.getEvent('t', id)).not.toBeNull()
+      expect(await store.pruneFinalEvents(now - 30 * DAY, 2)).toBe(2)
+      expect(await store.pruneFinalEvents(now - 30 * DAY, 2)).toBe(1)
+      for (const id of old) expect(await store.getEvent('t', id)).toBeNull()
+      expect(await store.getEvent('t', recent)).not.toBeNull()
+    } finally {
+      await store.close()
+    }
+    const after = createPostgresPool({ url: db.url, poolSize: 1 })
+    try {
+      expect((await after.query("SELECT 1 FROM pg_indexes WHERE indexname = 'events_created'")).rowCount).toBe(0)
+    } finally {
+      await after.end()
     }
   })
 })

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { eventIdCeiling } from '../rows.js'
 import type { Database } from '../schema.js'
 import type { EventStore } from '../store.js'
 
@@ -16,6 +17,9 @@ export function createPostgresRetention(k: Kysely<Database>): Pick<EventStore, '
           qb
             .selectFrom('events as e')
             .select('e.id')
+            // Oldest first by id, a range of the primary key bounded by the cutoff (see
+            // eventIdCeiling); created_at still decides, so no event is taken before its time.
+            .where('e.id', '<', eventIdCeiling(before))
             .where('e.created_at', '<', before)
             .where((eb) =>
               eb.not(
@@ -28,7 +32,7 @@ export function createPostgresRetention(k: Kysely<Database>): Pick<EventStore, '
                 ),
               ),
             )
-            .orderBy('e.created_at')
+            .orderBy('e.id')
             .limit(limit),
         )
         .executeTakeFirst()

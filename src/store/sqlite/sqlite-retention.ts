@@ -1,6 +1,20 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type { EventStore } from '../store.js'
+import { eventIdCeiling } from '../rows.js'
 import { relaxedCommitFor } from './relaxed-commit.js'
+
+/**
+ * The same rows as the PostgreSQL version: the oldest events before the cutoff with no pending
+ * delivery and none changed since the cutoff; deliveries and attempts go by ON DELETE CASCADE.
+ * Oldest first by id, a range of the id index bounded by the cutoff (see eventIdCeiling), so no
+ * index on created_at is needed; created_at still decides, so no event is taken before its time.
+ * Parameters: eventIdCeiling(before), before, before, limit.
+ */
+export const PRUNE_FINAL_EVENTS_SQL = `DELETE FROM events WHERE id IN (
+  SELECT e.id FROM events e
+  WHERE e.id < ? AND e.created_at < ?
+    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND (d.status = 'pending' OR d.updated_at >= ?))
+  ORDER BY e.id LIMIT ?)`
 
 /**
  * Retention's delete on SQLite: a prepared statement, committed with synchronous=NORMAL whatever
@@ -11,16 +25,10 @@ import { relaxedCommitFor } from './relaxed-commit.js'
  * publish's WAL flush (wal-sync.ts) or the next checkpoint, both off the event loop.
  */
 export function createSqliteRetention(db: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL'): Pick<EventStore, 'pruneFinalEvents'> {
-  // The same rows as the PostgreSQL version: the oldest events before the cutoff with no pending
-  // delivery and none changed since the cutoff; deliveries and attempts go by ON DELETE CASCADE.
-  const prune = db.prepare<[number, number, number]>(
-    `DELETE FROM events WHERE id IN (
-       SELECT e.id FROM events e
-       WHERE e.created_at < ?
-         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND (d.status = 'pending' OR d.updated_at >= ?))
-       ORDER BY e.created_at LIMIT ?)`,
+  const prune = db.prepare<[string, number, number, number]>(PRUNE_FINAL_EVENTS_SQL)
+  const pruneRelaxed = relaxedCommitFor(db, synchronous)(
+    (before: number, limit: number) => prune.run(eventIdCeiling(before), before, before, limit).changes,
   )
-  const pruneRelaxed = relaxedCommitFor(db, synchronous)((before: number, limit: number) => prune.run(before, before, limit).changes)
   return {
     async pruneFinalEvents(before, limit) {
       return pruneRelaxed(before, limit)
