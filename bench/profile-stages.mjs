@@ -37,6 +37,10 @@ const inFile = (re) => (f) => re.test(f.file)
 const named = (re, fileRe = /./) => (f) => re.test(f.fn) && fileRe.test(f.file)
 const RULES = [
   ['garbage collection', named(/^\(garbage collector\)$/, /^$/)],
+  // PostgreSQL: the driver's protocol work (serializing queries, parsing rows) and Kysely's query
+  // building wherever they are called from, so the store's own stages show what is left.
+  ['PostgreSQL driver (pg: protocol, rows, pool)', inFile(/node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-array|pg-connection-string)\//)],
+  ['Kysely (query building and compiling)', inFile(/node_modules\/kysely\//)],
   ['attempt row', named(/^(attemptRecord|attemptToRow|attemptValues|insertAttempt|loggedHeaders|maskCredentialHeaders|maskHeaderValue)$/)],
   ['stats (metrics, health, degraded, feed)', (f) => /src\/(http\/metrics|services\/(endpoint-health|endpoint-degraded|attempt-feed|stats-series)|core\/success-window)\.ts$/.test(f.file) || /prom-client/.test(f.file) || /^(attemptNotice|onSettled)$/.test(f.fn)],
   ['settle', named(/^(settleAll|settleRelaxed|flushSettlements|queueSettlement|settle|outcomeOf|nextStep)$/)],
