@@ -4,7 +4,8 @@ import { newId } from '../../core/ids.js'
 import type { Attempt, Endpoint, StoredEvent } from '../../core/model.js'
 import { postgresAvailable, type TestDatabase } from '../../../test/helpers/postgres.js'
 import { useTwoNodes } from '../../../test/helpers/postgres-nodes.js'
-import type { PublishItem, Settlement, Store } from '../store.js'
+import type { PublishItem, PublishOutcome, Settlement, Store } from '../store.js'
+import { endpointRecord } from '../../../test/helpers/records.js'
 
 // What only PostgreSQL has: several nodes (here two stores, each its own pool, as two worker
 // processes would have) on one database.
@@ -176,6 +177,43 @@ describe.skipIf(!up)('postgres: several nodes on one database', () => {
     return it1.deliveries[0]!.id
   }
   const failed = (id: string): Settlement => ({ ...settlement(id, 'A'), status: 'failed' })
+  /** The item with its deliveries leased to `owner` in the publish, as a worker's hand-off does. */
+  const lease = (it: PublishItem, owner: string): PublishItem => ({ ...it, deliveries: it.deliveries.map((d) => ({ ...d, leaseOwner: owner, nextAttemptAt: T0 + 60_000 })) })
+
+  it('a group without keys or fifo endpoints (one statement) wakes the others only if it wrote a delivery no node leased', async () => {
+    const l = await listenOnB()
+    try {
+      const off = endpointRecord({ tenantId: 't1', createdAt: T0, updatedAt: T0 })
+      await a.createEndpoint(off, { current: 'sealed', previous: [] })
+      await a.updateEndpoint('t1', off.id, { enabled: false }, T0)
+      // Leased to A for the live endpoint, unleased for one disabled since the fan-out: only the
+      // leased delivery is written, so there is nothing for anyone else to claim.
+      const mixed = lease(item(), 'A')
+      mixed.deliveries.push({ id: newId('dlv'), endpointId: off.id, leaseOwner: null, nextAttemptAt: T0 })
+      const leased = lease(item(), 'A')
+      let out: PublishOutcome[] = []
+      expect(await l.quiet(async () => (out = await a.publishBatch([mixed, leased], T0, 86_400_000)))).toBe(true)
+      expect(out).toMatchObject([{ kind: 'created', event: { deliveryCount: 1 }, deliveryIds: [mixed.deliveries[0]!.id] }, { kind: 'created' }])
+      // Answered after its commit: another connection sees both events and the leased delivery.
+      const other = new pg.Client({ connectionString: db.url })
+      await other.connect()
+      try {
+        const seen = await other.query(`SELECT (SELECT count(*) FROM events WHERE id = ANY($1))::int AS e, (SELECT count(*) FROM deliveries WHERE id = ANY($2))::int AS d`, [
+          [mixed.event.id, leased.event.id],
+          [...mixed.deliveries, ...leased.deliveries].map((d) => d.id),
+        ])
+        expect(seen.rows[0]).toEqual({ e: 2, d: 2 })
+      } finally {
+        await other.end()
+      }
+      // One unleased delivery among leased ones: one wake, and it is claimable by any node.
+      const unleased = item()
+      expect(await l.wakes(() => a.publishBatch([item(), unleased, item()].map((it, i) => (i === 1 ? it : lease(it, 'A'))), T0, 86_400_000))).toBe(true)
+      expect((await b.claimDue({ owner: 'B', now: T0 + 1, limit: 10, leaseMs: 1000 })).map((d) => d.id)).toEqual([unleased.deliveries[0]!.id])
+    } finally {
+      await l.stop()
+    }
+  })
 
   it("wakes the other nodes when a worker's settlement schedules a retry, and not when it closes the delivery", async () => {
     const l = await listenOnB()
