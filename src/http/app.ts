@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Role } from '../config.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/json-depth.js'
 import { AppError, errorCatalog, invalid, type ErrorCode } from '../errors.js'
-import type { Access, Principal } from '../services/access.js'
+import type { Access, Principal, Refusal } from '../services/access.js'
 import type { AttemptFeed } from '../services/attempt-feed.js'
 import type { Gateway } from '../gateway/gateway.js'
 import type { Ingest } from '../inbound/ingest.js'
@@ -134,7 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, parsed)
   })
 
-  app.addHook('preValidation', async (req) => {
+  // Not async (see the onRequest hook): a throw here is Fastify's to pass to the error handler.
+  app.addHook('preValidation', (req, _reply, done) => {
     // U+0000, which PostgreSQL text cannot hold (a 500 there), is refused on every store before
     // it reaches one: a path parameter holding it names nothing (404, as an unknown id), a query
     // value holding it is a 422. Every route, /in and /gw included, passes here; the scan is of a
@@ -145,13 +146,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (name !== '*' && params[name]!.includes('\u0000')) throw new AppError('not_found', `No ${name} holds U+0000.`)
     }
     const schema = req.routeOptions.schema?.querystring as Parameters<typeof coerceQuery>[0]
-    if (schema === undefined) return
+    if (schema === undefined) return done()
     const query = req.query as Record<string, string | string[] | undefined>
     for (const name in query) {
       const value = query[name]
       if (typeof value === 'string' ? value.includes('\u0000') : value?.some((v) => v.includes('\u0000'))) throw invalid(`/query/${name}`, 'must not contain U+0000')
     }
     req.query = coerceQuery(schema, req.query)
+    done()
   })
 
   const compilers = lazyCompilers(AJV_OPTIONS)
@@ -182,26 +184,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.decorateRequest('principal', null)
-  app.addHook('onRequest', async (req, reply) => {
-    // A worker serves only /healthz and /metrics (API.md, Running), whatever the query string.
-    const path = req.url.split('?', 1)[0]
-    if (deps.role === 'worker' && path !== '/healthz' && path !== '/metrics') {
-      return sendProblem(reply, 'service_unavailable', 'This node runs with --role worker: it serves only /healthz and /metrics.')
-    }
-    if (!req.url.startsWith('/v1/')) return
-    const who = await deps.access.identify(req.headers.authorization)
-    // RFC 9110: a 401 names the scheme it wants.
-    if (who === null || who.kind === 'refused') return sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized', who?.detail)
-    req.principal = who
-    const route = req.routeOptions.url
-    const answer = decideAccess(who, {
-      method: req.method,
-      route,
-      access: req.routeOptions.config.access,
-      adminOnly: req.routeOptions.config.adminOnly,
-      tenantId: route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId,
+  // A worker serves only /healthz and /metrics (API.md, Running), whatever the query string.
+  if (deps.role === 'worker') {
+    app.addHook('onRequest', (req, reply, done) => {
+      const path = req.url.split('?', 1)[0]
+      if (path === '/healthz' || path === '/metrics') return done()
+      void sendProblem(reply, 'service_unavailable', 'This node runs with --role worker: it serves only /healthz and /metrics.')
     })
-    if (!answer.ok) return sendProblem(reply, answer.code, answer.detail)
+  }
+  // Callback style rather than async, here and in preValidation: a token seen lately is known
+  // without a store read (Access.known), and then the request goes on in the same turn instead
+  // of after a promise per hook. A hook that answers does not call done (Fastify's hooks docs).
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!req.url.startsWith('/v1/')) return done()
+    const authorization = req.headers.authorization
+    const known = deps.access.known(authorization)
+    if (known !== undefined) return admit(req, reply, known, done)
+    deps.access.identify(authorization).then((who) => admit(req, reply, who, done)).catch(done)
   })
 
   await app.register(rootRoutes, deps)
@@ -220,6 +219,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webRoutes, deps)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
+}
+
+/** Lets a request with this principal on, or answers 401/403 (the route table's access rules, route-access.ts). */
+function admit(req: FastifyRequest, reply: FastifyReply, who: Principal | Refusal | null, done: (err?: Error) => void): void {
+  // RFC 9110: a 401 names the scheme it wants.
+  if (who === null || who.kind === 'refused') {
+    void sendProblem(reply.header('www-authenticate', 'Bearer'), 'unauthorized', who?.detail)
+    return
+  }
+  req.principal = who
+  // routeOptions is a getter that builds an object: read it once.
+  const { url: route, config } = req.routeOptions
+  const answer = decideAccess(who, {
+    method: req.method,
+    route,
+    access: config.access,
+    adminOnly: config.adminOnly,
+    tenantId: route === undefined ? tenantInPath(req.url) : (req.params as { tenantId?: string }).tenantId,
+  })
+  if (!answer.ok) {
+    void sendProblem(reply, answer.code, answer.detail)
+    return
+  }
+  done()
 }
 
 /** The tenant id of a `/v1/tenants/{id}/...` path, as a route would have decoded it. */
