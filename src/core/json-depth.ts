@@ -11,13 +11,32 @@ export const MAX_JSON_DEPTH = 100
  * stops at the first branch too deep.
  */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }]
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { v, depth } = item
-    if (typeof v !== 'object' || v === null) continue
-    if (depth + 1 > max) return true
-    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)
-    for (const c of children) if (typeof c === 'object' && c !== null) stack.push({ v: c, depth: depth + 1 })
+  if (typeof value !== 'object' || value === null) return false
+  // Two parallel stacks (value, its depth) rather than an object per entry, and for..in rather
+  // than Object.values: this runs on every JSON request body, and allocates nothing per scalar.
+  const values: object[] = [value]
+  const depths: number[] = [1]
+  for (let v = values.pop(); v !== undefined; v = values.pop()) {
+    const depth = depths.pop()!
+    if (depth > max) return true
+    if (Array.isArray(v)) {
+      for (const c of v as unknown[]) {
+        if (typeof c === 'object' && c !== null) {
+          values.push(c)
+          depths.push(depth + 1)
+        }
+      }
+    } else {
+      const o = v as Record<string, unknown>
+      // JSON.parse makes plain objects: every enumerable key is its own.
+      for (const k in o) {
+        const c = o[k]
+        if (typeof c === 'object' && c !== null) {
+          values.push(c)
+          depths.push(depth + 1)
+        }
+      }
+    }
   }
   return false
 }

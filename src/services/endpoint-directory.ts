@@ -59,6 +59,11 @@ export class EndpointDirectory {
     return this.tenants.get(tenantId)
   }
 
+  /** fanOutCandidates' answer when it is cached and fresh, without a promise; undefined otherwise. */
+  knownCandidates(tenantId: string): { v: Endpoint[] | null } | undefined {
+    return this.tenants.peek(tenantId)
+  }
+
   sendTarget(endpointId: string): Promise<SendTarget | null> {
     return this.targets.get(endpointId)
   }

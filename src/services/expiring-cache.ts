@@ -5,7 +5,8 @@
  * rather than grown (a flood of made-up keys cannot grow memory). Defaults: no own expiry, no limit.
  */
 export class ExpiringCache<V> {
-  private readonly entries = new Map<string, { at: number; value: Promise<V> }>()
+  /** Per key: when it was loaded, the load, and its value once the load succeeded (`settled`). */
+  private readonly entries = new Map<string, { at: number; value: Promise<V>; settled?: { v: V } }>()
 
   constructor(
     private readonly load: (key: string) => Promise<V>,
@@ -19,6 +20,19 @@ export class ExpiringCache<V> {
       return expiresAt === undefined ? hit.value : hit.value.then((v) => (expiresAt(v) > this.o.now() ? v : this.reload(key)))
     }
     return this.reload(key)
+  }
+
+  /**
+   * The value get() would give, when it is already loaded and still fresh; undefined otherwise
+   * (then call get). Synchronous, for hot paths that would otherwise await a settled promise.
+   */
+  peek(key: string): { v: V } | undefined {
+    const hit = this.entries.get(key)
+    if (hit?.settled === undefined) return undefined
+    const t = this.o.now()
+    if (t - hit.at >= this.o.ttlMs) return undefined
+    const expiresAt = this.o.expiresAt
+    return expiresAt === undefined || expiresAt(hit.settled.v) > t ? hit.settled : undefined
   }
 
   delete(key: string): void {
@@ -37,8 +51,14 @@ export class ExpiringCache<V> {
   private reload(key: string): Promise<V> {
     const value = this.load(key)
     if (this.o.limit !== undefined && this.entries.size >= this.o.limit) this.entries.clear()
-    this.entries.set(key, { at: this.o.now(), value })
-    value.catch(() => this.entries.delete(key))
+    const entry: { at: number; value: Promise<V>; settled?: { v: V } } = { at: this.o.now(), value }
+    this.entries.set(key, entry)
+    value.then(
+      (v) => {
+        entry.settled = { v }
+      },
+      () => this.entries.delete(key),
+    )
     return value
   }
 }

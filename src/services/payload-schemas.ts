@@ -18,7 +18,8 @@ const addFormats = formatsModule.default
 export class PayloadSchemas {
   // Tenants write these patterns, and they run on the shared event loop: see safe-regexp.ts.
   private readonly ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: safeRegExp } })
-  private readonly cache = new Map<string, { at: number; validate: Promise<ValidateFunction | null> }>()
+  /** Per type: when loaded, the validator's promise, and the validator itself once that settled (`ready`). */
+  private readonly cache = new Map<string, { at: number; validate: Promise<ValidateFunction | null>; ready?: ValidateFunction | null }>()
 
   constructor(
     private readonly store: Store,
@@ -44,20 +45,19 @@ export class PayloadSchemas {
     }
   }
 
-  /** Throws a 422 with the failing paths (under `/payload`) when the payload does not validate. */
-  async checkPayload(type: string, payload: unknown): Promise<void> {
+  /**
+   * Throws a 422 with the failing paths (under `/payload`) when the payload does not validate.
+   * Synchronous (undefined, or a throw) when the type's validator is loaded and fresh, which is
+   * nearly always on the publish path; a promise only while it loads.
+   */
+  checkPayload(type: string, payload: unknown): Promise<void> | undefined {
     // The server makes the payloads of its own types; a schema there documents them. Enforced, one
     // that did not fit would silently stop the server's own events (a gateway route's, say).
-    if (isBuiltInEventType(type)) return
-    const validate = await this.validatorFor(type)
-    if (validate === null) return
-    if (isAsync(validate)) {
-      // Stored before such schemas were refused; its promise would reject with nobody to catch it.
-      throw new AppError('validation_failed', `The schema of ${type} is asynchronous ($async), which is not supported: change the event type's schema.`, [{ path: '/type', message: 'has an unsupported asynchronous schema' }])
-    }
-    if (validate(payload)) return
-    const errors = toFieldErrors(validate.errors ?? [])
-    throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors)
+    if (isBuiltInEventType(type)) return undefined
+    const t = this.now()
+    const hit = this.cache.get(type)
+    if (hit !== undefined && hit.ready !== undefined && t - hit.at < this.ttlMs) return check(type, hit.ready, payload)
+    return this.validatorFor(type).then((validate) => check(type, validate, payload))
   }
 
   invalidate(type: string): void {
@@ -69,10 +69,31 @@ export class PayloadSchemas {
     const hit = this.cache.get(type)
     if (hit && t - hit.at < this.ttlMs) return hit.validate
     const validate = this.store.getEventType(type).then((et) => (et?.schema ? this.ajv.compile(et.schema) : null))
-    this.cache.set(type, { at: t, validate })
-    validate.catch(() => this.cache.delete(type))
+    const entry: { at: number; validate: Promise<ValidateFunction | null>; ready?: ValidateFunction | null } = { at: t, validate }
+    this.cache.set(type, entry)
+    validate.then(
+      (v) => {
+        entry.ready = v
+      },
+      () => {
+        // Only this entry: an invalidate() and a newer load may have replaced it meanwhile.
+        if (this.cache.get(type) === entry) this.cache.delete(type)
+      },
+    )
     return validate
   }
+}
+
+/** Throws the 422 when `validate` (the type's schema, null = none) refuses the payload. */
+function check(type: string, validate: ValidateFunction | null, payload: unknown): undefined {
+  if (validate === null) return undefined
+  if (isAsync(validate)) {
+    // Stored before such schemas were refused; its promise would reject with nobody to catch it.
+    throw new AppError('validation_failed', `The schema of ${type} is asynchronous ($async), which is not supported: change the event type's schema.`, [{ path: '/type', message: 'has an unsupported asynchronous schema' }])
+  }
+  if (validate(payload)) return undefined
+  const errors = toFieldErrors(validate.errors ?? [])
+  throw new AppError('validation_failed', `The payload does not match the schema of ${type}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors)
 }
 
 /** Ajv marks the validator of a schema with `$async: true`; its result is a promise. */

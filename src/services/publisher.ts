@@ -86,11 +86,25 @@ export class Publisher {
     this.dispatcher = dispatcher
   }
 
-  async publish(tenantId: string, input: PublishInput): Promise<PublishResult> {
-    const candidates = await this.directory.fanOutCandidates(tenantId)
+  publish(tenantId: string, input: PublishInput): Promise<PublishResult> {
+    // Not async: with the tenant's endpoints and the type's schema cached (the usual case) the
+    // publish joins the next commit in this turn, with no promise but the one it answers with.
+    const known = this.directory.knownCandidates(tenantId)
+    if (known === undefined) return this.directory.fanOutCandidates(tenantId).then((candidates) => this.publishAmong(tenantId, input, candidates))
+    try {
+      return this.publishAmong(tenantId, input, known.v)
+    } catch (err) {
+      // Callers chain .catch on the promise: a refusal must never throw in their turn.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  /** Publishes to those of `candidates` (the tenant's enabled endpoints; null = no such tenant) that want the event. */
+  private publishAmong(tenantId: string, input: PublishInput, candidates: readonly Endpoint[] | null): Promise<PublishResult> {
     if (candidates === null) throw new AppError('not_found', `Tenant ${tenantId} not found.`)
-    await this.schemas?.checkPayload(input.type, input.payload)
-    return this.publishTo(tenantId, input, candidates.filter((ep) => endpointWants(ep, input.type, input.channels ?? [])))
+    const checking = this.schemas?.checkPayload(input.type, input.payload)
+    if (checking !== undefined) return checking.then(() => this.publishTo(tenantId, input, wanted(candidates, input)))
+    return this.publishTo(tenantId, input, wanted(candidates, input))
   }
 
   /** Publishes to the given endpoints exactly (no filter): the fan-out is already decided. */
@@ -219,6 +233,13 @@ export class Publisher {
       if (unleased) this.dispatcher.wake()
     }
   }
+}
+
+/** The candidates that want this event (the same array when there are none: nothing to copy). */
+const wanted = (candidates: readonly Endpoint[], input: PublishInput): readonly Endpoint[] => {
+  if (candidates.length === 0) return candidates
+  const channels = input.channels ?? []
+  return candidates.filter((ep) => endpointWants(ep, input.type, channels))
 }
 
 export function endpointWants(ep: Endpoint, type: string, channels: readonly string[]): boolean {
