@@ -20,9 +20,23 @@ import { Agent, Pool, buildConnector, type Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import { createGuardedConnect, createTargetCheck, type GuardedConnectOptions, type TargetCheck } from './address-guard.js'
 
+/** Where a request goes: the parts of its URL (sender.ts parses each distinct URL once). */
+export interface EgressTarget {
+  /** `http:` or `https:`. */
+  protocol: string
+  origin: string
+  /** Host and port as in the URL (`[::1]:8080`). */
+  host: string
+  /** As `URL.hostname`: an IPv6 literal keeps its brackets. */
+  hostname: string
+  /** Path and query string. */
+  path: string
+}
+
 export interface EgressRequest {
   method: string
-  headers: Record<string, string>
+  /** An object, or a flat list of names and values as undici takes it (the sender thread's). */
+  headers: Record<string, string> | string[]
   body: string | null
   headersTimeout: number
   bodyTimeout: number
@@ -30,7 +44,7 @@ export interface EgressRequest {
 
 export interface Egress {
   /** Starts the request; `fail` is told of a refusal before anything was dispatched. */
-  dispatch(url: URL, req: EgressRequest, handler: Dispatcher.DispatchHandler, fail: (err: unknown) => void): void
+  dispatch(url: EgressTarget, req: EgressRequest, handler: Dispatcher.DispatchHandler, fail: (err: unknown) => void): void
   /** Closes once the requests under way have finished (a tenant's egress pushed out of the sender's pool). */
   close(): Promise<void>
   destroy(): Promise<void>
@@ -49,7 +63,7 @@ export function createEgress(opts: EgressOptions): Egress {
     const agent = new Agent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections, pipelining: 1 })
     return {
       dispatch(url, req, handler) {
-        agent.dispatch({ origin: url.origin, path: url.pathname + url.search, ...req }, handler)
+        agent.dispatch({ origin: url.origin, path: url.path, method: req.method, headers: req.headers, body: req.body, headersTimeout: req.headersTimeout, bodyTimeout: req.bodyTimeout }, handler)
       },
       close: () => agent.close(),
       destroy: () => agent.destroy(),
@@ -81,14 +95,14 @@ function proxiedEgress(opts: EgressOptions, proxy: URL): Egress {
   return {
     dispatch(url, req, handler, fail) {
       if (url.protocol === 'https:') {
-        secure.dispatch({ origin: url.origin, path: url.pathname + url.search, ...req }, handler)
+        secure.dispatch({ origin: url.origin, path: url.path, ...req }, handler)
         return
       }
       check(url.hostname, (err) => {
         if (err !== null) return fail(err)
         try {
           forward.dispatch(
-            { ...req, origin: proxy.origin, path: `${url.origin}${url.pathname}${url.search}`, headers: { ...req.headers, host: url.host, ...auth } },
+            { ...req, origin: proxy.origin, path: `${url.origin}${url.path}`, headers: { ...headerObject(req.headers), host: url.host, ...auth } },
             handler,
           )
         } catch (error) {
@@ -135,4 +149,12 @@ function tunnelConnect(check: TargetCheck, tunnels: Pool, tls: buildConnector.co
       at(0)
     })
   }
+}
+
+/** Headers as an object, whichever form they came in (a later name wins, as in an object literal). */
+function headerObject(headers: Record<string, string> | string[]): Record<string, string> {
+  if (!Array.isArray(headers)) return headers
+  const out: Record<string, string> = {}
+  for (let i = 0; i + 1 < headers.length; i += 2) out[headers[i]!] = headers[i + 1]!
+  return out
 }

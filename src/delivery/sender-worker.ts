@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createAddressPolicy } from '../core/address-class.js'
-import { createSender, type OutboundRequest, type SendResult } from './sender.js'
+import { decodeRequests, encodeResult, type Flat } from './sender-messages.js'
+import { createSender } from './sender.js'
 
 /** The sender's settings, as they cross to the thread (structured clone: plain data only). */
 export interface SenderWorkerData {
@@ -19,9 +20,13 @@ export interface SenderWorkerData {
   egressProxy?: string | null
 }
 
-export type ToWorker = { kind: 'send'; batch: Array<{ id: number; req: OutboundRequest }> } | { kind: 'close' }
-/** `ready`: the thread is up and takes requests (until then the sender counts as broken if it replaced a dead one). */
-export type FromWorker = { kind: 'results'; batch: Array<{ id: number; result: SendResult }> } | { kind: 'closed' } | { kind: 'ready' }
+/** A batch of requests (sender-messages.ts), or `close`. */
+export type ToWorker = Flat | 'close'
+/**
+ * A batch of results (sender-messages.ts); `ready`: the thread is up and takes requests (until
+ * then the sender counts as broken if it replaced a dead one); `closed`: close() is done.
+ */
+export type FromWorker = Flat | 'closed' | 'ready'
 
 const port = parentPort!
 const data = workerData as SenderWorkerData
@@ -33,33 +38,33 @@ const sender = createSender({
   proxy: data.egressProxy,
 })
 
-let out: Array<{ id: number; result: SendResult }> = []
+let out: Flat = []
 let flushScheduled = false
 const flush = (): void => {
   flushScheduled = false
   const batch = out
   out = []
-  if (batch.length > 0) port.postMessage({ kind: 'results', batch } satisfies FromWorker)
+  if (batch.length > 0) port.postMessage(batch satisfies FromWorker)
 }
 
 port.on('message', (msg: ToWorker) => {
-  if (msg.kind === 'close') {
+  if (msg === 'close') {
     void sender.close().then(() => {
       flush()
-      port.postMessage({ kind: 'closed' } satisfies FromWorker)
+      port.postMessage('closed' satisfies FromWorker)
     })
     return
   }
-  for (const { id, req } of msg.batch) {
-    void sender.send(req).then((result) => {
-      out.push({ id, result })
+  decodeRequests(msg, (id, req) => {
+    sender.sendTo(req, (result) => {
+      encodeResult(out, id, result)
       // Results that finish in the same turn travel back in one message.
       if (!flushScheduled) {
         flushScheduled = true
         setImmediate(flush)
       }
     })
-  }
+  })
 })
 
-port.postMessage({ kind: 'ready' } satisfies FromWorker)
+port.postMessage('ready' satisfies FromWorker)

@@ -10,7 +10,7 @@ import type { AddressPolicy } from '../core/address-class.js'
 import { completeUtf8Length, MAX_STORED_BODY_BYTES } from '../core/cut-utf8.js'
 import type { AttemptResponse, ErrorKind } from '../core/model.js'
 import type { GuardedConnectOptions } from './address-guard.js'
-import { createEgress, type Egress } from './egress.js'
+import { createEgress, type Egress, type EgressTarget } from './egress.js'
 import { createPolicyAgents } from './policy-agents.js'
 import { BLOCKED_CODE } from './url-target.js'
 
@@ -48,6 +48,18 @@ export interface Sender {
   close(): Promise<void>
 }
 
+/** An OutboundRequest whose headers may also be names and values in a flat list, as undici takes them (how the sender thread gets them). */
+export type FlatHeadersRequest = Omit<OutboundRequest, 'headers'> & { headers: Record<string, string> | string[] }
+
+/**
+ * The sender as the sender thread drives it: `sendTo` calls `done` once with the result, in place
+ * of a promise and its reaction per request.
+ */
+export interface CallbackSender extends Sender {
+  send(req: FlatHeadersRequest): Promise<SendResult>
+  sendTo(req: FlatHeadersRequest, done: (result: SendResult) => void): void
+}
+
 export interface SenderOptions {
   /** The server-wide policy (HOOKRELAY_ALLOWED_NETWORKS); a request's own allowedNetworks replace it. */
   policy: AddressPolicy
@@ -71,7 +83,7 @@ export const MAX_RESPONSE_BODY_BYTES = MAX_STORED_BODY_BYTES
  */
 const DRAIN_LIMIT_BYTES = 1_048_576
 
-export function createSender(opts: SenderOptions): Sender {
+export function createSender(opts: SenderOptions): CallbackSender {
   const connect: GuardedConnectOptions = opts.caCerts ? { ...opts.connect, tls: { ...opts.connect?.tls, secureContext: trustingContext(opts.caCerts) } } : { ...opts.connect }
   const makeEgress = (policy: AddressPolicy): Egress => createEgress({ policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy })
   const egress = makeEgress(opts.policy)
@@ -82,32 +94,31 @@ export function createSender(opts: SenderOptions): Sender {
   let onIdle: (() => void) | null = null
   let closing: Promise<void> | null = null
 
-  function send(req: OutboundRequest): Promise<SendResult> {
+  function sendTo(req: FlatHeadersRequest, done: (result: SendResult) => void): void {
     inFlight++
     const startedAt = Date.now()
     const t0 = performance.now()
-    return new Promise<SendResult>((resolve) => {
-      let settled = false
-      const finish = (response: AttemptResponse | null, error: SendResult['error']): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        if (--inFlight === 0 && onIdle !== null) onIdle()
-        resolve({ startedAt, durationMs: Math.round(performance.now() - t0), response, error })
-      }
-      const exchange = new Exchange(req, finish, opts.requireHttps ?? false)
-      // Our own timer, not only undici's: a request still queued behind a connect (DNS, TCP, TLS)
-      // reaches the handler only once a socket is there, and the attempt must end at timeoutMs anyway.
-      const timer = setTimeout(() => {
-        finish(null, { kind: 'timeout', message: `no complete response within ${req.timeoutMs} ms` })
-        exchange.abort()
-      }, req.timeoutMs)
-      exchange.start(req.allowedNetworks === undefined ? egress : tenantEgress.get(req.allowedNetworks))
-    })
+    let settled = false
+    const finish = (response: AttemptResponse | null, error: SendResult['error']): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (--inFlight === 0 && onIdle !== null) onIdle()
+      done({ startedAt, durationMs: Math.round(performance.now() - t0), response, error })
+    }
+    const exchange = new Exchange(req, finish, opts.requireHttps ?? false)
+    // Our own timer, not only undici's: a request still queued behind a connect (DNS, TCP, TLS)
+    // reaches the handler only once a socket is there, and the attempt must end at timeoutMs anyway.
+    const timer = setTimeout(() => {
+      finish(null, { kind: 'timeout', message: `no complete response within ${req.timeoutMs} ms` })
+      exchange.abort()
+    }, req.timeoutMs)
+    exchange.start(req.allowedNetworks === undefined ? egress : tenantEgress.get(req.allowedNetworks))
   }
 
   return {
-    send,
+    send: (req) => new Promise<SendResult>((resolve) => sendTo(req, resolve)),
+    sendTo,
     close() {
       closing ??= (async () => {
         if (inFlight > 0) await new Promise<void>((resolve) => (onIdle = resolve))
@@ -129,6 +140,24 @@ function trustingContext(pem: string): SecureContext {
 type Finish = (response: AttemptResponse | null, error: SendResult['error']) => void
 
 /**
+ * The parts of a URL the egress needs, parsed once per distinct URL: a plain endpoint sends every
+ * attempt to the same one, and `new URL` with its getters cost more than the rest of the dispatch.
+ * Bounded: when full the cache is simply emptied. A URL that does not parse throws, as `new URL` does.
+ */
+const TARGET_CACHE_LIMIT = 1024
+const targets = new Map<string, EgressTarget>()
+
+export function targetOf(href: string): EgressTarget {
+  let target = targets.get(href)
+  if (target !== undefined) return target
+  const url = new URL(href)
+  target = { protocol: url.protocol, origin: url.origin, host: url.host, hostname: url.hostname, path: url.pathname + url.search }
+  if (targets.size >= TARGET_CACHE_LIMIT) targets.clear()
+  targets.set(href, target)
+  return target
+}
+
+/**
  * One request as an undici dispatch handler: the body is collected from its chunks as they come,
  * with no stream, async iterator or AbortSignal per request (the request API's machinery cost
  * about as much CPU as the HTTP exchange itself).
@@ -146,15 +175,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   private draining = false
 
   constructor(
-    private readonly req: OutboundRequest,
+    private readonly req: FlatHeadersRequest,
     private readonly finish: Finish,
     private readonly requireHttps: boolean,
   ) {}
 
   start(egress: Egress): void {
-    let url: URL
+    let url: EgressTarget
     try {
-      url = new URL(this.req.url)
+      url = targetOf(this.req.url)
     } catch (error) {
       this.finish(null, classifyError(error, this.req.timeoutMs))
       return

@@ -1,7 +1,8 @@
 import type { Worker } from 'node:worker_threads'
 import { startWorker } from '../threads/start-worker.js'
+import { decodeResults, encodeRequest, type Flat } from './sender-messages.js'
 import type { FromWorker, SenderWorkerData, ToWorker } from './sender-worker.js'
-import type { OutboundRequest, SendResult, Sender } from './sender.js'
+import type { SendResult, Sender } from './sender.js'
 
 /** A Sender on a thread of its own, which can say whether it is able to send right now. */
 export interface ThreadedSender extends Sender {
@@ -13,8 +14,9 @@ export interface ThreadedSender extends Sender {
 
 /**
  * A Sender whose requests run on a worker thread (sender-worker.ts). Requests and results cross
- * in batches, one message per event-loop turn each way (setImmediate), so the per-delivery cost on the main
- * thread is a structured clone rather than the whole HTTP exchange.
+ * in batches, one message per event-loop turn each way (setImmediate), each batch a flat array
+ * (sender-messages.ts), so the per-delivery cost on the main thread is the clone of a few strings
+ * rather than the whole HTTP exchange.
  *
  * A thread that dies (out of memory, a bug) is replaced at once: the attempts it had in flight
  * resolve as network failures, which the retry policy retries, and later sends go to the new
@@ -25,7 +27,7 @@ export interface ThreadedSender extends Sender {
 export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
   const waiting = new Map<number, (r: SendResult) => void>()
   let nextId = 1
-  let batch: Array<{ id: number; req: OutboundRequest }> = []
+  let batch: Flat = []
   let scheduled = false
   let closing: Promise<void> | null = null
   let onClosed: (() => void) | null = null
@@ -68,18 +70,14 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
       else restartTimer = setTimeout(restart, backoffMs)
     }
     w.on('message', (msg: FromWorker) => {
-      if (msg.kind === 'ready') {
+      if (msg === 'ready') {
         ready = true
         backoffMs = 0
         broken = null
         return
       }
-      if (msg.kind === 'closed') return onClosed?.()
-      for (const { id, result } of msg.batch) {
-        const resolve = waiting.get(id)
-        waiting.delete(id)
-        resolve?.(result)
-      }
+      if (msg === 'closed') return onClosed?.()
+      decodeResults(msg, delivered)
     })
     w.on('error', (err) => died(err.message))
     w.on('exit', (code) => died(`exited with code ${code}`))
@@ -88,12 +86,18 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
   }
   spawn()
 
+  const delivered = (id: number, result: SendResult): void => {
+    const resolve = waiting.get(id)
+    waiting.delete(id)
+    resolve?.(result)
+  }
+
   const flush = (): void => {
     scheduled = false
     const b = batch
     batch = []
     // Posted to a thread still starting, the batch waits in its queue until it is up.
-    if (b.length > 0) worker.postMessage({ kind: 'send', batch: b } satisfies ToWorker)
+    if (b.length > 0) worker.postMessage(b satisfies ToWorker)
   }
 
   return {
@@ -104,7 +108,7 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
       const id = nextId++
       return new Promise<SendResult>((resolve) => {
         waiting.set(id, resolve)
-        batch.push({ id, req })
+        encodeRequest(batch, id, req)
         // One message per event-loop turn: a delivery's send comes at the end of a chain of awaits,
         // so a microtask flush ran before most of the turn's other sends had joined, and each
         // postMessage (a structured clone, a wake-up of the thread) carried one or two requests.
@@ -127,7 +131,7 @@ export function createThreadedSender(data: SenderWorkerData): ThreadedSender {
         await new Promise<void>((resolve) => {
           onClosed = resolve
           if (workerDead) resolve()
-          else worker.postMessage({ kind: 'close' } satisfies ToWorker)
+          else worker.postMessage('close' satisfies ToWorker)
         })
         settleAll('sender is closed')
         await worker.terminate()
