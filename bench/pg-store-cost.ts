@@ -14,31 +14,16 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { newId } from '../src/core/ids.js'
-import type { Attempt } from '../src/core/model.js'
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js'
-import type { PublishItem, Settlement, Store } from '../src/store/store.js'
+import type { PublishItem, Store } from '../src/store/store.js'
 import { endpointRecord } from '../test/helpers/records.js'
+import { succeededSettlement } from './store-records.js'
 
 const N = Number(process.argv[2] ?? 20_000)
 const G = Number(process.argv[3] ?? 32)
 const S = Number(process.argv[4] ?? 60)
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const PAYLOAD = JSON.stringify({ pad: 'x'.repeat(1010) })
-// What a default delivery's attempt logs: the signature masked, a small 204 answer.
-const HEADERS = { 'content-type': 'application/json', 'user-agent': 'hookrelay/0.1.0', 'webhook-id': 'evt_x', 'webhook-timestamp': '1796598515', 'webhook-signature': 'v1,****abcd' }
-
-function attempt(deliveryId: string, endpointId: string, now: number): Attempt {
-  return {
-    id: newId('att'), deliveryId, endpointId, tenantId: 't', attemptNumber: 1, trigger: 'scheduled', startedAt: now, durationMs: 2,
-    request: { method: 'POST', url: 'http://127.0.0.1:40000/hook', headers: HEADERS, body: '' },
-    response: { status: 204, headers: { date: 'Sun, 06 Dec 2026 23:00:00 GMT', connection: 'keep-alive' }, body: '' },
-    error: null, success: true,
-  }
-}
-
-const settlement = (id: string, endpointId: string, now: number, owner: string): Settlement => ({
-  deliveryId: id, leaseOwner: owner, claimedAttemptCount: 0, claimedTrigger: 'scheduled', envelopeBody: true, ordered: false, status: 'succeeded', attempt: attempt(id, endpointId, now),
-})
 
 /** CPU of this process and of the database's backends, in us, as a running total. */
 async function meter(admin: pg.Client, db: string): Promise<() => Promise<{ node: number; pg: number }>> {
@@ -108,7 +93,7 @@ try {
   })
   await phase(read, `settle, batches of ${S}`, leased.length, async (timed) => {
     for (let i = 0; i < leased.length; i += S) {
-      const batch = leased.slice(i, i + S).map((id) => settlement(id, ep.id, Date.now(), 'node'))
+      const batch = leased.slice(i, i + S).map((id) => succeededSettlement(id, ep.id, Date.now(), 'node'))
       await timed(() => s.settle(batch))
     }
   })
@@ -123,7 +108,7 @@ try {
       const claimed = await timed(() => s.claimDue({ owner: 'w', now: Date.now(), limit: 256, leaseMs: 60_000 }))
       if (claimed.length === 0) break
       for (let i = 0; i < claimed.length; i += S) {
-        const batch = claimed.slice(i, i + S).map((d) => settlement(d.id, ep.id, Date.now(), 'w'))
+        const batch = claimed.slice(i, i + S).map((d) => succeededSettlement(d.id, ep.id, Date.now(), 'w'))
         await timed(() => s.settle(batch))
       }
     }

@@ -18,11 +18,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newId } from '../src/core/ids.js'
-import type { Attempt } from '../src/core/model.js'
 import * as thisMigrate from '../src/store/sqlite/sqlite-migrate.js'
 import * as thisStore from '../src/store/sqlite/sqlite-store.js'
 import type { PublishItem, Settlement, Store } from '../src/store/store.js'
 import { endpointRecord } from '../test/helpers/records.js'
+import { succeededSettlement } from './store-records.js'
 
 const N = Number(process.argv[2] ?? 20_000)
 const ROUNDS = Number(process.argv[3] ?? 3)
@@ -32,8 +32,6 @@ const SETTLE_BATCH = 64
 // Under the 32 MiB auto-checkpoint mark with the WAL pinned (a few KiB per event).
 const WAL_EVENTS = Math.min(N, 3_200)
 const PAYLOAD = JSON.stringify({ pad: 'x'.repeat(888) }) // 900 bytes
-// What a default delivery's attempt logs: the signature masked, a small 204 answer.
-const HEADERS = { 'content-type': 'application/json', 'user-agent': 'hookrelay/0.1.0', 'webhook-id': 'evt_x', 'webhook-timestamp': '1796598515', 'webhook-signature': 'v1,****abcd' }
 
 // Schema changes applied to a scratch database after its migrations, to price one B-tree or check.
 const VARIANT_SQL: Record<string, string> = {
@@ -58,15 +56,6 @@ const VARIANT_SQL: Record<string, string> = {
     DROP TABLE attempts; ALTER TABLE attempts_new RENAME TO attempts;
     CREATE UNIQUE INDEX attempts_delivery ON attempts(delivery_id, id);
     CREATE INDEX attempts_endpoint_time ON attempts(endpoint_id, started_at);`,
-}
-
-function attempt(deliveryId: string, endpointId: string, now: number): Attempt {
-  return {
-    id: newId('att'), deliveryId, endpointId, tenantId: 't', attemptNumber: 1, trigger: 'scheduled', startedAt: now, durationMs: 2,
-    request: { method: 'POST', url: 'http://127.0.0.1:40000/hook', headers: HEADERS, body: '' },
-    response: { status: 204, headers: { date: 'Sun, 06 Dec 2026 23:00:00 GMT', connection: 'keep-alive' }, body: '' },
-    error: null, success: true,
-  }
 }
 
 /** Nanoseconds this thread (the main one) has run, from the scheduler's own count. */
@@ -136,7 +125,7 @@ async function step(b: Bench): Promise<void> {
   if (outcomes.some((o) => o.kind !== 'created' || o.deliveryIds.length !== 1)) throw new Error('a publish made no delivery')
   for (const it of items) {
     const id = it.deliveries[0]!.id
-    b.waiting.push({ deliveryId: id, leaseOwner: 'node', claimedAttemptCount: 0, claimedTrigger: 'scheduled', envelopeBody: true, ordered: false, status: 'succeeded', attempt: attempt(id, b.endpointId, now) })
+    b.waiting.push(succeededSettlement(id, b.endpointId, now, 'node'))
   }
   if (b.waiting.length < SETTLE_BATCH) return
   w = b.walSize()

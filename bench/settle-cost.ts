@@ -9,26 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newId } from '../src/core/ids.js'
-import type { Attempt } from '../src/core/model.js'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import type { PublishItem, Settlement } from '../src/store/store.js'
 import { endpointRecord } from '../test/helpers/records.js'
+import { succeededSettlement } from './store-records.js'
 
 const N = Number(process.argv[2] ?? 20_000)
 const SIZES = (process.argv[3] ?? '10,20,30,120').split(',').map(Number)
 const GROUP = 10
 const PAYLOAD = JSON.stringify({ pad: 'x'.repeat(1010) })
-// What a default delivery's attempt logs: the signature masked, a small 204 answer.
-const HEADERS = { 'content-type': 'application/json', 'user-agent': 'hookrelay/0.1.0', 'webhook-id': 'evt_x', 'webhook-timestamp': '1796598515', 'webhook-signature': 'v1,****abcd' }
-
-function attempt(deliveryId: string, endpointId: string, now: number): Attempt {
-  return {
-    id: newId('att'), deliveryId, endpointId, tenantId: 't', attemptNumber: 1, trigger: 'scheduled', startedAt: now, durationMs: 2,
-    request: { method: 'POST', url: 'http://127.0.0.1:40000/hook', headers: HEADERS, body: '' },
-    response: { status: 204, headers: { date: 'Sun, 06 Dec 2026 23:00:00 GMT', connection: 'keep-alive' }, body: '' },
-    error: null, success: true,
-  }
-}
 
 async function usPerSettlement(batch: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'hookrelay-settle-cost-'))
@@ -48,7 +37,7 @@ async function usPerSettlement(batch: number): Promise<number> {
       await store.publishBatch(items, now, 86_400_000)
       for (const it of items) {
         const id = it.deliveries[0]!.id
-        waiting.push({ deliveryId: id, leaseOwner: 'node', claimedAttemptCount: 0, claimedTrigger: 'scheduled', envelopeBody: true, ordered: false, status: 'succeeded', attempt: attempt(id, ep.id, now) })
+        waiting.push(succeededSettlement(id, ep.id, now, 'node'))
       }
       if (waiting.length < batch) continue
       const c0 = process.cpuUsage()
