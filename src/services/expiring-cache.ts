@@ -57,7 +57,10 @@ export class ExpiringCache<V> {
       (v) => {
         entry.settled = { v }
       },
-      () => this.entries.delete(key),
+      () => {
+        // Only this entry: a delete() and a newer load may have replaced it meanwhile.
+        if (this.entries.get(key) === entry) this.entries.delete(key)
+      },
     )
     return value
   }

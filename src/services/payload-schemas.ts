@@ -5,6 +5,7 @@ import { explainSchemaErrors } from '../core/schema-errors.js'
 import type { JsonObject } from '../core/model.js'
 import { AppError, type FieldError } from '../errors.js'
 import type { Store } from '../store/store.js'
+import { ExpiringCache } from './expiring-cache.js'
 import { safeRegExp } from './safe-regexp.js'
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default.
@@ -18,15 +19,12 @@ const addFormats = formatsModule.default
 export class PayloadSchemas {
   // Tenants write these patterns, and they run on the shared event loop: see safe-regexp.ts.
   private readonly ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: safeRegExp } })
-  /** Per type: when loaded, the validator's promise, and the validator itself once that settled (`ready`). */
-  private readonly cache = new Map<string, { at: number; validate: Promise<ValidateFunction | null>; ready?: ValidateFunction | null }>()
+  /** Per type: its compiled validator, or null when the type has no schema. */
+  private readonly validators: ExpiringCache<ValidateFunction | null>
 
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs = 5000,
-  ) {
+  constructor(store: Store, now: () => number = Date.now, ttlMs = 5000) {
     addFormats(this.ajv)
+    this.validators = new ExpiringCache((type) => store.getEventType(type).then((et) => (et?.schema ? this.ajv.compile(et.schema) : null)), { now, ttlMs })
   }
 
   /** Throws a 422 naming `/schema` when the schema itself cannot be compiled. */
@@ -54,33 +52,13 @@ export class PayloadSchemas {
     // The server makes the payloads of its own types; a schema there documents them. Enforced, one
     // that did not fit would silently stop the server's own events (a gateway route's, say).
     if (isBuiltInEventType(type)) return undefined
-    const t = this.now()
-    const hit = this.cache.get(type)
-    if (hit !== undefined && hit.ready !== undefined && t - hit.at < this.ttlMs) return check(type, hit.ready, payload)
-    return this.validatorFor(type).then((validate) => check(type, validate, payload))
+    const known = this.validators.peek(type)
+    if (known !== undefined) return check(type, known.v, payload)
+    return this.validators.get(type).then((validate) => check(type, validate, payload))
   }
 
   invalidate(type: string): void {
-    this.cache.delete(type)
-  }
-
-  private validatorFor(type: string): Promise<ValidateFunction | null> {
-    const t = this.now()
-    const hit = this.cache.get(type)
-    if (hit && t - hit.at < this.ttlMs) return hit.validate
-    const validate = this.store.getEventType(type).then((et) => (et?.schema ? this.ajv.compile(et.schema) : null))
-    const entry: { at: number; validate: Promise<ValidateFunction | null>; ready?: ValidateFunction | null } = { at: t, validate }
-    this.cache.set(type, entry)
-    validate.then(
-      (v) => {
-        entry.ready = v
-      },
-      () => {
-        // Only this entry: an invalidate() and a newer load may have replaced it meanwhile.
-        if (this.cache.get(type) === entry) this.cache.delete(type)
-      },
-    )
-    return validate
+    this.validators.delete(type)
   }
 }
 
