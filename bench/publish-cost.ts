@@ -12,7 +12,7 @@
 //   npx tsx bench/publish-cost.ts [EVENTS=20000] [ROUNDS=3] [VARIANTS=base,...]
 // A variant named before:NAME runs the store of another checkout (PUBLISH_COST_BEFORE=its path, say
 // a worktree of main), with its own migrations, in the same process: before and after side by side.
-// Data goes to a temporary directory, removed after.
+// Data goes to temporary directories, removed after, also when a variant fails or the run is stopped.
 import BetterSqlite3 from 'better-sqlite3'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -58,6 +58,16 @@ const VARIANT_SQL: Record<string, string> = {
     CREATE INDEX attempts_endpoint_time ON attempts(endpoint_id, started_at);`,
 }
 
+// Every scratch directory not yet removed: an error anywhere (a variant's SQL, a store that will not
+// open, a step that throws) or a signal must not leave them behind in the temp dir.
+const scratch = new Set<string>()
+const removeScratch = (): void => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
+  scratch.clear()
+}
+process.on('exit', removeScratch)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130))
+
 /** Nanoseconds this thread (the main one) has run, from the scheduler's own count. */
 const mainThreadNs = (): number => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0])
 
@@ -81,32 +91,51 @@ async function open(name: string, pinWal: boolean): Promise<Bench> {
   if (before && tree === undefined) throw new Error('before: variants need PUBLISH_COST_BEFORE')
   const { migrateSqlite } = before ? ((await import(`${tree}/src/store/sqlite/sqlite-migrate.ts`)) as typeof thisMigrate) : thisMigrate
   const { openSqliteStore } = before ? ((await import(`${tree}/src/store/sqlite/sqlite-store.ts`)) as typeof thisStore) : thisStore
+  const sql = VARIANT_SQL[variant]
+  if (sql === undefined) throw new Error(`unknown variant ${variant}: one of ${Object.keys(VARIANT_SQL).join(', ')}`)
   const dir = mkdtempSync(join(tmpdir(), 'hookrelay-publish-cost-'))
+  scratch.add(dir)
   const path = join(dir, 'hookrelay.db')
-  // The schema as the store makes it, then the variant's change, before the store opens it.
-  const prep = new BetterSqlite3(path)
-  prep.pragma('page_size = 8192')
-  prep.pragma('journal_mode = WAL')
-  migrateSqlite(prep)
-  prep.exec(VARIANT_SQL[variant] ?? '')
-  prep.close()
-  const store = openSqliteStore({ dataDir: dir, synchronous: 'FULL' })
-  await store.createTenant({ id: 't', name: 't', metadata: {}, createdAt: 0, updatedAt: 0 })
-  const ep = endpointRecord({ tenantId: 't', eventTypes: ['*'] })
-  await store.createEndpoint(ep, { current: 'sealed', previous: [] })
-  // A read transaction open from here on: no checkpoint can pass it, so the WAL never restarts.
-  const pin = pinWal ? new BetterSqlite3(path, { readonly: true }) : null
-  pin?.exec('BEGIN')
-  pin?.prepare('SELECT count(*) FROM tenants').get()
-  const wal = `${path}-wal`
-  return {
-    store, endpointId: ep.id, waiting: [], publishNs: 0, settleNs: 0, publishWal: 0, settleWal: 0,
-    walSize: () => (pinWal ? statSync(wal).size : 0),
-    async close() {
+  let prep: BetterSqlite3.Database | null = null
+  let store: Store | null = null
+  let pin: BetterSqlite3.Database | null = null
+  // Closes what is open and removes the directory; on success as on a failure half-way.
+  const close = async (): Promise<void> => {
+    try {
+      prep?.close()
       pin?.close()
-      await store.close()
+      await store?.close()
+    } finally {
       rmSync(dir, { recursive: true, force: true })
-    },
+      scratch.delete(dir)
+    }
+  }
+  try {
+    // The schema as the store makes it, then the variant's change, before the store opens it.
+    prep = new BetterSqlite3(path)
+    prep.pragma('page_size = 8192')
+    prep.pragma('journal_mode = WAL')
+    migrateSqlite(prep)
+    prep.exec(sql)
+    prep.close()
+    prep = null
+    store = openSqliteStore({ dataDir: dir, synchronous: 'FULL' })
+    await store.createTenant({ id: 't', name: 't', metadata: {}, createdAt: 0, updatedAt: 0 })
+    const ep = endpointRecord({ tenantId: 't', eventTypes: ['*'] })
+    await store.createEndpoint(ep, { current: 'sealed', previous: [] })
+    // A read transaction open from here on: no checkpoint can pass it, so the WAL never restarts.
+    pin = pinWal ? new BetterSqlite3(path, { readonly: true }) : null
+    pin?.exec('BEGIN')
+    pin?.prepare('SELECT count(*) FROM tenants').get()
+    const wal = `${path}-wal`
+    return {
+      store, endpointId: ep.id, waiting: [], publishNs: 0, settleNs: 0, publishWal: 0, settleWal: 0,
+      walSize: () => (pinWal ? statSync(wal).size : 0),
+      close,
+    }
+  } catch (err) {
+    await close().catch(() => {})
+    throw err
   }
 }
 
