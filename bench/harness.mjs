@@ -63,6 +63,26 @@ export function loadSummary(r) {
   }
 }
 
+/** `total` split into `rounds` near-equal parts (the first ones one larger), none empty. Pure. */
+export function roundSizes(total, rounds) {
+  const k = Math.max(1, Math.min(Math.floor(rounds) || 1, total))
+  return Array.from({ length: k }, (_, i) => Math.floor(total / k) + (i < total % k ? 1 : 0))
+}
+
+/** Several publishMany (closed-loop) results as one: counts and times summed, statuses merged. Pure. */
+export function mergeLoads(list) {
+  const sum = (k) => list.reduce((a, r) => a + (r[k] ?? 0), 0)
+  const statuses = {}
+  for (const r of list) for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n
+  const elapsedMs = sum('elapsedMs')
+  const ok = sum('ok')
+  return {
+    ok, errors: sum('errors'), statuses, errorSamples: list.flatMap((r) => r.errorSamples).slice(0, 5),
+    elapsedMs, okPerSec: elapsedMs > 0 ? (ok / elapsedMs) * 1000 : 0, timedOut: list.some((r) => r.timedOut),
+    deliveries: sum('deliveries'), reportedDeliveries: sum('reportedDeliveries'), unparsedAnswers: sum('unparsedAnswers'),
+  }
+}
+
 /**
  * Polls the sink until it counted `expected` requests, nothing arrived for `stallMs`, or
  * `timeoutMs` passed. Returns the last stats and why it stopped.
@@ -102,9 +122,11 @@ export function progressPrinter(log, label, expected, everyMs = 5_000) {
  * `endpoints` endpoints all subscribed to one type, `events` events, so `endpoints x events`
  * pending deliveries. Then SIGTERMs it, starts `--role all` on the same data dir, and counts
  * deliveries at the sink until all arrive. `marks` are delivery counts whose receipt times are
- * returned (e.g. the 100,000th). Optionally samples the server's RSS while draining.
+ * returned (e.g. the 100,000th). Optionally samples the server's RSS while draining. `prober` (a
+ * raw-probe.mjs prober) probes the raw limit just before the drain starts (no server running) and
+ * just after the draining processes stopped.
  */
-export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], rss = false, buildTimeoutMs, drainTimeoutMs, databaseUrl = null, workers = 0 }) {
+export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], rss = false, buildTimeoutMs, drainTimeoutMs, databaseUrl = null, workers = 0, prober = null }) {
   const { sink, cfg, log } = ctx
   const dataDir = ctx.dataDir(name)
   const type = `bench.${name.replace(/[^a-z0-9]/g, '')}`
@@ -134,6 +156,10 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
 
   const expected = built.deliveries
   out.expectedDeliveries = expected
+  if (prober) {
+    await prober.probe('just before the drain')
+    await sink.call('reset')
+  }
   // workers = 0: one `--role all` process (the single node); otherwise that many `--role worker`
   // processes on the same database, started together, timed from the first one's listening line.
   const drainers = workers === 0
@@ -176,6 +202,7 @@ export async function buildAndDrain(ctx, { name, endpoints, events, marks = [], 
   const stops = await Promise.all(drainers.map((d) => d.stop()))
   out.allStop = stops.find((x) => x.code !== 0) ?? stops[0]
   out.allServerLog = drainers.flatMap((d) => d.problems())
+  if (prober && !ctx.isAborted()) await prober.probe('just after the drain')
   const problems = []
   if (built.unparsedAnswers) problems.push(`${built.unparsedAnswers} publish answers without deliveryCount`)
   if (built.deliveries !== endpoints * events) problems.push(`server created ${built.deliveries} deliveries, expected ${endpoints * events}`)

@@ -42,6 +42,11 @@ const cfg = {
   rounds: int('BENCH_ROUNDS', 5),
   warmupMs: int('BENCH_WARMUP_MS', quick ? 500 : 1_000),
   events: int('BENCH_EVENTS', quick ? 2_000 : 50_000),
+  // e2e, e2e-32 and pg-e2e publish their events in this many rounds, a raw-limit probe around each.
+  e2eRounds: int('BENCH_E2E_ROUNDS', 4),
+  // Each raw-limit probe of the long scenarios (raw-probe.mjs): a warm-up, then the measured part.
+  probeMs: int('BENCH_PROBE_MS', quick ? 1_000 : 1_500),
+  probeWarmupMs: int('BENCH_PROBE_WARMUP_MS', quick ? 250 : 500),
   // A Liquid template for the e2e endpoints (the render-thread path); unset = plain JSON endpoints.
   e2eTemplate: env.BENCH_E2E_TEMPLATE || null,
   drainEndpoints: int('BENCH_DRAIN_ENDPOINTS', 10),
@@ -134,6 +139,8 @@ const SCENARIOS = [
   { id: 'bare', fn: bareFastify, baseline: 'bare', timeoutMs: () => cfg.durationMs + cfg.warmupMs + 60_000 },
   { id: 'publish', fn: publish, timeoutMs: () => 2 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
   { id: 'ingest', fn: ingest, timeoutMs: () => 3 * (cfg.durationMs + cfg.warmupMs) + 120_000 },
+  // The scenarios that need `raw` probe it themselves around their measurement (raw-probe.mjs); the
+  // run's first raw limit is their baseline only with BENCH_ADJACENT_BASELINES=0.
   { id: 'e2e', fn: endToEnd, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   // The issue-16 harness's shape: one endpoint, 64 publishers on 32 connections, 900-byte payloads.
   { id: 'e2e-32', fn: (ctx) => endToEnd(ctx, { endpoints: 1, publishers: 64, connections: 32, payloadBytes: 900 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
@@ -179,13 +186,10 @@ async function main() {
   const details = {}
   // BENCH_ONLY=e2e still runs the raw limit first: a ratio needs its baseline from the same run.
   const selected = cfg.only ? new Set(cfg.only.flatMap((id) => [id, ...(SCENARIOS.find((s) => s.id === id)?.needs ?? [])])) : null
-  let lastRan = null
-  const adjacent = {} // baseline id -> true once it was re-measured for the scenario now running
 
   // Runs one scenario under its hard limit; always cleans up. Returns its result or throws.
   async function runOne(sc, label = sc.id) {
     const ctx = makeCtx(sink, baselines)
-    ctx.baselineLabel = (id) => `${id === 'raw' ? 'raw limit' : 'bare Fastify'}${adjacent[id] ? ', measured just before' : ''}`
     const timeoutMs = sc.timeoutMs()
     log(`- ${label}: running (hard limit ${Math.round(timeoutMs / 1000)} s, load average ${loadAvg()})`)
     let timer
@@ -225,27 +229,11 @@ async function main() {
     }
     const t0 = now()
     const loadBefore = loadAvg()
-    const before = {}
     try {
-      // Re-measure the baselines this scenario's ratio uses right before it, so that both sides of
-      // the ratio see the same machine (others share it); the first measurement stays in the table.
-      for (const need of sc.needs ?? []) {
-        if (!cfg.adjacentBaselines || baselines[need] == null || lastRan === need) continue
-        try {
-          const res = await runOne(SCENARIOS.find((x) => x.id === need), `${need} (baseline for ${sc.id})`)
-          baselines[need] = res.value
-          adjacent[need] = true
-          before[need] = { value: res.value, ...res.details }
-          log(`  ${need === 'raw' ? 'raw limit' : 'bare Fastify'}, just before ${sc.id}: ${res.rows[0].measured}`)
-        } catch (err) {
-          log(`  re-measuring ${need} failed (${err.message}); using the first measurement`)
-        }
-      }
       const res = await runOne(sc)
       if (sc.baseline) baselines[sc.baseline] = res.value
       rows.push(...res.rows)
-      details[sc.id] = { ...res.details, ...(Object.keys(before).length ? { baselinesMeasuredJustBefore: before } : {}),
-        wallSeconds: Math.round((now() - t0) / 100) / 10, loadAverage: [loadBefore, loadAvg()] }
+      details[sc.id] = { ...res.details, wallSeconds: Math.round((now() - t0) / 100) / 10, loadAverage: [loadBefore, loadAvg()] }
       for (const r of res.rows) {
         log(`  ${r.scenario}: ${r.measured}${r.ratio != null ? `  ratio ${r.ratio.toFixed(2)} (${r.target})` : r.target ? `  (${r.target})` : ''}` +
           `${r.pass === true ? '  pass' : r.pass === false ? '  MISS' : ''}${r.note ? `  [${r.note}]` : ''}`)
@@ -255,9 +243,6 @@ async function main() {
       log(`  ${sc.id}: ${err?.timedOut ? 'TIMED OUT' : 'FAILED'}: ${msg}`)
       rows.push(errorRow(sc.id, msg, !!err?.timedOut))
       details[sc.id] = { error: msg, timedOut: !!err?.timedOut, wallSeconds: Math.round((now() - t0) / 100) / 10, loadAverage: [loadBefore, loadAvg()] }
-    } finally {
-      for (const k of Object.keys(adjacent)) delete adjacent[k]
-      lastRan = sc.id
     }
   }
   await sink.stop()
