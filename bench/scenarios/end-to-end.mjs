@@ -93,7 +93,7 @@ export async function endToEnd(ctx, { store = 'sqlite', endpoints = 4, publisher
     r.ratio = r.rawAround ? round(r.deliveredPerSec / r.rawAround, 3) : null
   }
   const notes = [
-    `${rounds.length} rounds of ${sizes[0].toLocaleString('en-US')} events, per-round ratios ${rounds.map((r) => (r.ratio == null ? 'n/a' : r.ratio.toFixed(2))).join(', ')}`,
+    `${rounds.length} rounds of ${sizes[0].toLocaleString('en-US')} events${prober.enabled ? `, per-round ratios ${rounds.map((r) => (r.ratio == null ? 'n/a' : r.ratio.toFixed(2))).join(', ')}` : ''}`,
     probeNote(prober.summary(), probeValues),
     `server CPU ${serverCpuUsPerEvent} us per event`,
   ]
