@@ -19,6 +19,7 @@ import type { Socket } from 'node:net'
 import { Agent, Pool, buildConnector, type Dispatcher } from 'undici'
 import type { AddressPolicy } from '../core/address-class.js'
 import { createGuardedConnect, createTargetCheck, type GuardedConnectOptions, type TargetCheck } from './address-guard.js'
+import { createLeanAgent } from './lean-http.js'
 
 /** Where a request goes: the parts of its URL (sender.ts parses each distinct URL once). */
 export interface EgressTarget {
@@ -56,9 +57,24 @@ export interface EgressOptions {
   connect?: GuardedConnectOptions
   /** http://host:port (credentials in it become Proxy-Authorization: Basic). Default none: direct. */
   proxy?: string | null
+  /**
+   * The direct egress's client: the lean one (lean-http.ts), or undici's Agent, kept to compare
+   * against (bench/lean-cost.ts). Default lean. The proxied egress always uses undici.
+   */
+  directClient?: 'lean' | 'undici'
 }
 
 export function createEgress(opts: EgressOptions): Egress {
+  if (!opts.proxy && opts.directClient !== 'undici') {
+    const agent = createLeanAgent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections })
+    return {
+      dispatch(url, req, handler) {
+        agent.dispatch(url, req, handler)
+      },
+      close: () => agent.close(),
+      destroy: () => agent.destroy(),
+    }
+  }
   if (!opts.proxy) {
     const agent = new Agent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections, pipelining: 1 })
     return {

@@ -1,8 +1,8 @@
 /**
- * Sends one attempt over HTTP and reports what happened as data: `send` never throws. One undici
- * Agent serves every endpoint (a keep-alive pool per origin), its connector is the SSRF guard (or,
- * with an egress proxy, the guard and then the proxy: egress.ts), and redirects are never followed
- * (a 3xx is a response like any other).
+ * Sends one attempt over HTTP and reports what happened as data: `send` never throws. One client
+ * serves every endpoint (a keep-alive pool per origin: lean-http.ts, or undici's through an egress
+ * proxy), its connector is the SSRF guard (or, with an egress proxy, the guard and then the proxy:
+ * egress.ts), and redirects are never followed (a 3xx is a response like any other).
  */
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls'
 import type { Dispatcher } from 'undici'
@@ -73,6 +73,8 @@ export interface SenderOptions {
   requireHttps?: boolean
   /** Send every request through this HTTP proxy, http://host:port (HOOKRELAY_EGRESS_PROXY; egress.ts). Default none. */
   proxy?: string | null
+  /** The direct egress's HTTP client (egress.ts). Default the lean one. */
+  directClient?: 'lean' | 'undici'
 }
 
 /** The part of a response body that is kept: 64 KiB, as stored attempt bodies are cut. */
@@ -85,7 +87,7 @@ const DRAIN_LIMIT_BYTES = 1_048_576
 
 export function createSender(opts: SenderOptions): CallbackSender {
   const connect: GuardedConnectOptions = opts.caCerts ? { ...opts.connect, tls: { ...opts.connect?.tls, secureContext: trustingContext(opts.caCerts) } } : { ...opts.connect }
-  const makeEgress = (policy: AddressPolicy): Egress => createEgress({ policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy })
+  const makeEgress = (policy: AddressPolicy): Egress => createEgress({ policy, connect, connections: opts.connectionsPerOrigin ?? 64, proxy: opts.proxy, directClient: opts.directClient })
   const egress = makeEgress(opts.policy)
   // Tenants with allowedNetworks of their own: an egress (agent) per distinct list, made when first needed.
   const tenantEgress = createPolicyAgents(makeEgress)
