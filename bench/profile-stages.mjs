@@ -48,7 +48,7 @@ const RULES = [
   ['insert and commit (publish)', (f) => /^(publishOne|publishGroup|publishAll|publishRelaxed|publishBatch|eventToRow)$/.test(f.fn) || /wal-sync\.ts$/.test(f.file)],
   ['request building and signing', (f) => /src\/core\/(shaping|signing)\//.test(f.file) || /^(buildAttemptRequest|renderBounded)$/.test(f.fn)],
   ['the send (main-thread side: batches to and from the sender thread)', inFile(/src\/delivery\/(threaded-sender|send-attempt)\.ts$|node:internal\/worker/)],
-  ['the send (HTTP exchange, undici)', (f) => /undici|src\/delivery\/(sender|address-guard|egress|policy-agents|url-target|sender-worker)\.ts$|src\/core\/address-class\.ts$/.test(f.file)],
+  ['the send (HTTP exchange, undici)', (f) => /undici|src\/delivery\/(sender|address-guard|egress|policy-agents|url-target|sender-worker|lean-http|request-bytes|http1-response-parser)\.ts$|src\/core\/address-class\.ts$/.test(f.file)],
   ['hand-off and scheduling (dispatcher)', (f) => /src\/delivery\/(dispatcher|endpoint-limits|earliest-timer)\.ts$/.test(f.file) || /^(write|accept)$/.test(f.fn) && /publisher\.ts$/.test(f.file)],
   ['building the event (fan-out, ids, payload text)', (f) => /src\/services\/(publisher|endpoint-directory|expiring-cache)\.ts$|src\/core\/(ids|event-filter)\.ts$/.test(f.file)],
   ['auth', (f) => /src\/(http\/route-access|services\/access)\.ts$/.test(f.file)],
@@ -88,7 +88,7 @@ function frameOf(cf) {
 /** The thread's role, from the bundles its frames come from. */
 function threadRole(profile) {
   const urls = new Set(profile.nodes.map((n) => n.callFrame.url))
-  if ([...urls].some((u) => u.endsWith('/sender-worker.js'))) return 'the send (sender thread: HTTP exchange, undici, messages)'
+  if ([...urls].some((u) => u.endsWith('/sender-worker.js'))) return 'the send (sender thread: HTTP exchange, messages)'
   if ([...urls].some((u) => u.endsWith('/render-worker.js'))) return 'request building (render thread)'
   if (![...urls].some((u) => u.endsWith('/hookrelay.js'))) return 'checkpoints (checkpointer thread)'
   return null
