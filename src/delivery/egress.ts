@@ -65,16 +65,8 @@ export interface EgressOptions {
 }
 
 export function createEgress(opts: EgressOptions): Egress {
-  if (!opts.proxy && opts.directClient !== 'undici') {
-    const agent = createLeanAgent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections })
-    return {
-      dispatch(url, req, handler) {
-        agent.dispatch(url, req, handler)
-      },
-      close: () => agent.close(),
-      destroy: () => agent.destroy(),
-    }
-  }
+  // The lean agent is an Egress as it stands: it throws rather than calling `fail`, as undici's dispatch does.
+  if (!opts.proxy && opts.directClient !== 'undici') return createLeanAgent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections })
   if (!opts.proxy) {
     const agent = new Agent({ connect: createGuardedConnect(opts.policy, opts.connect), connections: opts.connections, pipelining: 1 })
     return {

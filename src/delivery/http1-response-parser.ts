@@ -10,6 +10,7 @@
  * Header names are lowercased and repeated headers joined with ", ", as undici reports them to the
  * sender; values are read as latin1, as undici reads them.
  */
+import { isFieldName, isFieldValue } from '../core/shaping/header-rules.js'
 
 /** A response the parser cannot read: classified as a network failure (its code is no known one). */
 export class HttpParseError extends Error {
@@ -94,28 +95,20 @@ export class Http1ResponseParser {
         case State.Head:
           at = this.readHead(data, at)
           break
-        case State.Fixed: {
-          const n = Math.min(this.remaining, data.length - at)
-          this.remaining -= n
-          this.events!.onData(at === 0 && n === data.length ? data : data.subarray(at, at + n))
-          at += n
+        case State.Fixed:
+          at = this.readBody(data, at)
           if (this.remaining === 0) this.end(this.keepAlive)
           break
-        }
         case State.ChunkSize:
           at = this.readChunkSize(data, at)
           break
-        case State.ChunkData: {
-          const n = Math.min(this.remaining, data.length - at)
-          this.remaining -= n
-          this.events!.onData(data.subarray(at, at + n))
-          at += n
+        case State.ChunkData:
+          at = this.readBody(data, at)
           if (this.remaining === 0) {
             this.state = State.ChunkDataEnd
             this.remaining = 2
           }
           break
-        }
         case State.ChunkDataEnd: {
           // The CRLF may itself be split across reads: `remaining` counts what is left of it.
           const expected = this.remaining === 2 ? 0x0d : 0x0a
@@ -156,7 +149,7 @@ export class Http1ResponseParser {
   }
 
   /**
-   * The connection closed: ends a body that runs to the close; throws if a message was cut short
+   * The connection closed: ends a body that runs to the close. False if a message was cut short
    * (the caller reports that as the connection closed by the receiver).
    */
   finish(): boolean {
@@ -179,6 +172,14 @@ export class Http1ResponseParser {
     this.state = reusable ? State.Idle : State.Done
     this.pending = null
     events.onEnd(reusable)
+  }
+
+  /** Passes on up to `remaining` bytes of body (a Content-Length body or a chunk's data); returns where the read goes on. */
+  private readBody(data: Buffer, at: number): number {
+    const n = Math.min(this.remaining, data.length - at)
+    this.remaining -= n
+    this.events!.onData(at === 0 && n === data.length ? data : data.subarray(at, at + n))
+    return at + n
   }
 
   /** Joins kept bytes with new ones (the uncommon case: a line or head split across reads). */
@@ -229,15 +230,16 @@ export class Http1ResponseParser {
       const end = eol === -1 ? text.length : eol
       const colon = text.indexOf(':', start)
       if (colon <= start || colon > end) throw this.fail(`invalid header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 64)))}`)
-      const name = tokenLowercase(text, start, colon)
-      if (name === null) throw this.fail(`invalid header name: ${JSON.stringify(text.slice(start, Math.min(colon, start + 64)))}`)
+      const raw = text.slice(start, colon)
+      if (!isFieldName(raw)) throw this.fail(`invalid header name: ${JSON.stringify(text.slice(start, Math.min(colon, start + 64)))}`)
+      const name = raw.toLowerCase()
       // Optional whitespace (SP, HTAB) around the value is not part of it.
       let from = colon + 1
       let to = end
       while (from < to && isOws(text.charCodeAt(from))) from++
       while (to > from && isOws(text.charCodeAt(to - 1))) to--
       const value = text.slice(from, to)
-      if (BAD_VALUE.test(value)) throw this.fail(`invalid value of header ${name}`)
+      if (!isFieldValue(value)) throw this.fail(`invalid value of header ${name}`)
       const before = headers[name]
       headers[name] = before === undefined ? value : `${before}, ${value}`
       if (name === 'content-length') {
@@ -355,27 +357,6 @@ function parseStatus(line: string): number {
   return status >= 100 ? status : -1
 }
 
-/** RFC 9110 token characters, by char code: 1 = allowed, 2 = an uppercase letter. */
-const TOKEN_CHARS = new Uint8Array(128)
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[c.charCodeAt(0)] = 1
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') TOKEN_CHARS[c.charCodeAt(0)] = 2
-
-/** text[from, to) lowercased if it is a token, else null. */
-function tokenLowercase(text: string, from: number, to: number): string | null {
-  let upper = false
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    const k = c < 128 ? TOKEN_CHARS[c]! : 0
-    if (k === 0) return null
-    if (k === 2) upper = true
-  }
-  const name = text.slice(from, to)
-  return upper ? name.toLowerCase() : name
-}
-
 function isOws(c: number): boolean {
   return c === 0x20 || c === 0x09
 }
-
-/** Field values: visible latin1, space and tab; no CR, LF or NUL (as Node's and undici's checks). */
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/

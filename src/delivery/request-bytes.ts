@@ -3,6 +3,7 @@
  * undici builds and checks a request, so what a receiver sees and what the sender refuses stay
  * what they were: the same header order, the same validation, the same errors and codes.
  */
+import { isFieldName, isFieldValue } from '../core/shaping/header-rules.js'
 import type { EgressRequest, EgressTarget } from './egress.js'
 
 /** An error with undici's code, so classifyError and the attempt log read it as they read undici's. */
@@ -32,14 +33,14 @@ export function requestBytes(url: EgressTarget, req: Pick<EgressRequest, 'method
   let declaredLength: number | null = null
   let lines = ''
   const add = (name: string, value: string): void => {
-    if (typeof value !== 'string' || BAD_VALUE.test(value)) throw invalidArgument(`invalid ${name} header`)
+    if (typeof value !== 'string' || !isFieldValue(value)) throw invalidArgument(`invalid ${name} header`)
     // A delivery's header names repeat (its endpoint's, the webhook-* ones): checked once each.
     if (ORDINARY_NAMES.has(name)) {
       lines += `${name}: ${value}\r\n`
       return
     }
+    if (!isFieldName(name)) throw invalidArgument('invalid header key')
     const lower = name.toLowerCase()
-    if (!TOKEN.test(lower)) throw invalidArgument('invalid header key')
     switch (lower) {
       case 'host':
         if (host !== null) throw invalidArgument('duplicate host header')
@@ -57,7 +58,7 @@ export function requestBytes(url: EgressTarget, req: Pick<EgressRequest, 'method
       case 'connection':
         for (const token of value.toLowerCase().split(',')) {
           const t = token.trim()
-          if (!TOKEN.test(t)) throw invalidArgument('invalid connection header')
+          if (!isFieldName(t)) throw invalidArgument('invalid connection header')
           if (t === 'close') close = true
         }
         return
@@ -96,5 +97,3 @@ export function requestBytes(url: EgressTarget, req: Pick<EgressRequest, 'method
 
 /** Header names seen to be valid and not one undici treats specially (bounded: emptied when full). */
 const ORDINARY_NAMES = new Set<string>()
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/
