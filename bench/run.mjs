@@ -144,6 +144,8 @@ const SCENARIOS = [
   { id: 'e2e', fn: endToEnd, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   // The issue-16 harness's shape: one endpoint, 64 publishers on 32 connections, 900-byte payloads.
   { id: 'e2e-32', fn: (ctx) => endToEnd(ctx, { endpoints: 1, publishers: 64, connections: 32, payloadBytes: 900 }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
+  // The ceiling of the two rows above: the same e2e against a relay that stores nothing (http-only-relay.mjs).
+  { id: 'e2e-ceiling', fn: (ctx) => endToEnd(ctx, { ceiling: true }), needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   { id: 'drain', fn: drain, needs: ['raw'], timeoutMs: () => 2 * cfg.waitTimeoutMs + 180_000 },
   // PostgreSQL beside SQLite (issue 5): the same end-to-end and drain, each on a database of its
   // own, and the drain with one worker process and with two.

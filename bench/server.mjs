@@ -40,10 +40,10 @@ export function freePort() {
  * if it exits first or is not ready within `readyTimeoutMs`). `onSpawn(spawnedAt)` runs right
  * after the spawn, before any output, and `onReady` with the URL.
  */
-export async function startServer({ dataDir, role = 'all', port = 0, readyTimeoutMs = 60_000, onSpawn, label = 'server', databaseUrl = null }) {
+export async function startServer({ dataDir, role = 'all', port = 0, readyTimeoutMs = 60_000, onSpawn, label = 'server', databaseUrl = null, entry = null }) {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-  const args = [...nodeArgs, process.env.BENCH_SERVER_ENTRY || join(REPO, 'bin/hookrelay.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--role', role]
+  const args = [...nodeArgs, entry ?? (process.env.BENCH_SERVER_ENTRY || join(REPO, 'bin/hookrelay.js')), 'serve', '--port', String(port), '--data-dir', dataDir, '--role', role]
   const spawnedAt = now()
   const proc = spawn(process.execPath, args, { cwd: dataDir, env: serverEnv(databaseUrl), stdio: ['ignore', 'pipe', 'pipe'] })
   onSpawn?.(spawnedAt)

@@ -8,25 +8,32 @@
 // `e2e-32` is the same measurement in the shape of the issue-16 harness: one endpoint, 64
 // publishers sharing 32 connections (so at most 32 publishes in flight and smaller commit groups),
 // 900-byte payloads.
+// `e2e-ceiling` is `e2e` against bench/http-only-relay.mjs instead of the product: a relay that does
+// only the two HTTP exchanges (and the signature) and stores nothing, so its ratio is the most any
+// relay written on Node could reach on this machine in this scenario (an info row).
+import { fileURLToPath } from 'node:url'
 import { now } from '../clock.mjs'
 import { TENANT, createSinkEndpoints, loadSummary, mergeLoads, progressPrinter, publishMany, roundSizes, waitForSink } from '../harness.mjs'
 import { probeNote, rawProber } from '../raw-probe.mjs'
 import { round, usPer } from '../stats.mjs'
-import { ratioRow } from '../report.mjs'
+import { infoRow, ratioRow } from '../report.mjs'
 import { benchDatabase } from '../postgres-db.mjs'
+
+const HTTP_ONLY_RELAY = fileURLToPath(new URL('../http-only-relay.mjs', import.meta.url))
 
 /**
  * `store`: 'sqlite' (default) or 'postgres' (a database of its own, see postgres-db.mjs).
+ * `ceiling`: run bench/http-only-relay.mjs instead of the product (`store` is then moot).
  * `endpoints` (4), `publishers` (cfg.concurrency), `connections` (as many as publishers) and
  * `payloadBytes` (1 KiB) give the shape.
  */
-export async function endToEnd(ctx, { store = 'sqlite', endpoints = 4, publishers = ctx.cfg.concurrency, connections = publishers, payloadBytes = undefined } = {}) {
+export async function endToEnd(ctx, { store = 'sqlite', endpoints = 4, publishers = ctx.cfg.concurrency, connections = publishers, payloadBytes = undefined, ceiling = false } = {}) {
   const { cfg, sink, log } = ctx
-  const databaseUrl = store === 'postgres' ? await benchDatabase(ctx, 'e2e') : null
-  const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: 'end-to-end', databaseUrl })
+  const databaseUrl = store === 'postgres' && !ceiling ? await benchDatabase(ctx, 'e2e') : null
+  const srv = await ctx.startServer({ dataDir: ctx.dataDir('e2e'), role: 'all', label: ceiling ? 'HTTP-only relay' : 'end-to-end', databaseUrl, entry: ceiling ? HTTP_ONLY_RELAY : null })
   const api = ctx.adminApi(srv.url, connections)
   await api.createTenant(TENANT)
-  const templated = cfg.e2eTemplate !== null
+  const templated = cfg.e2eTemplate !== null && !ceiling
   const extra = templated ? { payload: { format: 'json', template: cfg.e2eTemplate } } : {}
   await createSinkEndpoints(api, sink, '/e2e', endpoints, (i) => `bench.e2e${i}`, extra)
   const typeOf = (seq) => `bench.e2e${seq % endpoints}`
@@ -115,7 +122,11 @@ export async function endToEnd(ctx, { store = 'sqlite', endpoints = 4, publisher
       deliveredPerSec: round(deliveredPerSec), serverCpuUsPerEvent, rounds, ...prober.details(), baselinesMeasuredJustBefore: prober.justBefore(),
       serverStop: stop, serverLog: srv.problems(),
     },
-    rows: [ratioRow({
+    rows: [ceiling ? infoRow({
+      scenario: `end-to-end ceiling: an HTTP-only relay, nothing stored (as e2e: ${cfg.events.toLocaleString('en-US')} events, ${endpoints} endpoints, fan-out 1)`,
+      value: deliveredPerSec, unit: 'deliveries/s',
+      note: [`${base.value > 0 ? (deliveredPerSec / base.value).toFixed(2) : 'n/a'} of the ${base.label}: the most a relay on Node reaches here`, ...notes].join('; '),
+    }) : ratioRow({
       scenario: `end-to-end${store === 'postgres' ? ' on PostgreSQL' : ''} (${cfg.events.toLocaleString('en-US')} events, ${endpoints} endpoint${endpoints === 1 ? '' : 's'}${templated ? ', Liquid template' : ''}, fan-out 1` +
         `${connections !== publishers || payloadBytes ? `, ${publishers} publishers on ${connections} connections, ${payloadBytes ?? 1024}-byte payloads` : ''})`,
       value: deliveredPerSec, unit: 'deliveries/s',

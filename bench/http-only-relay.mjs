@@ -1,0 +1,92 @@
+// A server entry for the bench harness that does only the HTTP work of a webhook relay: it takes
+// the publish (Fastify, the same JSON body parsing and a 202 echoing the event), signs the default
+// envelope (Standard Webhooks HMAC) and POSTs it to the matching endpoint through an undici Pool,
+// with nothing stored. It answers the few admin calls the scenarios make (a tenant, endpoints), so
+// `BENCH_SERVER_ENTRY=bench/http-only-relay.mjs BENCH_ONLY=e2e node bench/run.mjs` measures the
+// e2e ratio a relay could reach on this machine if everything but its two HTTP exchanges were free:
+// the ceiling of the e2e rows' targets. Not a product; nothing here is durable.
+// RELAY_HTTP=node serves the same routes on bare node:http instead of Fastify: the thinnest server
+// Node has, for the ceiling of any relay written on it.
+import { createHmac, randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
+import http from 'node:http'
+import { Pool } from 'undici'
+
+const args = process.argv.slice(2)
+const port = Number(args[args.indexOf('--port') + 1] || 0)
+const endpoints = new Map() // tenant -> [{ url, types: Set, key }]
+const pools = new Map()
+const poolFor = (origin) => {
+  let p = pools.get(origin)
+  if (!p) pools.set(origin, (p = new Pool(origin, { connections: 32, pipelining: 1 })))
+  return p
+}
+let seq = 0
+const id = (prefix) => `${prefix}_${Date.now().toString(36)}${(seq++).toString(36).padStart(8, '0')}`
+
+function addEndpoint(tenantId, b) {
+  const list = endpoints.get(tenantId) ?? []
+  const key = randomBytes(24)
+  list.push({ url: new URL(b.url), types: new Set(b.eventTypes ?? []), key })
+  endpoints.set(tenantId, list)
+  return JSON.stringify({ id: id('ep'), url: b.url, secret: `whsec_${key.toString('base64')}` })
+}
+
+/** The 202's body; the deliveries go out after it is handed to the socket. */
+function publish(tenantId, b) {
+  const now = Date.now()
+  const event = { id: id('evt'), type: b.type, payloadJson: JSON.stringify(b.payload), occurredAt: now }
+  const targets = (endpoints.get(tenantId) ?? []).filter((e) => e.types.size === 0 || e.types.has(b.type))
+  const iso = new Date(now).toISOString()
+  const answer = `{"id":"${event.id}","type":${JSON.stringify(event.type)},"payload":${event.payloadJson},"channels":[],"idempotencyKey":null,"occurredAt":"${iso}","createdAt":"${iso}","deliveryCount":${targets.length}}`
+  return { answer, send: () => send(event, iso, now, targets) }
+}
+
+function send(event, iso, now, targets) {
+  for (const t of targets) {
+    const body = `{"id":"${event.id}","type":${JSON.stringify(event.type)},"timestamp":"${iso}","data":${event.payloadJson}}`
+    const ts = String(Math.floor(now / 1000))
+    const signature = createHmac('sha256', t.key).update(`${event.id}.${ts}.${body}`).digest('base64')
+    poolFor(t.url.origin)
+      .request({
+        method: 'POST', path: t.url.pathname, body,
+        headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${signature}`, 'user-agent': 'Hookrelay-Webhooks/1' },
+      })
+      .then((res) => res.body.dump(), () => {})
+  }
+}
+
+let server
+if (process.env.RELAY_HTTP === 'node') {
+  const EVENTS = /^\/v1\/tenants\/([^/]+)\/events$/
+  const ENDPOINTS = /^\/v1\/tenants\/([^/]+)\/endpoints$/
+  server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const b = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      const answer = (status, text) => res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text)
+      let m
+      if ((m = EVENTS.exec(req.url))) {
+        const p = publish(m[1], b)
+        answer(202, p.answer)
+        p.send()
+      } else if ((m = ENDPOINTS.exec(req.url))) answer(201, addEndpoint(m[1], b))
+      else answer(201, JSON.stringify({ id: b.id, name: b.name }))
+    })
+  })
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))
+} else {
+  const app = Fastify({ logger: false, bodyLimit: 1 << 20 })
+  app.post('/v1/tenants', async (req, reply) => reply.code(201).send({ id: req.body.id, name: req.body.name }))
+  app.post('/v1/tenants/:tenantId/endpoints', async (req, reply) => reply.code(201).type('application/json').send(addEndpoint(req.params.tenantId, req.body)))
+  app.post('/v1/tenants/:tenantId/events', (req, reply) => {
+    const p = publish(req.params.tenantId, req.body)
+    reply.code(202).type('application/json; charset=utf-8').send(p.answer)
+    p.send()
+  })
+  await app.listen({ host: '127.0.0.1', port })
+  server = app.server
+}
+console.log(`hookrelay listening on http://127.0.0.1:${server.address().port}`)
+process.once('SIGTERM', () => server.close(() => process.exit(0)))
