@@ -3,8 +3,12 @@
  * node:http and net servers on 127.0.0.1: connection reuse, what ends a connection, body framing,
  * limits, the per-origin cap. Network rule: 127.0.0.1 only.
  */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import http from 'node:http'
 import net from 'node:net'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAddressPolicy } from '../../src/core/address-class.js'
@@ -180,6 +184,30 @@ describe('lean sender: connections', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290)
     expect(Date.now() - t0).toBeLessThan(2000)
     expect((await s.send(post(srv.url))).response?.status).toBe(204)
+  })
+
+  it('never holds a process open with an idle kept-alive connection', async () => {
+    // The receiver would keep the connection a minute. A process that sent one request and has
+    // nothing left to do exits at once: its idle sockets are unref'd, and it never closes the sender.
+    const srv = await httpServer((_req, res) => res.writeHead(204).end())
+    srv.server.keepAliveTimeout = 60_000
+    const src = (path: string) => JSON.stringify(pathToFileURL(join(process.cwd(), path)).href)
+    const script = `
+      import { createAddressPolicy } from ${src('src/core/address-class.ts')}
+      import { createSender } from ${src('src/delivery/sender.ts')}
+      const sender = createSender({ policy: createAddressPolicy(['127.0.0.0/8']) })
+      const r = await sender.send({ method: 'POST', url: process.argv[1], headers: {}, body: '{}', timeoutMs: 5000 })
+      console.log(String(r.response?.status))`
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, srv.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(10_000).then(() => false)])
+    if (!exited) child.kill()
+    expect(exited).toBe(true)
+    expect(out.trim()).toBe('204')
+    expect(child.exitCode).toBe(0)
+    // It was kept alive, not closed after the answer: the exit is the unref'd socket's doing.
+    expect(srv.connections()).toBe(1)
   })
 })
 
