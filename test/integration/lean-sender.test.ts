@@ -201,7 +201,7 @@ describe('lean sender: connections', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, srv.url], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(10_000).then(() => false)])
+    const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(20_000).then(() => false)])
     if (!exited) child.kill()
     expect(exited).toBe(true)
     expect(out.trim()).toBe('204')
