@@ -1,10 +1,11 @@
 // A server entry for the bench harness that does only the HTTP work of a webhook relay: it takes
-// the publish (Fastify, the same JSON body parsing and a 202 echoing the event), signs the default
-// envelope (Standard Webhooks HMAC) and POSTs it to the matching endpoint through an undici Pool,
-// with nothing stored. It answers the few admin calls the scenarios make (a tenant, endpoints), so
-// `BENCH_SERVER_ENTRY=bench/http-only-relay.mjs BENCH_ONLY=e2e node bench/run.mjs` measures the
-// e2e ratio a relay could reach on this machine if everything but its two HTTP exchanges were free:
-// the ceiling of the e2e rows' targets. Not a product; nothing here is durable.
+// the publish (Fastify and its JSON parser; no validation, no auth) and answers 202 echoing the
+// event, signs the default envelope (Standard Webhooks HMAC) and POSTs it to the matching endpoint
+// through an undici Pool, with nothing stored. It answers the few admin calls the scenarios make (a
+// tenant, endpoints), so the `e2e-ceiling` scenario (or any scenario, with
+// BENCH_SERVER_ENTRY=bench/http-only-relay.mjs) measures the e2e ratio a relay could reach on this
+// machine if everything but its two HTTP exchanges were free: the ceiling of the e2e rows' targets.
+// Not a product; nothing here is durable.
 // RELAY_HTTP=node serves the same routes on bare node:http instead of Fastify: the thinnest server
 // Node has, for the ceiling of any relay written on it.
 import { createHmac, randomBytes } from 'node:crypto'
@@ -89,4 +90,8 @@ if (process.env.RELAY_HTTP === 'node') {
   server = app.server
 }
 console.log(`hookrelay listening on http://127.0.0.1:${server.address().port}`)
-process.once('SIGTERM', () => server.close(() => process.exit(0)))
+process.once('SIGTERM', () => {
+  // Kept-alive connections would hold close() open until they time out.
+  server.closeAllConnections()
+  server.close(() => process.exit(0))
+})
