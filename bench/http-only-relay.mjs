@@ -1,6 +1,6 @@
 // A server entry for the bench harness that does only the HTTP work of a webhook relay: it takes
 // the publish (Fastify and its JSON parser; no validation, no auth) and answers 202 echoing the
-// event, signs the default envelope (Standard Webhooks HMAC) and POSTs it to the matching endpoint
+// event, signs the default envelope as the raw limit's sender does (payload.mjs) and POSTs it to the endpoint
 // through an undici Pool, with nothing stored. It answers the few admin calls the scenarios make (a
 // tenant, endpoints), so the `e2e-ceiling` scenario (or any scenario, with
 // BENCH_SERVER_ENTRY=bench/http-only-relay.mjs) measures the e2e ratio a relay could reach on this
@@ -8,10 +8,11 @@
 // Not a product; nothing here is durable.
 // RELAY_HTTP=node serves the same routes on bare node:http instead of Fastify: the thinnest server
 // Node has, for the ceiling of any relay written on it.
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import http from 'node:http'
 import { Pool } from 'undici'
+import { signedEnvelope } from './payload.mjs'
 
 const args = process.argv.slice(2)
 const port = Number(args[args.indexOf('--port') + 1] || 0)
@@ -23,36 +24,32 @@ const poolFor = (origin) => {
   return p
 }
 let seq = 0
-const id = (prefix) => `${prefix}_${Date.now().toString(36)}${(seq++).toString(36).padStart(8, '0')}`
+const newId = (prefix) => `${prefix}_${Date.now().toString(36)}${(seq++).toString(36).padStart(8, '0')}`
 
 function addEndpoint(tenantId, b) {
   const list = endpoints.get(tenantId) ?? []
   const key = randomBytes(24)
   list.push({ url: new URL(b.url), types: new Set(b.eventTypes ?? []), key })
   endpoints.set(tenantId, list)
-  return JSON.stringify({ id: id('ep'), url: b.url, secret: `whsec_${key.toString('base64')}` })
+  return JSON.stringify({ id: newId('ep'), url: b.url, secret: `whsec_${key.toString('base64')}` })
 }
 
-/** The 202's body; the deliveries go out after it is handed to the socket. */
-function publish(tenantId, b) {
+/**
+ * Answers the publish with `answer(status, text)` (the 202 echoing the event), then sends the
+ * event, signed as the raw limit's sender signs (payload.mjs), to each endpoint that takes its type.
+ */
+function publish(tenantId, b, answer) {
   const now = Date.now()
-  const event = { id: id('evt'), type: b.type, payloadJson: JSON.stringify(b.payload), occurredAt: now }
+  const id = newId('evt')
+  const payloadJson = JSON.stringify(b.payload)
   const targets = (endpoints.get(tenantId) ?? []).filter((e) => e.types.size === 0 || e.types.has(b.type))
   const iso = new Date(now).toISOString()
-  const answer = `{"id":"${event.id}","type":${JSON.stringify(event.type)},"payload":${event.payloadJson},"channels":[],"idempotencyKey":null,"occurredAt":"${iso}","createdAt":"${iso}","deliveryCount":${targets.length}}`
-  return { answer, send: () => send(event, iso, now, targets) }
-}
-
-function send(event, iso, now, targets) {
+  answer(202, `{"id":"${id}","type":${JSON.stringify(b.type)},"payload":${payloadJson},"channels":[],"idempotencyKey":null,"occurredAt":"${iso}","createdAt":"${iso}","deliveryCount":${targets.length}}`)
   for (const t of targets) {
-    const body = `{"id":"${event.id}","type":${JSON.stringify(event.type)},"timestamp":"${iso}","data":${event.payloadJson}}`
-    const ts = String(Math.floor(now / 1000))
-    const signature = createHmac('sha256', t.key).update(`${event.id}.${ts}.${body}`).digest('base64')
+    const { body, headers } = signedEnvelope(t.key, id, b.type, now, payloadJson)
+    headers['user-agent'] = 'Hookrelay-Webhooks/1'
     poolFor(t.url.origin)
-      .request({
-        method: 'POST', path: t.url.pathname, body,
-        headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${signature}`, 'user-agent': 'Hookrelay-Webhooks/1' },
-      })
+      .request({ method: 'POST', path: t.url.pathname, body, headers })
       .then((res) => res.body.dump(), () => {})
   }
 }
@@ -68,11 +65,8 @@ if (process.env.RELAY_HTTP === 'node') {
       const b = JSON.parse(Buffer.concat(chunks).toString('utf8'))
       const answer = (status, text) => res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text)
       let m
-      if ((m = EVENTS.exec(req.url))) {
-        const p = publish(m[1], b)
-        answer(202, p.answer)
-        p.send()
-      } else if ((m = ENDPOINTS.exec(req.url))) answer(201, addEndpoint(m[1], b))
+      if ((m = EVENTS.exec(req.url))) publish(m[1], b, answer)
+      else if ((m = ENDPOINTS.exec(req.url))) answer(201, addEndpoint(m[1], b))
       else answer(201, JSON.stringify({ id: b.id, name: b.name }))
     })
   })
@@ -82,9 +76,7 @@ if (process.env.RELAY_HTTP === 'node') {
   app.post('/v1/tenants', async (req, reply) => reply.code(201).send({ id: req.body.id, name: req.body.name }))
   app.post('/v1/tenants/:tenantId/endpoints', async (req, reply) => reply.code(201).type('application/json').send(addEndpoint(req.params.tenantId, req.body)))
   app.post('/v1/tenants/:tenantId/events', (req, reply) => {
-    const p = publish(req.params.tenantId, req.body)
-    reply.code(202).type('application/json; charset=utf-8').send(p.answer)
-    p.send()
+    publish(req.params.tenantId, req.body, (status, text) => reply.code(status).type('application/json; charset=utf-8').send(text))
   })
   await app.listen({ host: '127.0.0.1', port })
   server = app.server

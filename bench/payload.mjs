@@ -19,24 +19,23 @@ export const RAW_SECRET = `whsec_${secretBytes.toString('base64')}`
 const FIXED_PAYLOAD = JSON.stringify(paddedPayload())
 
 /**
- * What a webhook sender puts on the wire for one delivery, computed per request the way a real
- * sender does: the default Hookrelay envelope `{"id","type","timestamp","data"}` around the same
- * 1 KiB payload the other scenarios publish, and `webhook-id` / `webhook-timestamp` /
- * `webhook-signature` (v1, base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`).
+ * The default Hookrelay envelope `{"id","type","timestamp","data"}` around `dataJson`, and its
+ * `webhook-id` / `webhook-timestamp` / `webhook-signature` (v1, base64 HMAC-SHA256 of
+ * `{id}.{timestamp}.{body}`), computed per call as a real sender does.
+ */
+export function signedEnvelope(key, id, type, atMs, dataJson) {
+  const ts = String(Math.floor(atMs / 1000))
+  const body = `{"id":"${id}","type":${JSON.stringify(type)},"timestamp":"${new Date(atMs).toISOString()}","data":${dataJson}}`
+  const signature = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64')
+  return { body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${signature}` } }
+}
+
+/**
+ * What a webhook sender puts on the wire for one delivery: the signed envelope around the same
+ * 1 KiB payload the other scenarios publish.
  */
 export function signedDelivery(seq) {
-  const id = `msg_bench${seq}`
-  const ts = Math.floor(Date.now() / 1000)
-  const body = `{"id":"${id}","type":"bench.raw","timestamp":"${new Date().toISOString()}","data":${FIXED_PAYLOAD}}`
-  const signature = createHmac('sha256', secretBytes).update(`${id}.${ts}.${body}`).digest('base64')
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'hookrelay-bench/raw',
-      'webhook-id': id,
-      'webhook-timestamp': String(ts),
-      'webhook-signature': `v1,${signature}`,
-    },
-    body,
-  }
+  const d = signedEnvelope(secretBytes, `msg_bench${seq}`, 'bench.raw', Date.now(), FIXED_PAYLOAD)
+  d.headers['user-agent'] = 'hookrelay-bench/raw'
+  return d
 }
